@@ -1,0 +1,18 @@
+// A record the executor found: its id, its original line (byte for byte) and its parsed entry.
+// Stages and output read records only through this interface, never the store.
+import type { AuditEntry } from "../audit/audit-entry.js";
+
+export interface MatchedRecord {
+  /** Global record id (ascending in the order entries were indexed). */
+  readonly id: number;
+  /** The original audit line, without its line ending (and without a device prefix). */
+  readonly line: Buffer;
+  /** The parsed entry; parsed on first call and cached. */
+  entry(): AuditEntry;
+}
+
+/** What stages may ask of the index beyond the record stream (`pair` looks partners up). */
+export interface StageContext {
+  /** Every record whose request.id equals `requestId`, in id order. */
+  recordsByRequestId(requestId: string): Promise<readonly MatchedRecord[]>;
+}
