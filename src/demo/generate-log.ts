@@ -963,11 +963,9 @@ function* generateWithPlan(
   for (; next < steps.length; next++) yield* (steps[next] as (typeof steps)[number]).pair();
 }
 
-/** The planted facts of `opts` without writing anything (runs the generator; cost ~ targetBytes). */
+/** The facts that `opts` plants (undefined when `plant` is false), without generating any line. */
 export function plantedIncidents(opts: GenerateOptions): PlantedIncidents | undefined {
-  let planted: PlantedIncidents | undefined;
-  for (const _line of generateWithPlan(opts, (p) => (planted = p)));
-  return planted;
+  return opts.plant === false ? undefined : new AuditLogGenerator(opts).plan().planted;
 }
 
 /** Writes the lines, each followed by "\n", to `file` in 1 MiB writes that honour backpressure. */
