@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<void> {
     gzip = {
       file,
       bytes: statSync(file).size,
-      seconds: Number(process.hrtime.bigint() - gzStarted) / 1e9,
+      seconds: Math.round(Number(process.hrtime.bigint() - gzStarted) / 1e6) / 1000,
     };
   }
 
