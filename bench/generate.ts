@@ -14,7 +14,7 @@ import { writeAuditLog } from "../src/demo/generate-log.js";
 const UNITS: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
 
 /** "100M", "1G", "512k", "1.5GiB", "12345" -> bytes (binary units). */
-export function parseSize(text: string): number {
+function parseSize(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?$/i.exec(text.trim());
   if (!m) throw new RangeError(`not a size: ${JSON.stringify(text)} (try 100M or 1G)`);
   const bytes = Math.round(Number(m[1]) * (UNITS[(m[2] ?? "").toUpperCase()] ?? 1));
