@@ -1,0 +1,303 @@
+// Hands findings to Vault: revokes each target (a lease id, a prefix, or a token accessor) in the
+// namespace its audit entry recorded unless VAULT_NAMESPACE / --namespace overrides it, with
+// bounded concurrency and retries (exponential backoff, full jitter) on 429, 5xx and network
+// errors. Every outcome (revoked, already_gone, failed + reason) is written to the journal before
+// it is counted, and a target the journal already has as done is skipped.
+// Vault answers 204 even for a lease it does not know, so only `verify` can tell "revoked" from
+// "already gone": it asks sys/leases/lookup before (400 "invalid lease" = already gone) and after
+// (still found = failed). Fatal, stop-everything conditions: Vault is sealed, Vault cannot be
+// reached after all retries, every call so far was permission denied. They throw
+// RevokeStoppedError (exit 4) carrying the partial summary; targets not finished are not
+// journaled, so a rerun picks them up.
+import { VaultError } from "../errors.js";
+import { normalizeNamespace, type RevokeJournal } from "./revoke-journal.js";
+import { VaultRequestError, type VaultClient } from "./vault-client.js";
+
+export interface LeaseTarget {
+  leaseId: string;
+  /** The namespace path the lease's audit entry recorded ("ns1/"); root when absent or "". */
+  namespace?: string;
+}
+
+/** revoke: sys/leases/revoke; prefix: revoke-prefix/<id>; force: revoke-force/<id>;
+ * accessor: the id is a token accessor for auth/token/revoke-accessor. */
+export type RevokeMode = "revoke" | "prefix" | "force" | "accessor";
+export type RevokeOutcomeKind = "revoked" | "already_gone" | "failed";
+
+export interface RevokeOutcome {
+  leaseId: string;
+  /** The namespace the calls went to, "" for root. */
+  namespace: string;
+  outcome: RevokeOutcomeKind;
+  reason?: string;
+  /** HTTP calls made for this target, retries included. */
+  attempts: number;
+}
+
+export interface RevokeSummary {
+  revoked: number;
+  alreadyGone: number;
+  failed: number;
+  /** Done in an earlier run, per the journal. */
+  skipped: number;
+  /** Repeats of a target already seen in this run (sent once). */
+  duplicates: number;
+  /** Distinct targets seen, skipped ones included. */
+  total: number;
+  seconds: number;
+  /** The failed outcomes, in the order they happened (at most MAX_FAILURES_KEPT). */
+  failures: RevokeOutcome[];
+}
+
+export interface RevokeOptions {
+  client: VaultClient;
+  mode?: RevokeMode;
+  /** Requests in flight at once (default 8, the SPEC's). */
+  concurrency?: number;
+  verify?: boolean;
+  /** Overrides every target's namespace; default: the client's VAULT_NAMESPACE, if any. */
+  namespace?: string;
+  journal?: RevokeJournal;
+  /** Calls per request before giving up, first included (default 8, or VAULT_MAX_RETRIES + 1). */
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** For tests: the jitter source. */
+  random?: () => number;
+  onOutcome?: (outcome: RevokeOutcome) => void;
+  onSkip?: (target: LeaseTarget) => void;
+  /** Aborting stops launching new targets; in-flight ones finish and are journaled. */
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_CONCURRENCY = 8;
+/** 8 attempts: with 20% of calls failing transiently, P(a lease fails) = 0.2^8 ≈ 3e-6. */
+export const DEFAULT_MAX_ATTEMPTS = 8;
+const DEFAULT_BASE_DELAY_MS = 50;
+const DEFAULT_MAX_DELAY_MS = 5_000;
+/** Stop once this many calls were denied and none succeeded: the token cannot do this. */
+const ALL_DENIED_STOP_AFTER = 16;
+const MAX_FAILURES_KEPT = 1_000;
+
+/** Stopped before the end (sealed, unreachable, every call denied); `summary` is what got done. */
+export class RevokeStoppedError extends VaultError {
+  readonly summary: RevokeSummary;
+  constructor(cause: VaultError, summary: RevokeSummary, hint?: string) {
+    const done = `revoked ${summary.revoked}, already gone ${summary.alreadyGone}, failed ${summary.failed}`;
+    super(`${cause.message}; stopped (${done})`, cause.status, hint ?? cause.hint);
+    this.summary = summary;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Fatal conditions unwind through here so that they are never recorded as a lease's failure. */
+class Fatal extends Error {
+  readonly reason: VaultError;
+  constructor(reason: VaultError) {
+    super(reason.message);
+    this.reason = reason;
+  }
+}
+
+export async function revokeLeases(
+  targets: AsyncIterable<LeaseTarget> | Iterable<LeaseTarget>,
+  opts: RevokeOptions,
+): Promise<RevokeSummary> {
+  const started = performance.now();
+  const { client, journal } = opts;
+  const mode = opts.mode ?? "revoke";
+  const concurrency = Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY);
+  const maxAttempts = Math.max(
+    1,
+    opts.maxAttempts ?? client.config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+  );
+  const baseDelayMs = opts.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
+  const maxDelayMs = opts.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+  const random = opts.random ?? Math.random;
+  const override = opts.namespace ?? client.config.namespace;
+  if (opts.verify && mode !== "revoke") {
+    throw new VaultError(`verify works on lease ids, not with mode ${mode}`);
+  }
+
+  const summary: RevokeSummary = {
+    revoked: 0,
+    alreadyGone: 0,
+    failed: 0,
+    skipped: 0,
+    duplicates: 0,
+    total: 0,
+    seconds: 0,
+    failures: [],
+  };
+  let fatal: VaultError | undefined;
+  let denied = 0;
+  let succeeded = 0;
+
+  /** One HTTP call with retries; returns the response or throws the last error. */
+  async function call<T>(fn: () => Promise<T>, counter: { attempts: number }): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      if (fatal) throw new Fatal(fatal);
+      counter.attempts++;
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof VaultRequestError)) throw err;
+        if (err.kind === "sealed") throw new Fatal(err);
+        if (!err.retryable || attempt >= maxAttempts) {
+          if (err.kind === "unreachable") throw new Fatal(err);
+          throw err;
+        }
+        const capMs = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+        const jitterMs = random() * capMs;
+        await sleep(Math.min(maxDelayMs, Math.max(jitterMs, err.retryAfterMs ?? 0)));
+      }
+    }
+  }
+
+  /** sys/leases/lookup: true while Vault knows the lease, false once it answers "invalid lease". */
+  async function isLive(leaseId: string, namespace: string, counter: { attempts: number }) {
+    const res = await call(
+      () =>
+        client.request("PUT", "sys/leases/lookup", {
+          body: { lease_id: leaseId },
+          namespace,
+          acceptStatus: [400],
+        }),
+      counter,
+    );
+    if (res.status !== 400) return true;
+    if (res.errors.some((e) => /invalid lease/i.test(e))) return false;
+    throw new VaultRequestError(
+      "bad_request",
+      `Vault rejected the lookup of ${leaseId} (400: ${res.errors.join("; ")})`,
+      { status: 400, errors: res.errors },
+    );
+  }
+
+  async function revokeOne(
+    leaseId: string,
+    namespace: string,
+    counter: { attempts: number },
+  ): Promise<{ outcome: RevokeOutcomeKind; reason?: string }> {
+    switch (mode) {
+      case "revoke": {
+        if (opts.verify && !(await isLive(leaseId, namespace, counter))) {
+          return { outcome: "already_gone" };
+        }
+        await call(
+          () =>
+            client.request("PUT", "sys/leases/revoke", { body: { lease_id: leaseId }, namespace }),
+          counter,
+        );
+        if (opts.verify && (await isLive(leaseId, namespace, counter))) {
+          return { outcome: "failed", reason: "still live after revoke (lookup found it)" };
+        }
+        return { outcome: "revoked" };
+      }
+      case "prefix":
+      case "force": {
+        const endpoint = mode === "prefix" ? "revoke-prefix" : "revoke-force";
+        await call(
+          () => client.request("PUT", `sys/leases/${endpoint}/${leaseId}`, { namespace }),
+          counter,
+        );
+        return { outcome: "revoked" };
+      }
+      case "accessor": {
+        // Vault ≥ 1.10 answers 204 for an unknown accessor; older versions 400 "invalid accessor".
+        const res = await call(
+          () =>
+            client.request("POST", "auth/token/revoke-accessor", {
+              body: { accessor: leaseId },
+              namespace,
+              acceptStatus: [400],
+            }),
+          counter,
+        );
+        if (res.status !== 400) return { outcome: "revoked" };
+        if (res.errors.some((e) => /invalid accessor/i.test(e))) return { outcome: "already_gone" };
+        return {
+          outcome: "failed",
+          reason: `Vault rejected the accessor (400: ${res.errors.join("; ")})`,
+        };
+      }
+      default: {
+        const never: never = mode;
+        throw new Error(`unknown revoke mode ${String(never)}`);
+      }
+    }
+  }
+
+  async function handle(target: LeaseTarget, namespace: string): Promise<void> {
+    const counter = { attempts: 0 };
+    let result: { outcome: RevokeOutcomeKind; reason?: string };
+    try {
+      result = await revokeOne(target.leaseId, namespace, counter);
+    } catch (err) {
+      if (err instanceof Fatal) {
+        fatal ??= err.reason;
+        return;
+      }
+      if (!(err instanceof VaultRequestError)) throw err;
+      if (err.kind === "denied") denied++;
+      result = { outcome: "failed", reason: err.message };
+    }
+    const outcome: RevokeOutcome = {
+      leaseId: target.leaseId,
+      namespace,
+      outcome: result.outcome,
+      ...(result.reason === undefined ? {} : { reason: result.reason }),
+      attempts: counter.attempts,
+    };
+    // The journal line goes to disk before the lease counts as done.
+    await journal?.append({ time: new Date().toISOString(), mode, ...outcome });
+    if (outcome.outcome === "revoked") summary.revoked++;
+    else if (outcome.outcome === "already_gone") summary.alreadyGone++;
+    else {
+      summary.failed++;
+      if (summary.failures.length < MAX_FAILURES_KEPT) summary.failures.push(outcome);
+    }
+    if (outcome.outcome !== "failed") succeeded++;
+    opts.onOutcome?.(outcome);
+    if (!fatal && succeeded === 0 && denied >= ALL_DENIED_STOP_AFTER) {
+      fatal = new VaultError(
+        `permission denied: Vault refused all ${denied} calls so far`,
+        403,
+        `the token (from ${client.config.tokenSource ?? "nowhere: no token found"}) needs a policy that allows this path`,
+      );
+    }
+  }
+
+  const seen = new Set<string>();
+  const inflight = new Set<Promise<void>>();
+  let bug: unknown;
+  for await (const target of targets) {
+    if (fatal || bug !== undefined || opts.signal?.aborted) break;
+    const namespace = normalizeNamespace(override ?? target.namespace);
+    const key = `${namespace}\u0000${target.leaseId}`;
+    if (seen.has(key)) {
+      summary.duplicates++;
+      continue;
+    }
+    seen.add(key);
+    summary.total++;
+    if (journal?.isDone(mode, namespace, target.leaseId)) {
+      summary.skipped++;
+      opts.onSkip?.(target);
+      continue;
+    }
+    const p: Promise<void> = handle(target, namespace)
+      .catch((err: unknown) => {
+        bug ??= err;
+      })
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+    if (inflight.size >= concurrency) await Promise.race(inflight);
+  }
+  await Promise.all(inflight);
+  summary.seconds = (performance.now() - started) / 1000;
+  if (bug !== undefined) throw bug;
+  if (fatal) throw new RevokeStoppedError(fatal, summary);
+  return summary;
+}
