@@ -73,6 +73,9 @@ function normNs(ns: string | undefined): string {
 interface Lease {
   issueTime: string;
   ttlSeconds: number;
+  /** Revoke answers 204 but the lease stays (a backend whose revocation keeps failing while
+   * Vault retries it in the background). */
+  sticky: boolean;
 }
 
 export class FakeVault {
@@ -84,6 +87,8 @@ export class FakeVault {
   totalCalls = 0;
   faultsInjected = 0;
   readonly callsByPath = new Map<string, number>();
+  /** TCP connections accepted (keep-alive means far fewer than calls). */
+  connections = 0;
   /** The X-Vault-Namespace of every revoke call that did its work, in order. */
   readonly revokeNamespaces: string[] = [];
 
@@ -120,6 +125,7 @@ export class FakeVault {
       });
     });
     this.#server.keepAliveTimeout = 30_000;
+    this.#server.on("connection", () => void this.connections++);
   }
 
   static async start(opts: FakeVaultOptions = {}): Promise<FakeVault> {
@@ -150,11 +156,20 @@ export class FakeVault {
     this.#random = mulberry32(plan?.seed ?? 1);
   }
 
-  addLease(leaseId: string, namespace = "", ttlSeconds = 3600): void {
+  addLease(
+    leaseId: string,
+    namespace = "",
+    opts: { ttlSeconds?: number; sticky?: boolean } = {},
+  ): void {
     const ns = normNs(namespace);
     let table = this.#leases.get(ns);
     if (!table) this.#leases.set(ns, (table = new Map()));
-    table.set(leaseId, { issueTime: new Date().toISOString(), ttlSeconds });
+    const ttlSeconds = opts.ttlSeconds ?? 3600;
+    table.set(leaseId, {
+      issueTime: new Date().toISOString(),
+      ttlSeconds,
+      sticky: opts.sticky ?? false,
+    });
   }
 
   hasLease(leaseId: string, namespace = ""): boolean {
@@ -323,7 +338,11 @@ export class FakeVault {
       if (typeof id !== "string" || id === "") return fail(400, "missing lease ID");
       this.#bump(this.#revokeRequests, `${ns}\u0000${id}`);
       this.revokeNamespaces.push(ns);
-      if (this.#leases.get(ns)?.delete(id)) this.#bump(this.#revocations, `${ns}\u0000${id}`);
+      const table = this.#leases.get(ns);
+      if (table?.has(id) && !table.get(id)?.sticky) {
+        table.delete(id);
+        this.#bump(this.#revocations, `${ns}\u0000${id}`);
+      }
       if (affected && fault === "destroy-after") return void req.socket.destroy();
       return send(204);
     }
@@ -334,7 +353,7 @@ export class FakeVault {
       this.revokeNamespaces.push(ns);
       const table = this.#leases.get(ns);
       for (const id of [...(table?.keys() ?? [])]) {
-        if (id.startsWith(prefix)) {
+        if (id.startsWith(prefix) && !table?.get(id)?.sticky) {
           table?.delete(id);
           this.#bump(this.#revocations, `${ns}\u0000${id}`);
         }
