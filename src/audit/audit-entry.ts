@@ -22,9 +22,11 @@ const compiled = new Map<string, readonly Step[]>();
 function compile(path: string): readonly Step[] {
   let steps = compiled.get(path);
   if (!steps) {
-    steps = path.split(".").map((part) =>
-      part.endsWith("[]") ? { key: part.slice(0, -2), each: true } : { key: part, each: false },
-    );
+    steps = path
+      .split(".")
+      .map((part) =>
+        part.endsWith("[]") ? { key: part.slice(0, -2), each: true } : { key: part, each: false },
+      );
     compiled.set(path, steps);
   }
   return steps;

@@ -10,5 +10,7 @@ export function auditHmac(salt: string, plaintext: string): string {
 
 /** True for a well-formed audit HMAC string (the prefix and 64 lowercase hex digits). */
 export function isAuditHmac(value: string): boolean {
-  return value.length === 76 && value.startsWith(HMAC_PREFIX) && /^[0-9a-f]{64}$/.test(value.slice(12));
+  return (
+    value.length === 76 && value.startsWith(HMAC_PREFIX) && /^[0-9a-f]{64}$/.test(value.slice(12))
+  );
 }

@@ -1,7 +1,17 @@
 // Every subcommand, registered in the order `breakglass --help` lists them. Each command file is
 // thin: it declares flags and, when run, imports the modules that do the work.
 import type { Command } from "commander";
+import { registerHashCommand } from "./hash-command.js";
+import { registerRevokeCommand } from "./revoke-command.js";
+import { registerSealCommand, registerStatusCommand } from "./seal-command.js";
+import { registerUnsealCommand } from "./unseal-command.js";
+import { defineIndexCommand } from "./index-command.js";
 
 export function registerCommands(program: Command): void {
-  void program;
+  defineIndexCommand(program);
+  registerRevokeCommand(program);
+  registerHashCommand(program);
+  registerSealCommand(program);
+  registerUnsealCommand(program);
+  registerStatusCommand(program);
 }

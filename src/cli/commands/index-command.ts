@@ -1,0 +1,30 @@
+// `breakglass index PATH...`: flags and output only; the work is ingest/index-files.ts.
+import type { Command } from "commander";
+import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
+import { parsePositiveInt } from "../parse-flags.js";
+
+interface IndexFlags {
+  db?: string;
+  prefix?: string;
+  strict?: boolean;
+  json?: boolean;
+  workers?: number;
+  progress?: boolean;
+}
+
+export function defineIndexCommand(program: Command): void {
+  program
+    .command("index")
+    .description("index audit log files, directories (recursed) and globs; .gz read transparently")
+    .argument("<paths...>", "log files, directories or globs")
+    .option(DB_OPTION_FLAGS, DB_OPTION_HELP)
+    .option("--prefix <str>", "strip this audit device prefix before every JSON object")
+    .option("--strict", "exit 3 if any line is bad")
+    .option("--json", "print the summary as one JSON object on stdout")
+    .option("--workers <n>", "parse workers (default: one per core)", parsePositiveInt)
+    .option("--no-progress", "no progress bar even on a terminal")
+    .action(async (paths: string[], flags: IndexFlags) => {
+      const { runIndex } = await import("../run-index.js");
+      await runIndex(resolveDbDir(flags.db), paths, flags);
+    });
+}

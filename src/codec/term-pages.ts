@@ -1,0 +1,225 @@
+// Term pages: one segment's dictionary for one field (sorted terms, each with the sorted local ids
+// of the records that hold it), cut into pages of about PAGE_BYTES, plus a directory of each
+// page's first term. A lookup reads the directory and one page; a range reads consecutive pages.
+// Pure; the ingest workers encode, the store decodes.
+//
+// Page:      u32 n, u32 offset of each entry (from the page start), entries.
+// Entry:     varint termLength, term bytes, varint (count << 1 | dense), then either delta varints
+//            of the ids (first one absolute) or, when dense, a bitset of the segment's records.
+// Directory: u32 n, u32 n+1 offsets into the term area, then the pages' first terms.
+import { ByteWriter, readU32 } from "./byte-writer.js";
+
+/** ~8 KiB pages: two LMDB pages, ~250 hmac terms; a page binary search is ~8 compares. */
+export const PAGE_BYTES = 8 << 10;
+
+export interface EncodedField {
+  readonly pages: Uint8Array[];
+  readonly directory: Uint8Array;
+  readonly termCount: number;
+}
+
+/** Encode sorted terms (binary strings) with ascending local ids. */
+export function encodeTermPages(
+  terms: readonly string[],
+  postings: ReadonlyMap<string, readonly number[]>,
+  segmentRecords: number,
+): EncodedField {
+  const pages: Uint8Array[] = [];
+  const firstTerms: string[] = [];
+  const bitsetBytes = Math.ceil(segmentRecords / 8);
+  let entries = new ByteWriter(PAGE_BYTES * 2);
+  let offsets: number[] = [];
+  let pageFirst = "";
+
+  const flush = (): void => {
+    if (offsets.length === 0) return;
+    const page = new ByteWriter(4 + 4 * offsets.length + entries.length);
+    page.u32(offsets.length);
+    const base = 4 + 4 * offsets.length;
+    for (const o of offsets) page.u32(base + o);
+    page.bytes(entries.view());
+    pages.push(page.view().slice());
+    firstTerms.push(pageFirst);
+    entries = new ByteWriter(PAGE_BYTES * 2);
+    offsets = [];
+  };
+
+  for (const term of terms) {
+    const ids = postings.get(term)!;
+    if (offsets.length === 0) pageFirst = term;
+    offsets.push(entries.length);
+    entries.varint(term.length);
+    entries.binary(term);
+    const dense = ids.length * 8 > segmentRecords && ids.length > 64;
+    entries.varint(ids.length * 2 + (dense ? 1 : 0));
+    if (dense) {
+      const at = entries.zeros(bitsetBytes);
+      const raw = entries.raw();
+      for (const id of ids) raw[at + (id >>> 3)]! |= 1 << (id & 7);
+    } else {
+      let prev = 0;
+      for (const id of ids) {
+        entries.varint(id - prev);
+        prev = id;
+      }
+    }
+    if (entries.length >= PAGE_BYTES) flush();
+  }
+  flush();
+
+  const dir = new ByteWriter(8 + 4 * (firstTerms.length + 1) + firstTerms.length * 16);
+  dir.u32(firstTerms.length);
+  let termBytes = 0;
+  dir.u32(0);
+  for (const t of firstTerms) {
+    termBytes += t.length;
+    dir.u32(termBytes);
+  }
+  for (const t of firstTerms) dir.binary(t);
+  return { pages, directory: dir.view().slice(), termCount: terms.length };
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b);
+}
+
+function asBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+export class TermDirectory {
+  readonly pageCount: number;
+  private readonly buf: Buffer;
+  private readonly termArea: number;
+
+  constructor(bytes: Uint8Array) {
+    this.buf = asBuffer(bytes);
+    this.pageCount = readU32(this.buf, 0);
+    this.termArea = 4 + 4 * (this.pageCount + 1);
+  }
+
+  firstTerm(page: number): Buffer {
+    const s = readU32(this.buf, 4 + 4 * page);
+    const e = readU32(this.buf, 8 + 4 * page);
+    return this.buf.subarray(this.termArea + s, this.termArea + e);
+  }
+
+  /** The page that would hold `term`: the last whose first term is <= it; -1 when before all. */
+  pageFor(term: Uint8Array): number {
+    let lo = 0;
+    let hi = this.pageCount - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareBytes(this.firstTerm(mid), term) <= 0) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+}
+
+/** A bitset over one segment's local record ids. */
+export type Bitset = Uint32Array;
+
+export function newBitset(records: number): Bitset {
+  return new Uint32Array(Math.ceil(records / 32) || 1);
+}
+
+export class TermPage {
+  readonly count: number;
+  private readonly buf: Buffer;
+
+  constructor(bytes: Uint8Array) {
+    this.buf = asBuffer(bytes);
+    this.count = readU32(this.buf, 0);
+  }
+
+  private entryAt(i: number): number {
+    return readU32(this.buf, 4 + 4 * i);
+  }
+
+  /** Term i as a view, and where its postings start. */
+  private termAt(i: number): { term: Buffer; next: number } {
+    let at = this.entryAt(i);
+    let len = 0;
+    let shift = 0;
+    for (;;) {
+      const b = this.buf[at++]!;
+      len |= (b & 0x7f) << shift;
+      if (b < 0x80) break;
+      shift += 7;
+    }
+    return { term: this.buf.subarray(at, at + len), next: at + len };
+  }
+
+  term(i: number): Buffer {
+    return this.termAt(i).term;
+  }
+
+  /** Index of the first term >= `term` (count when none). */
+  lowerBound(term: Uint8Array): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareBytes(this.term(mid), term) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** How many records hold term i (without decoding them). */
+  postingCount(i: number): number {
+    const { next } = this.termAt(i);
+    let at = next;
+    let header = 0;
+    let shift = 0;
+    for (;;) {
+      const b = this.buf[at++]!;
+      header += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) break;
+      shift += 7;
+    }
+    return Math.floor(header / 2);
+  }
+
+  /** OR term i's records into `bits` (a bitset over the segment's `segmentRecords` records). */
+  addPostings(i: number, bits: Bitset, segmentRecords: number): void {
+    const buf = this.buf;
+    let at = this.termAt(i).next;
+    let header = 0;
+    let shift = 0;
+    for (;;) {
+      const b = buf[at++]!;
+      header += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) break;
+      shift += 7;
+    }
+    const count = Math.floor(header / 2);
+    if (header & 1) {
+      const bytes = Math.ceil(segmentRecords / 8);
+      for (let byte = 0; byte < bytes; byte++) {
+        const v = buf[at + byte];
+        if (v) bits[byte >>> 2]! |= v << ((byte & 3) * 8);
+      }
+      return;
+    }
+    let id = 0;
+    for (let n = 0; n < count; n++) {
+      let delta = 0;
+      let s = 0;
+      for (;;) {
+        const b = buf[at++]!;
+        delta |= (b & 0x7f) << s;
+        if (b < 0x80) break;
+        s += 7;
+      }
+      id += delta;
+      bits[id >>> 5]! |= 1 << (id & 31);
+    }
+  }
+}

@@ -1,0 +1,280 @@
+// `breakglass index`: files → newline-aligned chunks → parse workers (in parallel) → the single
+// writer (in order). Incremental and idempotent: a known file resumes where it stopped, a file
+// whose head differs is new, a rotated copy (renamed or gzipped) of a known file is recognized by
+// its content. Memory is bounded by MAX_IN_FLIGHT chunks whatever the input size.
+import fs from "node:fs";
+import { compareInstants, parseInstant } from "../audit/time-key.js";
+import type { FileMeta } from "../store/format.js";
+import { openIndexEnv, securePaths } from "../store/index-env.js";
+import { IndexReader } from "../store/index-reader.js";
+import { IndexWriter } from "../store/index-writer.js";
+import { contentFrom, hashHead, HEAD_BYTES, isGzip, readHead } from "./content-stream.js";
+import { expandSources } from "./expand-sources.js";
+import { lineChunks, type LineChunk } from "./line-chunks.js";
+import { defaultWorkers, ParsePool } from "./parse-pool.js";
+import type { ParseResult } from "./worker-protocol.js";
+
+/** 16 MiB chunks: JSON.parse runs near full speed and a 1 GiB log makes ~64 segments to search. */
+export const CHUNK_BYTES = 16 << 20;
+/** Chunks parsed or waiting per worker: keeps every worker busy while the writer commits. */
+const IN_FLIGHT_PER_WORKER = 2;
+/** Bad lines echoed to the caller per run (all are stored for `stats`). */
+const BAD_LINES_REPORTED = 10;
+
+export interface IndexOptions {
+  readonly prefix?: string | undefined;
+  readonly workers?: number | undefined;
+  readonly chunkBytes?: number | undefined;
+  /** Called with content bytes done so far and the total to do (plain files: exact). */
+  readonly onProgress?: ((doneBytes: number, totalBytes: number) => void) | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface BadLineReport {
+  readonly file: string;
+  readonly line: number;
+  readonly reason: string;
+}
+
+export interface IndexSummary {
+  readonly files: number;
+  readonly records: number;
+  readonly badLines: number;
+  readonly bytes: number;
+  readonly seconds: number;
+  /** The first few bad lines of this run, `file:line: reason`. */
+  readonly firstBadLines: readonly BadLineReport[];
+  /** Files that could not be read (or ended early), with why. */
+  readonly fileErrors: readonly string[];
+  readonly detectedPrefix: string | undefined;
+  readonly interrupted: boolean;
+}
+
+interface Plan {
+  readonly path: string;
+  readonly gzip: boolean;
+  readonly stat: fs.Stats;
+  /** The known file this one continues, or undefined for a new file. */
+  readonly known: FileMeta | undefined;
+  readonly headHash: string;
+  readonly headBytes: number;
+}
+
+function laterTime(
+  a: string | undefined,
+  b: string | undefined,
+  later: boolean,
+): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const ia = parseInstant(a);
+  const ib = parseInstant(b);
+  if (!ia || !ib) return a;
+  const c = compareInstants(ia, ib);
+  return (later ? c >= 0 : c <= 0) ? a : b;
+}
+
+async function planFile(path: string, known: readonly FileMeta[]): Promise<Plan> {
+  const stat = fs.statSync(path);
+  const gzip = isGzip(path);
+  const head = await readHead(path, gzip);
+  const headHash = hashHead(head);
+  // The same content: a known file whose head is a prefix of this one's. The same path first,
+  // then any (a rotated copy); the one indexed furthest wins.
+  const byLength = new Map<number, string>();
+  const hashOf = (n: number): string => {
+    let h = byLength.get(n);
+    if (h === undefined) byLength.set(n, (h = hashHead(head.subarray(0, n))));
+    return h;
+  };
+  const matches = known.filter(
+    (k) => k.headBytes > 0 && k.headBytes <= head.length && hashOf(k.headBytes) === k.headHash,
+  );
+  matches.sort(
+    (a, b) => Number(b.path === path) - Number(a.path === path) || b.doneBytes - a.doneBytes,
+  );
+  return { path, gzip, stat, known: matches[0], headHash, headBytes: head.length };
+}
+
+export async function indexFiles(
+  dbDir: string,
+  args: readonly string[],
+  opts: IndexOptions = {},
+): Promise<IndexSummary> {
+  const started = performance.now();
+  const paths = expandSources(args, dbDir);
+  const env = openIndexEnv(dbDir, { create: true });
+  const workers = opts.workers ?? defaultWorkers();
+  const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
+  let pool: ParsePool | undefined;
+  let records = 0;
+  let badLines = 0;
+  let bytes = 0;
+  let files = 0;
+  let detectedPrefix: string | undefined;
+  const firstBadLines: BadLineReport[] = [];
+  const fileErrors: string[] = [];
+  try {
+    const writer = new IndexWriter(env);
+    const known = new IndexReader(env).files();
+    const plans: Plan[] = [];
+    for (const p of paths) {
+      try {
+        plans.push(await planFile(p, known));
+      } catch (err) {
+        fileErrors.push(`${p}: cannot read: ${(err as Error).message}`);
+      }
+    }
+    const totalBytes = plans.reduce((n, p) => n + p.stat.size, 0);
+    let fileBytesDone = 0;
+    const progress = (n: number): void => {
+      fileBytesDone += n;
+      opts.onProgress?.(fileBytesDone, totalBytes);
+    };
+
+    pool = new ParsePool(workers);
+    const maxInFlight = workers * IN_FLIGHT_PER_WORKER;
+    type Pending = { plan: Plan; chunk: LineChunk; result: Promise<ParseResult> };
+    const queue: Pending[] = [];
+    const state = new Map<Plan, FileMeta>();
+
+    const commitHead = async (): Promise<void> => {
+      const { plan, chunk, result: pending } = queue.shift()!;
+      const result = await pending;
+      let file = state.get(plan)!;
+      let { meta } = result;
+      let consumedBytes = chunk.byteLength;
+      let lines = meta.lines;
+      let tailBad: FileMeta["tailBad"] = undefined;
+      // The first line continues an unterminated last line of the previous run.
+      const firstLine = file.endsOpen ? file.doneLines : file.doneLines + 1;
+      const last = meta.bad[meta.bad.length - 1];
+      if (!chunk.endsWithNewline && last && last.line === meta.lines - 1) {
+        // A last line with no newline that does not parse may still be being written: report it,
+        // keep it out of the committed progress, and read it again next time.
+        tailBad = { line: firstLine + last.line, reason: `${last.reason} (last line, no newline)` };
+        meta = { ...meta, bad: meta.bad.slice(0, -1) };
+        consumedBytes = chunk.lastLineStart;
+        lines -= 1;
+      }
+      detectedPrefix ??= meta.detectedPrefix;
+      file = {
+        ...file,
+        doneBytes: chunk.startByte + consumedBytes,
+        doneLines: firstLine - 1 + lines,
+        endsOpen: !chunk.endsWithNewline && tailBad === undefined,
+        records: file.records + meta.records,
+        badLines: file.badLines + meta.bad.length,
+        firstTime: laterTime(file.firstTime, meta.minTime, false),
+        lastTime: laterTime(file.lastTime, meta.maxTime, true),
+        tailBad,
+      };
+      writer.commitChunk(file, firstLine, { meta, bytes: result.bytes });
+      state.set(plan, file);
+      records += meta.records;
+      badLines += meta.bad.length + (tailBad ? 1 : 0);
+      bytes += consumedBytes;
+      for (const b of meta.bad) {
+        if (firstBadLines.length < BAD_LINES_REPORTED) {
+          firstBadLines.push({ file: plan.path, line: firstLine + b.line, reason: b.reason });
+        }
+      }
+      if (tailBad && firstBadLines.length < BAD_LINES_REPORTED) {
+        firstBadLines.push({ file: plan.path, line: tailBad.line, reason: tailBad.reason });
+      }
+    };
+
+    for (const plan of plans) {
+      if (opts.signal?.aborted) break;
+      const k = plan.known;
+      if (plan.headBytes === 0) {
+        files++; // an empty file: nothing to index, nothing to remember
+        continue;
+      }
+      const unchanged =
+        k !== undefined &&
+        k.tailBad === undefined &&
+        ((!plan.gzip && k.doneBytes === plan.stat.size) ||
+          (plan.gzip && k.sourceBytes === plan.stat.size && k.gzip));
+      if (unchanged) {
+        progress(plan.stat.size);
+        if (k.path !== plan.path && !fs.existsSync(k.path)) {
+          writer.putFile({ ...k, path: plan.path }); // renamed by rotation: follow it
+        }
+        files++;
+        continue;
+      }
+      const base: FileMeta = k
+        ? { ...k, path: plan.path, gzip: plan.gzip, tailBad: undefined }
+        : {
+            id: writer.allocateFileId(),
+            path: plan.path,
+            gzip: plan.gzip,
+            headHash: plan.headHash,
+            headBytes: plan.headBytes,
+            doneBytes: 0,
+            doneLines: 0,
+            endsOpen: false,
+            records: 0,
+            badLines: 0,
+            firstTime: undefined,
+            lastTime: undefined,
+            tailBad: undefined,
+            sourceBytes: 0,
+            sourceMtimeMs: 0,
+            indexedAt: "",
+          };
+      // A file indexed while shorter than HEAD_BYTES gets its identity widened as it grows.
+      const widened =
+        base.headBytes < HEAD_BYTES && plan.headBytes > base.headBytes
+          ? { headHash: plan.headHash, headBytes: plan.headBytes }
+          : {};
+      state.set(plan, {
+        ...base,
+        ...widened,
+        sourceBytes: plan.stat.size,
+        sourceMtimeMs: plan.stat.mtimeMs,
+        indexedAt: new Date().toISOString(),
+      });
+      files++;
+      let sawChunk = false;
+      try {
+        const source = contentFrom(plan.path, plan.gzip, base.doneBytes, progress);
+        for await (const chunk of lineChunks(source, base.doneBytes, chunkBytes)) {
+          sawChunk = true;
+          if (queue.length >= maxInFlight) await commitHead();
+          queue.push({
+            plan,
+            chunk,
+            result: pool.parse(chunk.buffer, chunk.byteLength, opts.prefix),
+          });
+          if (opts.signal?.aborted) break;
+        }
+      } catch (err) {
+        const msg =
+          (err as NodeJS.ErrnoException).code === "Z_BUF_ERROR" ||
+          /unexpected end/i.test((err as Error).message)
+            ? "gzip data ends early (truncated file?); indexed what could be read"
+            : `cannot read: ${(err as Error).message}`;
+        fileErrors.push(`${plan.path}: ${msg}`);
+      }
+      if (!sawChunk) writer.putFile(state.get(plan)!); // nothing new, but the widened identity and stat
+    }
+    while (queue.length > 0) await commitHead();
+  } finally {
+    await pool?.close();
+    securePaths(dbDir);
+    await env.close();
+  }
+  return {
+    files,
+    records,
+    badLines,
+    bytes,
+    seconds: (performance.now() - started) / 1000,
+    firstBadLines,
+    fileErrors,
+    detectedPrefix,
+    interrupted: opts.signal?.aborted ?? false,
+  };
+}

@@ -1,0 +1,51 @@
+// The pool of parse workers (piscina), one per core by default. The worker is always the compiled
+// dist/ file: vitest cannot load .ts workers (piscina's docs), so from sources we point at dist/.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import { unpackResult, type ParseResult, type ParseTask } from "./worker-protocol.js";
+
+function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  const sibling = path.join(path.dirname(here), "parse-worker.js");
+  if (here.endsWith(".js") && fs.existsSync(sibling)) return sibling;
+  // Running from src/ (tests): src/ingest/x.ts → dist/src/ingest/parse-worker.js
+  const root = path.resolve(path.dirname(here), "..", "..");
+  const built = path.join(root, "dist", "src", "ingest", "parse-worker.js");
+  if (!fs.existsSync(built))
+    throw new Error(`parse worker not built: ${built} (run npm run build)`);
+  return built;
+}
+
+export function defaultWorkers(): number {
+  return Math.max(1, os.availableParallelism());
+}
+
+export class ParsePool {
+  private readonly pool: Piscina<ParseTask, ArrayBuffer>;
+
+  constructor(workers: number) {
+    this.pool = new Piscina({
+      filename: workerFile(),
+      minThreads: workers,
+      maxThreads: workers,
+      idleTimeout: 60_000,
+    });
+  }
+
+  async parse(
+    buffer: ArrayBuffer,
+    byteLength: number,
+    prefix: string | undefined,
+  ): Promise<ParseResult> {
+    const task: ParseTask = { buffer, byteLength, prefix };
+    const out = await this.pool.run(task, { transferList: [buffer] });
+    return unpackResult(out);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}

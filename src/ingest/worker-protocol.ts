@@ -1,0 +1,70 @@
+// The one typed boundary between the ingest main thread and its piscina workers.
+// A task carries whole lines (the main thread cuts at newlines); the result is ONE ArrayBuffer
+// (moved, not copied: piscina transfers only a top-level transferable) holding the compressed
+// record blocks, the term pages and directories, and a JSON trailer describing them.
+// Bad lines come back as data: errors thrown in a worker lose their class (piscina #141).
+
+export interface ParseTask {
+  /** Whole lines; the last one may lack its newline only at the end of the input. */
+  readonly buffer: ArrayBuffer;
+  readonly byteLength: number;
+  /** A device prefix to strip before every JSON object; undefined: detect text before `{`. */
+  readonly prefix: string | undefined;
+}
+
+export interface BadLine {
+  /** 0-based line index within the task. */
+  readonly line: number;
+  readonly reason: string;
+}
+
+/** Byte spans into the result buffer. */
+export type Span = readonly [offset: number, length: number];
+
+export interface FieldPages {
+  readonly code: number;
+  readonly termCount: number;
+  readonly directory: Span;
+  readonly pages: readonly Span[];
+}
+
+export interface ParseResultMeta {
+  readonly records: number;
+  /** Lines consumed, including blank and bad ones. */
+  readonly lines: number;
+  readonly bad: readonly BadLine[];
+  readonly blocks: readonly Span[];
+  /** The local id of the first record of each block. */
+  readonly blockStarts: readonly number[];
+  readonly fields: readonly FieldPages[];
+  /** Earliest and latest `time` of the task's entries (RFC 3339), if any had one. */
+  readonly minTime: string | undefined;
+  readonly maxTime: string | undefined;
+  /** Prefixes detected (text before `{`), so the summary can say what was stripped. */
+  readonly detectedPrefix: string | undefined;
+}
+
+/** Pack the result into one buffer: payload, JSON trailer, u32 trailer length. */
+export function packResult(payload: Uint8Array, meta: ParseResultMeta): ArrayBuffer {
+  const trailer = Buffer.from(JSON.stringify(meta), "utf8");
+  const out = new Uint8Array(payload.length + trailer.length + 4);
+  out.set(payload, 0);
+  out.set(trailer, payload.length);
+  new DataView(out.buffer).setUint32(payload.length + trailer.length, trailer.length);
+  return out.buffer;
+}
+
+export interface ParseResult {
+  readonly meta: ParseResultMeta;
+  readonly bytes: Uint8Array;
+}
+
+export function unpackResult(buffer: ArrayBuffer): ParseResult {
+  const view = new DataView(buffer);
+  const trailerLength = view.getUint32(buffer.byteLength - 4);
+  const trailerStart = buffer.byteLength - 4 - trailerLength;
+  const meta = JSON.parse(
+    Buffer.from(buffer, trailerStart, trailerLength).toString("utf8"),
+  ) as ParseResultMeta;
+  return { meta, bytes: new Uint8Array(buffer, 0, trailerStart) };
+}

@@ -1,0 +1,77 @@
+// The on-disk format of an index directory, in one place, with its version. Opening an index of
+// another version fails with a message that says what to do.
+//
+// DIR/index.mdb (+ index.mdb-lock): one LMDB environment with named databases:
+//   meta      string key → value: format version, next record/segment/file ids
+//   files     u32 file id → FileMeta (path, identity, progress, counts)
+//   segments  u32 segment id → SegmentMeta (a run of records indexed together)
+//   blocks    [segment u32][block u32] → LZ4 record block (codec/record-block.ts)
+//   terms     [field u8][segment u32][page u32] → term page (codec/term-pages.ts);
+//             page DIRECTORY_PAGE holds the field's page directory for that segment
+//   bad       [file u32][line u32] → reason (every bad line, for `stats`)
+// All keys are big-endian so LMDB's byte order is numeric order.
+
+export const FORMAT_VERSION = 1;
+export const INDEX_FILE = "index.mdb";
+export const DIRECTORY_PAGE = 0xffffffff;
+
+export interface FileMeta {
+  readonly id: number;
+  readonly path: string;
+  readonly gzip: boolean;
+  /** SHA-256 (hex) of the first headBytes bytes of the (decompressed) content: the file's identity. */
+  readonly headHash: string;
+  readonly headBytes: number;
+  /** Content bytes consumed (up to the end of the last line committed). */
+  readonly doneBytes: number;
+  readonly doneLines: number;
+  /** True when the content ended without a newline after the last line consumed. */
+  readonly endsOpen: boolean;
+  /** Size and mtime of the file as last indexed (gzip: of the compressed file). */
+  readonly sourceBytes: number;
+  readonly sourceMtimeMs: number;
+  readonly records: number;
+  readonly badLines: number;
+  readonly firstTime: string | undefined;
+  readonly lastTime: string | undefined;
+  /** A last line with no newline that did not parse: reported, not consumed (it may be half-written). */
+  readonly tailBad: { readonly line: number; readonly reason: string } | undefined;
+  readonly indexedAt: string;
+}
+
+export interface SegmentMeta {
+  readonly id: number;
+  /** Global id of the segment's first record; its records are [base, base + records). */
+  readonly base: number;
+  readonly records: number;
+  readonly file: number;
+  /** 1-based line number (in its file) of the segment's first line. */
+  readonly firstLine: number;
+  readonly blockStarts: readonly number[];
+  readonly minTime: string | undefined;
+  readonly maxTime: string | undefined;
+  /** Field code → number of term pages (fields absent have no terms in this segment). */
+  readonly fieldPages: Readonly<Record<number, number>>;
+}
+
+export function blockKey(segment: number, block: number): Buffer {
+  const key = Buffer.allocUnsafe(8);
+  key.writeUInt32BE(segment, 0);
+  key.writeUInt32BE(block, 4);
+  return key;
+}
+
+export function termPageKey(field: number, segment: number, page: number): Buffer {
+  const key = Buffer.allocUnsafe(9);
+  key.writeUInt8(field, 0);
+  key.writeUInt32BE(segment, 1);
+  key.writeUInt32BE(page, 5);
+  return key;
+}
+
+export function badLineKey(file: number, line: number): Buffer {
+  const key = Buffer.allocUnsafe(8);
+  key.writeUInt32BE(file, 0);
+  key.writeUInt32BE(line, 4);
+  return key;
+}

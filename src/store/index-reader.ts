@@ -1,0 +1,182 @@
+// The reader half of the store: "here is a record id, give me the line" and "here is a field and a
+// term (or a range of terms), give me the records that hold it, segment by segment". Reads never
+// block the writer (LMDB MVCC). Costs: a term lookup is one directory get and one page get per
+// segment (~5 µs each); a record fetch decompresses one 64 KiB block (cached, LRU of BLOCK_CACHE).
+import { RecordBlock } from "../codec/record-block.js";
+import { TermDirectory, TermPage, newBitset, type Bitset } from "../codec/term-pages.js";
+import {
+  blockKey,
+  DIRECTORY_PAGE,
+  termPageKey,
+  type FileMeta,
+  type SegmentMeta,
+} from "./format.js";
+import type { IndexEnv } from "./index-env.js";
+
+/** Decoded blocks kept: 64 × 64 KiB = 4 MiB, enough for a sort or pair over hot blocks. */
+const BLOCK_CACHE = 64;
+
+export interface BadLineRow {
+  readonly file: number;
+  readonly line: number;
+  readonly reason: string;
+}
+
+export class IndexReader {
+  readonly segments: readonly SegmentMeta[];
+  readonly recordCount: number;
+  private readonly blockCache = new Map<string, RecordBlock>();
+  private readonly dirCache = new Map<string, TermDirectory | null>();
+
+  constructor(readonly env: IndexEnv) {
+    const segments: SegmentMeta[] = [];
+    for (const { value } of env.segments.getRange({})) segments.push(value as SegmentMeta);
+    segments.sort((a, b) => a.base - b.base);
+    this.segments = segments;
+    const last = segments[segments.length - 1];
+    this.recordCount = last ? last.base + last.records : 0;
+  }
+
+  files(): FileMeta[] {
+    const out: FileMeta[] = [];
+    for (const { value } of this.env.files.getRange({})) out.push(value as FileMeta);
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  *badLines(): Generator<BadLineRow> {
+    for (const { key, value } of this.env.bad.getRange({})) {
+      yield { file: key.readUInt32BE(0), line: key.readUInt32BE(4), reason: value };
+    }
+  }
+
+  /** The segment holding a record id. */
+  segmentOf(id: number): SegmentMeta | undefined {
+    const segs = this.segments;
+    let lo = 0;
+    let hi = segs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const s = segs[mid]!;
+      if (id < s.base) hi = mid - 1;
+      else if (id >= s.base + s.records) lo = mid + 1;
+      else return s;
+    }
+    return undefined;
+  }
+
+  private block(segment: SegmentMeta, blockNo: number): RecordBlock {
+    const cacheKey = `${segment.id}:${blockNo}`;
+    let block = this.blockCache.get(cacheKey);
+    if (block) {
+      this.blockCache.delete(cacheKey);
+      this.blockCache.set(cacheKey, block);
+      return block;
+    }
+    const bytes = this.env.blocks.getBinary(blockKey(segment.id, blockNo));
+    if (!bytes) throw new Error(`index is missing block ${segment.id}:${blockNo}`);
+    block = new RecordBlock(bytes);
+    this.blockCache.set(cacheKey, block);
+    if (this.blockCache.size > BLOCK_CACHE) {
+      this.blockCache.delete(this.blockCache.keys().next().value!);
+    }
+    return block;
+  }
+
+  /** The original line of a record, byte for byte (a view: copy it to keep it past the next read). */
+  line(id: number): Buffer {
+    const segment = this.segmentOf(id);
+    if (!segment) throw new RangeError(`no record ${id}`);
+    return this.lineInSegment(segment, id - segment.base);
+  }
+
+  lineInSegment(segment: SegmentMeta, local: number): Buffer {
+    const starts = segment.blockStarts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid]! <= local) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.block(segment, lo).line(local - starts[lo]!);
+  }
+
+  private directory(field: number, segment: SegmentMeta): TermDirectory | undefined {
+    if (!segment.fieldPages[field]) return undefined;
+    const cacheKey = `${field}:${segment.id}`;
+    let dir = this.dirCache.get(cacheKey);
+    if (dir === undefined) {
+      const bytes = this.env.terms.getBinary(termPageKey(field, segment.id, DIRECTORY_PAGE));
+      dir = bytes ? new TermDirectory(bytes) : null;
+      this.dirCache.set(cacheKey, dir);
+    }
+    return dir ?? undefined;
+  }
+
+  private page(field: number, segment: SegmentMeta, page: number): TermPage {
+    const bytes = this.env.terms.getBinary(termPageKey(field, segment.id, page));
+    if (!bytes) throw new Error(`index is missing term page ${field}:${segment.id}:${page}`);
+    return new TermPage(bytes);
+  }
+
+  /** OR the records holding exactly `term` into `bits`; false when the segment has none. */
+  addTerm(field: number, segment: SegmentMeta, term: Uint8Array, bits: Bitset): boolean {
+    const dir = this.directory(field, segment);
+    if (!dir) return false;
+    const p = dir.pageFor(term);
+    if (p < 0) return false;
+    const page = this.page(field, segment, p);
+    const i = page.lowerBound(term);
+    if (i >= page.count || Buffer.compare(page.term(i), term) !== 0) return false;
+    page.addPostings(i, bits, segment.records);
+    return true;
+  }
+
+  /**
+   * Visit every term in [lo, hi] (inclusive; hi undefined = to the end) in order, with a function
+   * that ORs its records into a bitset. `visit` returns false to stop.
+   */
+  scanTerms(
+    field: number,
+    segment: SegmentMeta,
+    lo: Uint8Array | undefined,
+    hi: Uint8Array | undefined,
+    visit: (term: Buffer, add: (bits: Bitset) => void, count: () => number) => boolean | void,
+  ): void {
+    const dir = this.directory(field, segment);
+    if (!dir) return;
+    let p = lo ? Math.max(0, dir.pageFor(lo)) : 0;
+    for (; p < dir.pageCount; p++) {
+      if (hi && Buffer.compare(dir.firstTerm(p), hi) > 0) return;
+      const page = this.page(field, segment, p);
+      let i = lo ? page.lowerBound(lo) : 0;
+      for (; i < page.count; i++) {
+        const term = page.term(i);
+        if (hi && Buffer.compare(term, hi) > 0) return;
+        const idx = i;
+        const keep = visit(
+          term,
+          (bits) => page.addPostings(idx, bits, segment.records),
+          () => page.postingCount(idx),
+        );
+        if (keep === false) return;
+      }
+    }
+  }
+
+  /** Number of records in a segment holding exactly `term` (cheap: no decoding of ids). */
+  termCount(field: number, segment: SegmentMeta, term: Uint8Array): number {
+    const dir = this.directory(field, segment);
+    if (!dir) return 0;
+    const p = dir.pageFor(term);
+    if (p < 0) return 0;
+    const page = this.page(field, segment, p);
+    const i = page.lowerBound(term);
+    if (i >= page.count || Buffer.compare(page.term(i), term) !== 0) return 0;
+    return page.postingCount(i);
+  }
+
+  newBitset(segment: SegmentMeta): Bitset {
+    return newBitset(segment.records);
+  }
+}
