@@ -1,0 +1,379 @@
+// The built bin (dist/src/cli/main.js) against the fake Vault: what an operator sees.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { auditHmac } from "../../src/audit/audit-hmac.js";
+import { FakeVault, type FakeVaultOptions } from "../helpers/fake-vault-server.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const BIN = path.join(ROOT, "dist/src/cli/main.js");
+const TOKEN = "hvs.CANARY-0123456789abcdef-never-print-me";
+
+interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(args: string[], env: Record<string, string>, input?: string): ChildProcess {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  child.stdin?.end(input ?? "");
+  return child;
+}
+
+function finish(child: ChildProcess): Promise<RunResult> {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+}
+
+const run = (args: string[], env: Record<string, string>, input?: string) =>
+  finish(start(args, env, input));
+
+const vaults: FakeVault[] = [];
+afterEach(async () => {
+  for (const v of vaults.splice(0)) await v.close();
+});
+
+async function fixture(opts: FakeVaultOptions = {}) {
+  const vault = await FakeVault.start({ rootToken: TOKEN, ...opts });
+  vaults.push(vault);
+  const home = await mkdtemp(path.join(os.tmpdir(), "bg-e2e-"));
+  const env = { HOME: home, VAULT_ADDR: vault.addr, VAULT_TOKEN: TOKEN };
+  return { vault, home, env, journal: path.join(home, "journal.ndjson") };
+}
+
+const ids = (n: number) =>
+  Array.from({ length: n }, (_, i) => `database/creds/app/${String(i).padStart(5, "0")}`);
+
+beforeAll(async () => {
+  if (!existsSync(BIN)) {
+    const tsc = path.join(ROOT, "node_modules/typescript/bin/tsc");
+    await finish(
+      spawn(process.execPath, [tsc, "-p", "tsconfig.json", "--noEmitOnError", "false"], {
+        cwd: ROOT,
+      }),
+    );
+  }
+}, 120_000);
+
+describe("breakglass revoke", () => {
+  test("revokes the lease ids on stdin (comments and blank lines ignored) and prints a summary", async () => {
+    const { vault, env, journal } = await fixture();
+    for (const id of ids(5)) vault.addLease(id);
+    const input = `# from the incident\n\n${ids(5).join("\n")}\n  \n`;
+    const r = await run(["revoke", "--yes", "--journal", journal, "--json"], env, input);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^revoked 5, already gone 0, failed 0, skipped 0 \(journal\)/m);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      revoked: 5,
+      alreadyGone: 0,
+      failed: 0,
+      skipped: 0,
+    });
+    expect(vault.leaseCount()).toBe(0);
+    expect((await stat(journal)).mode & 0o777).toBe(0o600);
+  });
+
+  test("the journal defaults to the index directory (--db)", async () => {
+    const { vault, env, home } = await fixture();
+    vault.addLease("x/1");
+    const db = path.join(home, "idx");
+    const r = await run(["revoke", "--yes", "--db", db], env, "x/1\n");
+    expect(r.code).toBe(0);
+    expect(await readFile(path.join(db, "revoke-journal.ndjson"), "utf8")).toContain(
+      '"leaseId":"x/1"',
+    );
+  });
+
+  test("--dry-run prints the plan with namespaces and the count, and sends nothing", async () => {
+    const { vault, env, journal } = await fixture();
+    const r = await run(
+      ["revoke", "--dry-run", "--journal", journal],
+      { ...env, VAULT_NAMESPACE: "team-a/" },
+      "a/1\nb/2\n",
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("revoke\tteam-a\ta/1\nrevoke\tteam-a\tb/2\n");
+    expect(r.stderr).toMatch(
+      /would revoke 2 leases at http:\/\/127\.0\.0\.1:\d+, skip 0 \(journal\); nothing was sent/,
+    );
+    expect(vault.totalCalls).toBe(0);
+    expect(existsSync(journal)).toBe(false);
+  });
+
+  test("without --yes and without a terminal it refuses with exit 2", async () => {
+    const { vault, env } = await fixture();
+    const r = await run(["revoke"], env, "a/1\n");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/refusing to revoke 1 lease without confirmation: no terminal/);
+    expect(r.stderr).toMatch(/--yes/);
+    expect(vault.totalCalls).toBe(0);
+  });
+
+  test.each([
+    [["--force"], /--force needs --prefix/],
+    [["--accessor", "--prefix"], /--accessor and --prefix/],
+    [["--prefix", "--verify"], /--verify works on lease ids/],
+    [["--concurrency", "0"], /--concurrency/],
+    [["--token", "x"], /unknown option '--token'/],
+  ])("flags %j are a usage error (exit 2)", async (flags, message) => {
+    const { env } = await fixture();
+    const r = await run(["revoke", "--yes", ...flags], env, "a\n");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  test("--query says it is not available yet (exit 2)", async () => {
+    const { env } = await fixture();
+    const r = await run(["revoke", "--yes", "--query", "ip = 10.0.0.1 | leases"], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--query is not available yet/);
+  });
+
+  test("permission denied → exit 4 with a message that says so", async () => {
+    const { env, journal } = await fixture({
+      tokens: { "hvs.readonly": { deny: ["sys/leases/"] } },
+    });
+    const r = await run(
+      ["revoke", "--yes", "--journal", journal],
+      { ...env, VAULT_TOKEN: "hvs.readonly" },
+      "a/1\nb/2\n",
+    );
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^revoked 0, already gone 0, failed 2, skipped 0 \(journal\)/m);
+    expect(r.stderr).toMatch(/breakglass: 2 of 2 leases failed: permission denied/);
+  });
+
+  test("a wrong token on many leases stops early: exit 4, permission denied", async () => {
+    const { vault, env, journal } = await fixture();
+    const r = await run(
+      ["revoke", "--yes", "--journal", journal],
+      { ...env, VAULT_TOKEN: "wrong" },
+      ids(300).join("\n"),
+    );
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(
+      /breakglass: permission denied: Vault refused all \d+ calls so far; stopped/,
+    );
+    expect(vault.totalCalls).toBeLessThan(60);
+  });
+
+  test("sealed → exit 4 'sealed'", async () => {
+    const { env, journal } = await fixture({ sealed: true });
+    const r = await run(["revoke", "--yes", "--journal", journal], env, "a/1\n");
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/breakglass: Vault at http:\/\/127\.0\.0\.1:\d+ is sealed; stopped/);
+    expect(r.stderr).toMatch(/hint: unseal it/);
+  });
+
+  test("unreachable Vault → exit 4 'cannot reach'", async () => {
+    const { vault, env, journal } = await fixture();
+    await vault.close();
+    vaults.splice(0);
+    const r = await run(
+      ["revoke", "--yes", "--journal", journal],
+      { ...env, VAULT_MAX_RETRIES: "2" },
+      "a/1\n",
+    );
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(
+      /breakglass: cannot reach Vault at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+    );
+  });
+
+  test("no token → exit 2 with where tokens come from", async () => {
+    const { env } = await fixture();
+    const r = await run(["revoke", "--yes"], { ...env, VAULT_TOKEN: "" }, "a/1\n");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no Vault token: set VAULT_TOKEN/);
+  });
+
+  test("--verify classifies revoked and already gone", async () => {
+    const { vault, env, journal } = await fixture();
+    vault.addLease("live/1");
+    const r = await run(
+      ["revoke", "--yes", "--verify", "--json", "--journal", journal],
+      env,
+      "live/1\ngone/1\n",
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ revoked: 1, alreadyGone: 1, failed: 0 });
+  });
+
+  test("--namespace routes every call there; --prefix P and --accessor use their endpoints", async () => {
+    const { vault, env, journal } = await fixture();
+    vault.addLease("db/creds/1", "team-a");
+    vault.addLease("aws/creds/1");
+    vault.addLease("aws/creds/2");
+    vault.addAccessor("acc-9", "team-a");
+    let r = await run(
+      ["revoke", "--yes", "--namespace", "team-a/", "--journal", journal],
+      env,
+      "db/creds/1\n",
+    );
+    expect(r.code).toBe(0);
+    expect(vault.hasLease("db/creds/1", "team-a")).toBe(false);
+    r = await run(["revoke", "--yes", "--prefix", "aws/creds/", "--journal", journal], env);
+    expect(r.code).toBe(0);
+    expect(vault.leaseCount()).toBe(0);
+    r = await run(
+      ["revoke", "--yes", "--accessor", "--namespace", "team-a", "--journal", journal],
+      env,
+      "acc-9\n",
+    );
+    expect(r.code).toBe(0);
+    expect(vault.hasAccessor("acc-9", "team-a")).toBe(false);
+  });
+
+  test("the token never appears in any output, debug included", async () => {
+    const { vault, env, journal } = await fixture({
+      tokens: { [`${TOKEN}-limited`]: { deny: ["sys/leases/revoke"] } },
+    });
+    vault.addLease("a/1");
+    const debug = { ...env, BREAKGLASS_DEBUG: "1" };
+    const runs = [
+      await run(["revoke", "--yes", "--json", "--journal", journal], debug, "a/1\nb/1\n"),
+      await run(["revoke", "--yes", "--verify", "--journal", journal], debug, "c/1\n"),
+      await run(
+        ["revoke", "--yes", "--journal", journal],
+        { ...debug, VAULT_TOKEN: `${TOKEN}-limited` },
+        "d/1\n",
+      ),
+      await run(["revoke", "--dry-run", "--journal", journal], debug, "e/1\n"),
+      await run(["hash", "x"], debug),
+      await run(["status", "--json"], debug),
+    ];
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 4, 0, 0, 0]);
+    expect(runs[0]?.stderr).toMatch(/X-Vault-Token: \[redacted\]/);
+    for (const r of runs) {
+      expect(r.stdout).not.toContain(TOKEN);
+      expect(r.stderr).not.toContain(TOKEN);
+      expect(r.stderr).not.toContain("CANARY");
+    }
+    expect(await readFile(journal, "utf8")).not.toContain("CANARY");
+  });
+
+  test("kill -9 halfway, then rerun: none missed, none sent again after the journal says done", async () => {
+    const { vault, env, journal } = await fixture({ faults: { latencyMs: 10 } });
+    const leases = ids(400);
+    for (const id of leases) vault.addLease(id);
+    const child = start(["revoke", "--yes", "--journal", journal], env, leases.join("\n"));
+    const done = finish(child);
+    while (vault.totalRevokeRequests < 150) await new Promise((r) => setTimeout(r, 5));
+    child.kill("SIGKILL");
+    const first = await done;
+    expect(first.signal).toBe("SIGKILL");
+
+    const lines = (await readFile(journal, "utf8")).split("\n").filter((l) => l.trim());
+    const journaled = new Set<string>();
+    for (const line of lines) {
+      try {
+        const rec = JSON.parse(line) as { leaseId: string; outcome: string };
+        if (rec.outcome === "revoked") journaled.add(rec.leaseId);
+      } catch {
+        // a truncated last line is allowed
+      }
+    }
+    expect(journaled.size).toBeGreaterThan(100);
+    expect(journaled.size).toBeLessThan(400);
+    for (const id of journaled) expect(vault.hasLease(id)).toBe(false);
+
+    vault.setFaults(undefined);
+    const second = await run(
+      ["revoke", "--yes", "--json", "--journal", journal],
+      env,
+      leases.join("\n"),
+    );
+    expect(second.code).toBe(0);
+    const summary = JSON.parse(second.stdout) as { revoked: number; skipped: number };
+    expect(summary.skipped).toBe(journaled.size);
+    expect(summary.revoked).toBe(400 - journaled.size);
+    expect(vault.leaseCount()).toBe(0);
+    for (const id of leases) {
+      expect(vault.revokeRequests(id)).toBeGreaterThanOrEqual(1);
+      expect(vault.revocations(id)).toBe(1);
+    }
+    for (const id of journaled) expect(vault.revokeRequests(id)).toBe(1);
+    const resent = leases.filter((id) => vault.revokeRequests(id) > 1).length;
+    console.log(
+      `kill -9 after ${journaled.size} journaled; rerun skipped ${summary.skipped}, ` +
+        `${resent} in flight at the kill were sent again (each ≤ concurrency 8)`,
+    );
+    expect(resent).toBeLessThanOrEqual(8);
+  });
+
+  test("10,000 leases with default settings", async () => {
+    const { vault, env, journal } = await fixture();
+    const leases = ids(10_000);
+    for (const id of leases) vault.addLease(id);
+    const t0 = performance.now();
+    const r = await run(
+      ["revoke", "--yes", "--json", "--journal", journal],
+      env,
+      leases.join("\n"),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ revoked: 10_000, failed: 0 });
+    expect(vault.leaseCount()).toBe(0);
+    console.log(
+      `10,000 leases revoked in ${seconds.toFixed(2)} s wall (${Math.round(10_000 / seconds)} leases/s), ` +
+        `${vault.connections} connections`,
+    );
+  });
+});
+
+describe("breakglass hash, seal, unseal, status", () => {
+  test("hash: locally with --salt and via sys/audit-hash print the same HMACs", async () => {
+    const { vault, env } = await fixture({ salt: "the-salt" });
+    const local = await run(["hash", "--salt", "the-salt", "pw-1", "pw-2"], env);
+    const remote = await run(["hash", "pw-1", "pw-2"], env);
+    const fromStdin = await run(
+      ["hash"],
+      { ...env, BREAKGLASS_AUDIT_SALT: "the-salt" },
+      "pw-1\npw-2\n",
+    );
+    const expected = `${auditHmac("the-salt", "pw-1")}\n${auditHmac("the-salt", "pw-2")}\n`;
+    expect([local.stdout, remote.stdout, fromStdin.stdout]).toEqual([expected, expected, expected]);
+    expect(vault.callsByPath.get("sys/audit-hash/file")).toBe(2);
+  });
+
+  test("seal needs --yes without a terminal; unseal reads shares from stdin and shows progress", async () => {
+    const { vault, env } = await fixture({ unsealKeys: ["k1", "k2", "k3"], threshold: 2 });
+    const refused = await run(["seal"], env);
+    expect(refused.code).toBe(2);
+    expect(vault.sealed).toBe(false);
+    const sealed = await run(["seal", "--yes"], env);
+    expect(sealed.code).toBe(0);
+    expect(vault.sealed).toBe(true);
+    const status = await run(["status"], env);
+    expect(status.stdout).toMatch(/sealed/);
+    expect(status.stdout).toMatch(/unseal progress: 0 of 2/);
+
+    const partial = await run(["unseal"], env, "k1\n");
+    expect(partial.code).toBe(4);
+    expect(partial.stderr).toMatch(/unseal progress: 1 of 2/);
+    expect(partial.stderr).toMatch(/still sealed/);
+    const reset = await run(["unseal", "--reset"], env);
+    expect(reset.stderr).toMatch(/reset \(0 of 2\)/);
+    const done = await run(["unseal", "--json"], env, "k2\nk3\nextra-ignored\n");
+    expect(done.code).toBe(0);
+    expect(done.stderr).toMatch(/unseal progress: 1 of 2[\s\S]*is unsealed/);
+    expect(JSON.parse(done.stdout)).toMatchObject({ sealed: false });
+    expect(vault.sealed).toBe(false);
+    expect(done.stderr + done.stdout).not.toMatch(/k2|k3/);
+  });
+});
