@@ -1,0 +1,147 @@
+// The query language's tokens (SPEC.md, "The query language"): what the lexer may cut a query into.
+// Contract: keywords are case-insensitive and carry `longer_alt: Word`, so `order` is one word and
+// not `or` + `der`, `notify` is not `not` + `ify`. Stage names, `by`, `asc`, `desc` and `hash` are
+// soft keywords: they are also `Word`s, so `path = count` still compares with the word "count".
+// `and`, `or`, `not`, `in`, `exists` are reserved: quote them to use them as values.
+// A bare word is letters, digits and `_ - . / : @ +`: IPs (IPv4 and IPv6), CIDRs, RFC 3339 times
+// with fractions and offsets, numbers, paths and HMACs need no quotes. What a word stands for is
+// decided later (to-ast.ts), so the lexer never has to guess between an IPv6 address and a time.
+import { createToken, Lexer, type TokenType } from "chevrotain";
+
+export const WhiteSpace = createToken({
+  name: "WhiteSpace",
+  pattern: /\s+/,
+  group: Lexer.SKIPPED,
+});
+
+/** A bare word: a field name, a value, a number, an interval. */
+export const Word = createToken({
+  name: "Word",
+  pattern: /[A-Za-z0-9_\-./:@+]+/,
+  label: "a word",
+});
+
+/** A double- or single-quoted string; backslash escapes as in JSON (plus `\'`). */
+export const QuotedString = createToken({
+  name: "QuotedString",
+  pattern: /"(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*'/,
+  label: "a quoted string",
+});
+
+function keyword(name: string, word: string, soft: boolean): TokenType {
+  return createToken({
+    name,
+    pattern: new RegExp(word, "i"),
+    longer_alt: Word,
+    label: `\`${word}\``,
+    ...(soft ? { categories: [Word] } : {}),
+  });
+}
+
+export const And = keyword("And", "and", false);
+export const Or = keyword("Or", "or", false);
+export const Not = keyword("Not", "not", false);
+export const In = keyword("In", "in", false);
+export const Exists = keyword("Exists", "exists", false);
+
+export const By = keyword("By", "by", true);
+export const Desc = keyword("Desc", "desc", true);
+export const Asc = keyword("Asc", "asc", true);
+export const Hash = keyword("Hash", "hash", true);
+
+export const Leases = keyword("Leases", "leases", true);
+export const Distinct = keyword("Distinct", "distinct", true);
+export const Count = keyword("Count", "count", true);
+export const Top = keyword("Top", "top", true);
+export const Fields = keyword("Fields", "fields", true);
+export const Sort = keyword("Sort", "sort", true);
+export const Limit = keyword("Limit", "limit", true);
+export const Timeline = keyword("Timeline", "timeline", true);
+export const Pair = keyword("Pair", "pair", true);
+
+/** Every stage name, for "unknown stage" suggestions and shell completion. */
+export const STAGE_NAMES = [
+  "leases",
+  "distinct",
+  "count",
+  "top",
+  "fields",
+  "sort",
+  "limit",
+  "timeline",
+  "pair",
+] as const;
+
+/** The category of every comparison operator: a predicate is `FIELD CompareOp VALUE`. */
+export const CompareOp = createToken({
+  name: "CompareOp",
+  pattern: Lexer.NA,
+  label: "an operator",
+});
+
+function operator(name: string, pattern: RegExp, image: string): TokenType {
+  return createToken({ name, pattern, categories: [CompareOp], label: `\`${image}\`` });
+}
+
+export const NotEq = operator("NotEq", /!=/, "!=");
+export const PrefixOf = operator("PrefixOf", /\^=/, "^=");
+export const LessEq = operator("LessEq", /<=/, "<=");
+export const GreaterEq = operator("GreaterEq", />=/, ">=");
+export const Eq = operator("Eq", /==?/, "=");
+export const Less = operator("Less", /</, "<");
+export const Greater = operator("Greater", />/, ">");
+export const Matches = operator("Matches", /~/, "~");
+
+export const Pipe = createToken({ name: "Pipe", pattern: /\|/, label: "`|`" });
+export const Star = createToken({ name: "Star", pattern: /\*/, label: "`*`" });
+export const LParen = createToken({ name: "LParen", pattern: /\(/, label: "`(`" });
+export const RParen = createToken({ name: "RParen", pattern: /\)/, label: "`)`" });
+export const LBracket = createToken({ name: "LBracket", pattern: /\[/, label: "`[`" });
+export const RBracket = createToken({ name: "RBracket", pattern: /\]/, label: "`]`" });
+export const Comma = createToken({ name: "Comma", pattern: /,/, label: "`,`" });
+
+/** Lexer order matters: keywords before `Word` (their `longer_alt` hands longer words back). */
+export const ALL_TOKENS: readonly TokenType[] = [
+  WhiteSpace,
+  QuotedString,
+  And,
+  Or,
+  Not,
+  In,
+  Exists,
+  By,
+  Desc,
+  Asc,
+  Hash,
+  Leases,
+  Distinct,
+  Count,
+  Top,
+  Fields,
+  Sort,
+  Limit,
+  Timeline,
+  Pair,
+  Word,
+  CompareOp,
+  NotEq,
+  PrefixOf,
+  LessEq,
+  GreaterEq,
+  Eq,
+  Less,
+  Greater,
+  Matches,
+  Pipe,
+  Star,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  Comma,
+];
+
+export const queryLexer = new Lexer([...ALL_TOKENS], {
+  ensureOptimizations: true,
+  positionTracking: "onlyOffset",
+});
