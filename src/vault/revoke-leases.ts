@@ -78,6 +78,8 @@ const DEFAULT_MAX_DELAY_MS = 5_000;
 /** Stop once this many calls were denied and none succeeded: the token cannot do this. */
 const ALL_DENIED_STOP_AFTER = 16;
 const MAX_FAILURES_KEPT = 1_000;
+/** Outcomes waiting for their journal line; bounds memory and what a crash can make us resend. */
+const MAX_UNRECORDED = 256;
 
 /** Stopped before the end (sealed, unreachable, every call denied); `summary` is what got done. */
 export class RevokeStoppedError extends VaultError {
@@ -229,7 +231,12 @@ export async function revokeLeases(
     }
   }
 
-  async function handle(target: LeaseTarget, namespace: string): Promise<void> {
+  /** The HTTP part of one target; returns the outcome to record, or undefined when a fatal
+   * condition stopped it (then nothing is recorded and a rerun retries it). */
+  async function attempt(
+    target: LeaseTarget,
+    namespace: string,
+  ): Promise<RevokeOutcome | undefined> {
     const counter = { attempts: 0 };
     let result: { outcome: RevokeOutcomeKind; reason?: string };
     try {
@@ -237,20 +244,23 @@ export async function revokeLeases(
     } catch (err) {
       if (err instanceof Fatal) {
         fatal ??= err.reason;
-        return;
+        return undefined;
       }
       if (!(err instanceof VaultRequestError)) throw err;
       if (err.kind === "denied") denied++;
       result = { outcome: "failed", reason: err.message };
     }
-    const outcome: RevokeOutcome = {
+    return {
       leaseId: target.leaseId,
       namespace,
       outcome: result.outcome,
       ...(result.reason === undefined ? {} : { reason: result.reason }),
       attempts: counter.attempts,
     };
-    // The journal line goes to disk before the lease counts as done.
+  }
+
+  /** Journals the outcome, then (only then) counts it. */
+  async function record(outcome: RevokeOutcome): Promise<void> {
     await journal?.append({ time: new Date().toISOString(), mode, ...outcome });
     if (outcome.outcome === "revoked") summary.revoked++;
     else if (outcome.outcome === "already_gone") summary.alreadyGone++;
@@ -270,8 +280,20 @@ export async function revokeLeases(
   }
 
   const seen = new Set<string>();
+  // HTTP slots (`inflight`, at most `concurrency`) are freed when Vault answers; journaling runs
+  // behind them (`recording`), so one fsync covers many outcomes instead of at most
+  // `concurrency` (10,000 leases, fsync on ext4: 4.2 s → see bench/revoke-bench.ts).
   const inflight = new Set<Promise<void>>();
+  const recording = new Set<Promise<void>>();
   let bug: unknown;
+  const track = (set: Set<Promise<void>>, work: Promise<void>): void => {
+    const p: Promise<void> = work
+      .catch((err: unknown) => {
+        bug ??= err;
+      })
+      .finally(() => set.delete(p));
+    set.add(p);
+  };
   for await (const target of targets) {
     if (fatal || bug !== undefined || opts.signal?.aborted) break;
     const namespace = normalizeNamespace(override ?? target.namespace);
@@ -287,15 +309,17 @@ export async function revokeLeases(
       opts.onSkip?.(target);
       continue;
     }
-    const p: Promise<void> = handle(target, namespace)
-      .catch((err: unknown) => {
-        bug ??= err;
-      })
-      .finally(() => inflight.delete(p));
-    inflight.add(p);
+    track(
+      inflight,
+      attempt(target, namespace).then((outcome) => {
+        if (outcome) track(recording, record(outcome));
+      }),
+    );
     if (inflight.size >= concurrency) await Promise.race(inflight);
+    if (recording.size >= MAX_UNRECORDED) await Promise.race(recording);
   }
   await Promise.all(inflight);
+  await Promise.all(recording);
   summary.seconds = (performance.now() - started) / 1000;
   if (bug !== undefined) throw bug;
   if (fatal) throw new RevokeStoppedError(fatal, summary);

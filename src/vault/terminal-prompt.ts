@@ -51,8 +51,9 @@ export async function readHidden(
   question: string,
 ): Promise<string | undefined> {
   const input = terminal.input;
-  process.stderr.write(question);
+  // Echo goes off before the prompt shows, so a share typed (or pasted) at once is not echoed.
   input.setRawMode(true);
+  process.stderr.write(question);
   input.resume();
   try {
     return await new Promise<string | undefined>((resolve, reject) => {
