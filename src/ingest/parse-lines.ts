@@ -88,6 +88,7 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
   let maxTimeTerm: string | undefined;
   let detectedPrefix: string | undefined;
   let currentId = 0;
+  let timedRecords = 0;
   const sink = (f: number, text: string): void => {
     const map = textMaps[f]!;
     const ids = map.get(text);
@@ -178,6 +179,7 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
     // Binary strings compare in byte order, which is the order the pages are searched in.
     const sorted = [...terms.keys()].sort();
     if (f === TIME_FIELD) {
+      for (const ids of terms.values()) timedRecords += ids.length;
       minTimeTerm = sorted[0];
       maxTimeTerm = sorted[sorted.length - 1];
     }
@@ -202,5 +204,6 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
     minTime: minTimeTerm === undefined ? undefined : termText("time", minTimeTerm),
     maxTime: maxTimeTerm === undefined ? undefined : termText("time", maxTimeTerm),
     detectedPrefix,
+    timedRecords,
   });
 }

@@ -40,6 +40,8 @@ export interface ParseResultMeta {
   /** Earliest and latest `time` of the task's entries (RFC 3339), if any had one. */
   readonly minTime: string | undefined;
   readonly maxTime: string | undefined;
+  /** Records with a parsable `time` (all of them, normally). */
+  readonly timedRecords: number;
   /** Prefixes detected (text before `{`), so the summary can say what was stripped. */
   readonly detectedPrefix: string | undefined;
 }

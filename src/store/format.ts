@@ -50,6 +50,9 @@ export interface SegmentMeta {
   readonly blockStarts: readonly number[];
   readonly minTime: string | undefined;
   readonly maxTime: string | undefined;
+  /** Records with a parsable `time`: when it equals `records`, a time range covering the
+   * segment's [minTime, maxTime] takes the whole segment without reading its dictionary. */
+  readonly timedRecords: number;
   /** Field code → number of term pages (fields absent have no terms in this segment). */
   readonly fieldPages: Readonly<Record<number, number>>;
 }

@@ -12,6 +12,10 @@ import {
   type SegmentMeta,
 } from "./format.js";
 import type { IndexEnv } from "./index-env.js";
+import { fieldByName } from "../audit/field-catalog.js";
+import { timeKey } from "../audit/time-key.js";
+
+const TIME_CODE = fieldByName("time")!.code;
 
 /** Decoded blocks kept: 64 × 64 KiB = 4 MiB, enough for a sort or pair over hot blocks. */
 const BLOCK_CACHE = 64;
@@ -27,6 +31,10 @@ export class IndexReader {
   readonly recordCount: number;
   private readonly blockCache = new Map<string, RecordBlock>();
   private readonly dirCache = new Map<string, TermDirectory | null>();
+  private readonly timeBounds = new Map<
+    number,
+    { min: Uint8Array; max: Uint8Array; everyRecord: boolean }
+  >();
 
   constructor(readonly env: IndexEnv) {
     const segments: SegmentMeta[] = [];
@@ -174,6 +182,36 @@ export class IndexReader {
     const i = page.lowerBound(term);
     if (i >= page.count || Buffer.compare(page.term(i), term) !== 0) return 0;
     return page.postingCount(i);
+  }
+
+  /**
+   * Whether every record of the segment has a `time` inside [lo, hi] ("all"), none can
+   * ("none"), or it takes a look ("some"): time ranges then skip most segments' dictionaries.
+   * Only the time field keeps per-segment bounds; other fields answer "some".
+   */
+  rangeCoversSegment(
+    field: number,
+    segment: SegmentMeta,
+    lo: Uint8Array | undefined,
+    hi: Uint8Array | undefined,
+  ): "all" | "none" | "some" {
+    if (field !== TIME_CODE || segment.minTime === undefined || segment.maxTime === undefined) {
+      return "some";
+    }
+    let bounds = this.timeBounds.get(segment.id);
+    if (!bounds) {
+      const min = timeKey(segment.minTime);
+      const max = timeKey(segment.maxTime);
+      if (!min || !max) return "some";
+      bounds = { min, max, everyRecord: segment.timedRecords === segment.records };
+      this.timeBounds.set(segment.id, bounds);
+    }
+    if ((lo && Buffer.compare(bounds.max, lo) < 0) || (hi && Buffer.compare(bounds.min, hi) > 0)) {
+      return "none";
+    }
+    const inside =
+      (!lo || Buffer.compare(bounds.min, lo) >= 0) && (!hi || Buffer.compare(bounds.max, hi) <= 0);
+    return inside && bounds.everyRecord ? "all" : "some";
   }
 
   newBitset(segment: SegmentMeta): Bitset {

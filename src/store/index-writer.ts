@@ -78,6 +78,7 @@ export class IndexWriter {
             blockStarts: meta.blockStarts,
             minTime: meta.minTime,
             maxTime: meta.maxTime,
+            timedRecords: meta.timedRecords,
             fieldPages,
           };
           env.segments.putSync(segment, seg);

@@ -6,9 +6,11 @@ import { registerRevokeCommand } from "./revoke-command.js";
 import { registerSealCommand, registerStatusCommand } from "./seal-command.js";
 import { registerUnsealCommand } from "./unseal-command.js";
 import { defineIndexCommand } from "./index-command.js";
+import { defineStatsCommand } from "./stats-command.js";
 
 export function registerCommands(program: Command): void {
   defineIndexCommand(program);
+  defineStatsCommand(program);
   registerRevokeCommand(program);
   registerHashCommand(program);
   registerSealCommand(program);

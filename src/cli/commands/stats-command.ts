@@ -1,0 +1,16 @@
+// `breakglass stats`: what is indexed. Readable text, or --json (SPEC.md's fields plus fileList).
+import type { Command } from "commander";
+import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
+
+export function defineStatsCommand(program: Command): void {
+  program
+    .command("stats")
+    .description("what is indexed: files, records, time span, bad lines, sizes")
+    .option(DB_OPTION_FLAGS, DB_OPTION_HELP)
+    .option("--json", "one JSON object on stdout")
+    .option("--bad-lines", "list every bad line (file:line: reason)")
+    .action(async (flags: { db?: string; json?: boolean; badLines?: boolean }) => {
+      const { runStats } = await import("../run-stats.js");
+      await runStats(resolveDbDir(flags.db), flags);
+    });
+}

@@ -1,0 +1,42 @@
+// What `breakglass stats` prints.
+import { openIndex } from "../index-api.js";
+
+const MB = 1024 * 1024;
+
+export async function runStats(
+  dbDir: string,
+  flags: { json?: boolean; badLines?: boolean },
+): Promise<void> {
+  const index = openIndex(dbDir);
+  try {
+    const s = index.stats({ badLines: true });
+    const out = process.stdout;
+    if (flags.json) {
+      out.write(JSON.stringify(s) + "\n");
+      return;
+    }
+    out.write(
+      `index       ${dbDir} (${(s.indexBytes / MB).toFixed(1)} MiB, ${s.segments} segments)\n`,
+    );
+    out.write(`files       ${s.files}\n`);
+    out.write(`records     ${s.records}\n`);
+    out.write(`bad lines   ${s.badLines}\n`);
+    out.write(`log bytes   ${s.bytes} (${(s.bytes / MB).toFixed(1)} MiB)\n`);
+    out.write(`time span   ${s.firstTime ?? "-"} … ${s.lastTime ?? "-"}\n`);
+    if (s.fileList.length > 0) out.write("\n");
+    for (const f of s.fileList) {
+      out.write(
+        `  ${f.path}${f.gzip ? " (gzip)" : ""}: ${f.records} records, ${f.badLines} bad, ` +
+          `${f.lines} lines, ${f.firstTime ?? "-"} … ${f.lastTime ?? "-"}\n`,
+      );
+    }
+    const bad = s.badLineList;
+    const shown = flags.badLines ? bad : bad.slice(0, 20);
+    if (shown.length > 0) out.write("\nbad lines:\n");
+    for (const b of shown) out.write(`  ${b.file}:${b.line}: ${b.reason}\n`);
+    if (shown.length < bad.length)
+      out.write(`  … ${bad.length - shown.length} more (--bad-lines lists all)\n`);
+  } finally {
+    await index.close();
+  }
+}

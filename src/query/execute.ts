@@ -1,0 +1,246 @@
+// Plan → matching records, in record-id order, segment by segment, so the first result is out
+// before the last segment is read. Within a segment every node yields a bitset over its records:
+// index nodes OR posting lists in; `and` runs its children cheapest first, each on the survivors
+// of the one before (so a filter parses only the records its siblings left); `not` complements.
+import { isCutTerm, termText } from "../audit/index-term.js";
+import type { AuditEntry } from "../audit/audit-entry.js";
+import { newBitset, type Bitset } from "../codec/term-pages.js";
+import type { SegmentMeta } from "../store/format.js";
+import type { IndexReader } from "../store/index-reader.js";
+import { assertNever } from "./ast.js";
+import type { MatchedRecord } from "./matched-record.js";
+import type { PlanNode } from "./plan.js";
+import type { EntryTest } from "./entry-predicate.js";
+
+/** Per-node counts gathered while executing, for `--explain`. */
+export class NodeStats {
+  readonly matched = new Map<PlanNode, number>();
+  readonly parsed = new Map<PlanNode, number>();
+  add(map: Map<PlanNode, number>, node: PlanNode, n: number): void {
+    map.set(node, (map.get(node) ?? 0) + n);
+  }
+}
+
+function popcount(bits: Bitset): number {
+  let n = 0;
+  for (let i = 0; i < bits.length; i++) {
+    let v = bits[i]!;
+    v -= (v >>> 1) & 0x55555555;
+    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+    n += (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  }
+  return n;
+}
+
+function fullBitset(records: number): Bitset {
+  const bits = newBitset(records);
+  bits.fill(0xffffffff);
+  const tail = records & 31;
+  if (tail) bits[bits.length - 1] = (1 << tail) - 1;
+  if (records === 0) bits[0] = 0;
+  return bits;
+}
+
+function andInto(a: Bitset, b: Bitset): void {
+  for (let i = 0; i < a.length; i++) a[i]! &= b[i]!;
+}
+
+function isEmpty(bits: Bitset): boolean {
+  for (let i = 0; i < bits.length; i++) if (bits[i]) return false;
+  return true;
+}
+
+/** Calls fn for each set bit, ascending. */
+export function forEachBit(bits: Bitset, fn: (local: number) => void): void {
+  for (let w = 0; w < bits.length; w++) {
+    let word = bits[w]!;
+    while (word !== 0) {
+      const low = word & -word;
+      fn(w * 32 + 31 - Math.clz32(low));
+      word ^= low;
+    }
+  }
+}
+
+/** Rough cost order for `and`: exact lookups first, scans of entries last. */
+function cost(node: PlanNode): number {
+  switch (node.kind) {
+    case "terms":
+      return 1;
+    case "range":
+      return 2;
+    case "dict":
+      return node.field.name === "hmac" || node.field.name === "time" ? 4 : 3;
+    case "all":
+      return 0;
+    case "and":
+      return Math.min(...node.children.map(cost));
+    case "or":
+      return Math.max(...node.children.map(cost));
+    case "not":
+      return cost(node.child) + 0.5;
+    case "filter":
+      return 10;
+  }
+}
+
+class SegmentRun {
+  private readonly entries = new Map<number, AuditEntry>();
+
+  constructor(
+    private readonly reader: IndexReader,
+    readonly segment: SegmentMeta,
+    private readonly stats: NodeStats | undefined,
+  ) {}
+
+  entry(local: number): AuditEntry {
+    let e = this.entries.get(local);
+    if (!e) {
+      e = JSON.parse(this.reader.lineInSegment(this.segment, local).toString("utf8")) as AuditEntry;
+      this.entries.set(local, e);
+    }
+    return e;
+  }
+
+  private filterBits(node: PlanNode, bits: Bitset, test: EntryTest, needle?: Buffer): Bitset {
+    const out = newBitset(this.segment.records);
+    let parsed = 0;
+    forEachBit(bits, (local) => {
+      if (needle && !this.entries.has(local)) {
+        if (this.reader.lineInSegment(this.segment, local).indexOf(needle) < 0) return;
+      }
+      parsed++;
+      if (test(this.entry(local))) out[local >>> 5]! |= 1 << (local & 31);
+    });
+    this.stats?.add(this.stats.parsed, node, parsed);
+    return out;
+  }
+
+  /** Records among `candidates` (all when undefined) that satisfy `node`. */
+  eval(node: PlanNode, candidates: Bitset | undefined): Bitset {
+    const out = this.evalNode(node, candidates);
+    this.stats?.add(this.stats.matched, node, popcount(out));
+    return out;
+  }
+
+  private evalNode(node: PlanNode, candidates: Bitset | undefined): Bitset {
+    const { reader, segment } = this;
+    const records = segment.records;
+    switch (node.kind) {
+      case "all":
+        return candidates ? candidates.slice() : fullBitset(records);
+      case "terms": {
+        const bits = newBitset(records);
+        for (const term of node.terms) reader.addTerm(node.field.code, segment, term, bits);
+        if (candidates) andInto(bits, candidates);
+        return node.recheck ? this.filterBits(node, bits, node.recheck) : bits;
+      }
+      case "range": {
+        const whole = reader.rangeCoversSegment(node.field.code, segment, node.lo, node.hi);
+        if (whole === "none") return newBitset(records);
+        let bits: Bitset;
+        if (whole === "all" && !node.keep) {
+          bits = fullBitset(records);
+        } else {
+          bits = newBitset(records);
+          const keep = node.keep;
+          reader.scanTerms(node.field.code, segment, node.lo, node.hi, (term, add) => {
+            if (!keep || keep(term)) add(bits);
+          });
+        }
+        if (candidates) andInto(bits, candidates);
+        return node.recheck ? this.filterBits(node, bits, node.recheck) : bits;
+      }
+      case "dict": {
+        // Only matches through a cut term (a value longer than a term) need the entry re-checked.
+        const bits = newBitset(records);
+        const maybe = node.recheck ? newBitset(records) : undefined;
+        const kind = node.field.kind;
+        reader.scanTerms(node.field.code, segment, undefined, undefined, (term, add) => {
+          const binary = term.toString("latin1");
+          if (!node.test(termText(kind, binary), term)) return;
+          add(maybe && isCutTerm(binary) ? maybe : bits);
+        });
+        if (candidates) andInto(bits, candidates);
+        if (!maybe) return bits;
+        if (candidates) andInto(maybe, candidates);
+        const confirmed = this.filterBits(node, maybe, node.recheck!);
+        for (let i = 0; i < bits.length; i++) bits[i]! |= confirmed[i]!;
+        return bits;
+      }
+      case "filter":
+        return this.filterBits(node, candidates ?? fullBitset(records), node.test, node.needle);
+      case "and": {
+        let bits = candidates;
+        const ordered = [...node.children].sort((a, b) => cost(a) - cost(b));
+        for (const child of ordered) {
+          bits = this.eval(child, bits);
+          if (isEmpty(bits)) break;
+        }
+        return bits ?? fullBitset(records);
+      }
+      case "or": {
+        const bits = newBitset(records);
+        for (const child of [...node.children].sort((a, b) => cost(a) - cost(b))) {
+          // A costly child need only look at candidates not matched yet.
+          let rest = candidates;
+          if (cost(child) >= 10) {
+            rest = (candidates ?? fullBitset(records)).slice();
+            for (let i = 0; i < rest.length; i++) rest[i]! &= ~bits[i]!;
+          }
+          const got = this.eval(child, rest);
+          for (let i = 0; i < bits.length; i++) bits[i]! |= got[i]!;
+        }
+        return bits;
+      }
+      case "not": {
+        const base = candidates ? candidates.slice() : fullBitset(records);
+        const inner = this.eval(node.child, base);
+        for (let i = 0; i < base.length; i++) base[i]! &= ~inner[i]!;
+        return base;
+      }
+      default:
+        return assertNever(node);
+    }
+  }
+}
+
+class LazyRecord implements MatchedRecord {
+  private parsed: AuditEntry | undefined;
+  constructor(
+    readonly id: number,
+    readonly line: Buffer,
+    cached: AuditEntry | undefined,
+  ) {
+    this.parsed = cached;
+  }
+  entry(): AuditEntry {
+    return (this.parsed ??= JSON.parse(this.line.toString("utf8")) as AuditEntry);
+  }
+}
+
+/** Every record matching `plan`, ascending by id. Pull-driven: stop iterating to stop work. */
+export function* executePlan(
+  reader: IndexReader,
+  plan: PlanNode,
+  stats?: NodeStats,
+): Generator<MatchedRecord> {
+  for (const segment of reader.segments) {
+    const run = new SegmentRun(reader, segment, stats);
+    const bits = run.eval(plan, undefined);
+    const locals: number[] = [];
+    forEachBit(bits, (local) => locals.push(local));
+    for (const local of locals) {
+      const line = reader.lineInSegment(segment, local);
+      yield new LazyRecord(segment.base + local, line, undefined);
+    }
+  }
+}
+
+/** How many records match, without reading any record the plan does not need. */
+export function countPlan(reader: IndexReader, plan: PlanNode, stats?: NodeStats): number {
+  let n = 0;
+  for (const segment of reader.segments)
+    n += popcount(new SegmentRun(reader, segment, stats).eval(plan, undefined));
+  return n;
+}

@@ -1,0 +1,92 @@
+// `--explain`: the plan as an indented tree, each step with its estimated size (from the term
+// dictionaries, before reading any record) and, once run, its actual size and how many entries
+// it had to parse.
+import type { IndexReader } from "../store/index-reader.js";
+import { assertNever } from "./ast.js";
+import type { NodeStats } from "./execute.js";
+import type { PlanNode } from "./plan.js";
+
+/** Records the index says hold the node's terms (exact for terms nodes; undefined elsewhere). */
+export function estimate(reader: IndexReader, node: PlanNode): number | undefined {
+  switch (node.kind) {
+    case "all":
+      return reader.recordCount;
+    case "terms": {
+      let n = 0;
+      for (const segment of reader.segments) {
+        for (const term of node.terms) n += reader.termCount(node.field.code, segment, term);
+      }
+      return n;
+    }
+    case "range": {
+      let n = 0;
+      for (const segment of reader.segments) {
+        reader.scanTerms(node.field.code, segment, node.lo, node.hi, (term, _add, count) => {
+          if (!node.keep || node.keep(term)) n += count();
+        });
+      }
+      return n;
+    }
+    case "dict":
+    case "filter":
+      return undefined;
+    case "and": {
+      const parts = node.children
+        .map((c) => estimate(reader, c))
+        .filter((n): n is number => n !== undefined);
+      return parts.length ? Math.min(...parts) : undefined;
+    }
+    case "or": {
+      const parts = node.children.map((c) => estimate(reader, c));
+      return parts.every((p) => p !== undefined) ? parts.reduce((a, b) => a! + b!, 0) : undefined;
+    }
+    case "not":
+      return undefined;
+    default:
+      return assertNever(node);
+  }
+}
+
+function label(node: PlanNode): string {
+  switch (node.kind) {
+    case "all":
+      return "all entries";
+    case "terms":
+      return `index lookup ${node.label}${node.recheck ? " (re-checked on entries)" : ""}`;
+    case "range":
+      return `index range ${node.label}`;
+    case "dict":
+      return `dictionary scan ${node.label}`;
+    case "filter":
+      return `entry scan ${node.label}${node.needle ? ` (pre-filtered on ${JSON.stringify(node.needle.toString())})` : ""}`;
+    case "and":
+      return "and (cheapest first, each on the survivors)";
+    case "or":
+      return "or";
+    case "not":
+      return "not";
+    default:
+      return assertNever(node);
+  }
+}
+
+export function explainPlan(
+  reader: IndexReader,
+  plan: PlanNode,
+  stats: NodeStats | undefined,
+): string {
+  const lines: string[] = [`${reader.segments.length} segments, ${reader.recordCount} records`];
+  const walk = (node: PlanNode, depth: number): void => {
+    const est = estimate(reader, node);
+    const actual = stats?.matched.get(node);
+    const parsed = stats?.parsed.get(node);
+    const parts = [`est ${est ?? "?"}`];
+    if (actual !== undefined) parts.push(`actual ${actual}`);
+    if (parsed) parts.push(`parsed ${parsed}`);
+    lines.push(`${"  ".repeat(depth)}${label(node)}  [${parts.join(", ")}]`);
+    if (node.kind === "and" || node.kind === "or") node.children.forEach((c) => walk(c, depth + 1));
+    if (node.kind === "not") walk(node.child, depth + 1);
+  };
+  walk(plan, 0);
+  return lines.join("\n");
+}

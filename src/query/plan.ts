@@ -1,0 +1,309 @@
+// Resolved query expression → plan: which index lookups answer which predicates, and which
+// predicates must be tested on the entries themselves. Pure (no I/O): hash() and subqueries are
+// resolved to literals before planning (resolve-values.ts).
+//
+// Index nodes (terms, range, dict) read posting lists of one field; `recheck` marks lookups that
+// return candidates only (a value longer than a term holds), which execution then tests on the
+// entry. A filter node is a predicate with no index (dotted paths, numeric comparisons); it runs
+// on the records its siblings have already narrowed down to.
+import { fieldByName, type FieldSpec } from "../audit/field-catalog.js";
+import {
+  binaryToBytes,
+  MAX_TEXT_TERM_BYTES,
+  TAG_HMAC,
+  TAG_TEXT,
+  termOf,
+  textTerm,
+} from "../audit/index-term.js";
+import { cidrRange, ipKey } from "../audit/ip-key.js";
+import { instantKey, parseInstant } from "../audit/time-key.js";
+import { HMAC_PREFIX } from "../audit/audit-hmac.js";
+import { QueryError } from "../errors.js";
+import { assertNever, type CompareOp, type Expr, type FieldRef, type Literal } from "./ast.js";
+import { cidrTest, compareTest, existsTest, type EntryTest } from "./entry-predicate.js";
+
+export type PlanNode =
+  | { readonly kind: "all" }
+  | {
+      readonly kind: "terms";
+      readonly field: FieldSpec;
+      readonly terms: readonly Buffer[];
+      readonly recheck: EntryTest | undefined;
+      readonly label: string;
+    }
+  | {
+      readonly kind: "range";
+      readonly field: FieldSpec;
+      readonly lo: Buffer | undefined; // inclusive
+      readonly hi: Buffer | undefined; // inclusive
+      /** Terms in [lo, hi] to skip all the same (the bound of a `<` or `>`). */
+      readonly keep: ((term: Buffer) => boolean) | undefined;
+      readonly recheck: EntryTest | undefined;
+      readonly label: string;
+    }
+  | {
+      readonly kind: "dict";
+      readonly field: FieldSpec;
+      /** Tested on each distinct term's text: a scan of the field's dictionary, not its records. */
+      readonly test: (termText: string, term: Buffer) => boolean;
+      readonly recheck: EntryTest | undefined;
+      readonly label: string;
+    }
+  | {
+      readonly kind: "filter";
+      readonly test: EntryTest;
+      /** Bytes every matching line must contain (checked before parsing); undefined: none known. */
+      readonly needle: Buffer | undefined;
+      readonly label: string;
+    }
+  | { readonly kind: "and"; readonly children: readonly PlanNode[] }
+  | { readonly kind: "or"; readonly children: readonly PlanNode[] }
+  | { readonly kind: "not"; readonly child: PlanNode; readonly label: string };
+
+/** An expression whose values are all literals (no hash(), no subquery). */
+export type ResolvedExpr = Expr;
+
+function fieldSpec(field: FieldRef): FieldSpec | undefined {
+  return field.catalog ? fieldByName(field.name) : undefined;
+}
+
+function fail(query: string, offset: number, message: string, hint?: string): never {
+  throw new QueryError(message, query, offset, hint);
+}
+
+function literalText(
+  v: Expr extends never ? never : Literal | { kind: string },
+  query: string,
+): Literal {
+  if (v.kind !== "literal") fail(query, 0, "internal: unresolved value");
+  return v as Literal;
+}
+
+// Values JSON writes without escapes can be searched for in the raw line before parsing it.
+const PLAIN_JSON_TEXT = /^[A-Za-z0-9 _.\/:@,;=+-]+$/;
+
+function needleFor(text: string): Buffer | undefined {
+  return text.length >= 3 && PLAIN_JSON_TEXT.test(text) ? Buffer.from(text, "utf8") : undefined;
+}
+
+function describe(field: FieldRef, op: string, text: string): string {
+  return `${field.name} ${op} ${JSON.stringify(text)}`;
+}
+
+/** The index plan of `field op literal` on a catalog field. */
+function planCompare(
+  spec: FieldSpec,
+  field: FieldRef,
+  op: CompareOp,
+  lit: Literal,
+  query: string,
+): PlanNode {
+  const label = describe(field, op, lit.text);
+  const regex = op === "~" ? compileRegex(lit, query) : undefined;
+  const test = compareTest(field, op, lit.text, regex);
+  if (op === "!=") {
+    return { kind: "not", child: planCompare(spec, field, "=", lit, query), label };
+  }
+  switch (spec.kind) {
+    case "ip": {
+      if (op === "=") {
+        const key = ipKey(lit.text);
+        if (!key)
+          fail(
+            query,
+            lit.offset,
+            `not an IP address: ${lit.text}`,
+            "write an IPv4 or IPv6 address, or use `ip in CIDR`",
+          );
+        return { kind: "terms", field: spec, terms: [Buffer.from(key)], recheck: undefined, label };
+      }
+      return dictNode(spec, label, test, op, lit.text, regex);
+    }
+    case "time": {
+      if (op === "~" || op === "^=") return dictNode(spec, label, test, op, lit.text, regex);
+      const t = parseInstant(lit.text);
+      if (!t)
+        fail(query, lit.offset, `not an RFC 3339 time: ${lit.text}`, "e.g. 2026-11-20T09:30:00Z");
+      const key = Buffer.from(instantKey(t));
+      const lo = op === ">" || op === ">=" || op === "=" ? key : undefined;
+      const hi = op === "<" || op === "<=" || op === "=" ? key : undefined;
+      const keep =
+        op === ">" || op === "<" ? (term: Buffer) => Buffer.compare(term, key) !== 0 : undefined;
+      return { kind: "range", field: spec, lo, hi, keep, recheck: undefined, label };
+    }
+    case "string": {
+      if (op === "=") {
+        const { term, cut } = textTerm(lit.text);
+        return {
+          kind: "terms",
+          field: spec,
+          terms: [binaryToBytes(term)],
+          recheck: cut ? test : undefined,
+          label,
+        };
+      }
+      if (op === "^=") {
+        const utf8 = Buffer.from(lit.text, "utf8");
+        const hmacLike = lit.text.startsWith(HMAC_PREFIX) || HMAC_PREFIX.startsWith(lit.text);
+        if (hmacLike) return dictNode(spec, label, test, op, lit.text, regex);
+        const cut = utf8.length > MAX_TEXT_TERM_BYTES;
+        const prefix = Buffer.concat([
+          Buffer.from(TAG_TEXT, "latin1"),
+          utf8.subarray(0, MAX_TEXT_TERM_BYTES),
+        ]);
+        // Every term that starts with the prefix sorts between it and it + FF FF … FF.
+        const hi = Buffer.concat([prefix, Buffer.alloc(MAX_TEXT_TERM_BYTES + 2, 0xff)]);
+        return {
+          kind: "range",
+          field: spec,
+          lo: prefix,
+          hi,
+          keep: undefined,
+          recheck: cut ? test : undefined,
+          label,
+        };
+      }
+      if (op === "~") return dictNode(spec, label, test, op, lit.text, regex);
+      // `<`/`>` on text fields compare text: a dictionary scan.
+      return dictNode(spec, label, test, op, lit.text, regex);
+    }
+  }
+}
+
+function compileRegex(lit: Literal, query: string): RegExp {
+  try {
+    return new RegExp(lit.text);
+  } catch (err) {
+    fail(query, lit.offset, `not a valid regular expression: ${(err as Error).message}`);
+  }
+}
+
+/** A dictionary scan: the predicate tested on each distinct term's text. */
+function dictNode(
+  spec: FieldSpec,
+  label: string,
+  test: EntryTest,
+  op: CompareOp,
+  literal: string,
+  regex: RegExp | undefined,
+): PlanNode {
+  const probe = compareTest(
+    { kind: "field", name: spec.name, catalog: true, offset: 0 },
+    op,
+    literal,
+    regex,
+  );
+  // The term's text stands in for an entry holding just that value.
+  const termTest = (text: string): boolean => probe(fakeEntry(spec, text));
+  return {
+    kind: "dict",
+    field: spec,
+    test: termTest,
+    // A cut term's text is only the start of the value: re-test such matches on the entry.
+    recheck: spec.kind === "string" ? test : undefined,
+    label,
+  };
+}
+
+/** A minimal entry holding `text` at the field's first path, for testing a term like an entry. */
+function fakeEntry(spec: FieldSpec, text: string): { type: string } {
+  if (spec.name === "hmac") return { type: "", v: text } as { type: string };
+  const path = spec.paths[0]!.replace(/\[\]$/, "");
+  const parts = path.split(".");
+  const root: Record<string, unknown> = {};
+  let node = root;
+  parts.forEach((p, i) => {
+    if (i === parts.length - 1) node[p] = text;
+    else node = (node[p] = {}) as Record<string, unknown>;
+  });
+  if (!("type" in root)) root.type = "";
+  return root as { type: string };
+}
+
+export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
+  switch (expr.kind) {
+    case "all":
+      return { kind: "all" };
+    case "and":
+      return { kind: "and", children: expr.terms.map((t) => planExpr(t, query)) };
+    case "or":
+      return { kind: "or", children: expr.terms.map((t) => planExpr(t, query)) };
+    case "not":
+      return { kind: "not", child: planExpr(expr.operand, query), label: "not" };
+    case "exists": {
+      const spec = fieldSpec(expr.field);
+      const label = `exists ${expr.field.name}`;
+      if (spec) return { kind: "dict", field: spec, test: () => true, recheck: undefined, label };
+      return { kind: "filter", test: existsTest(expr.field), needle: undefined, label };
+    }
+    case "compare": {
+      const lit = literalText(expr.value, query);
+      const spec = fieldSpec(expr.field);
+      if (spec) return planCompare(spec, expr.field, expr.op, lit, query);
+      const regex = expr.op === "~" ? compileRegex(lit, query) : undefined;
+      const test = compareTest(expr.field, expr.op, lit.text, regex);
+      const needle = expr.op === "=" || expr.op === "^=" ? needleFor(lit.text) : undefined;
+      return { kind: "filter", test, needle, label: describe(expr.field, expr.op, lit.text) };
+    }
+    case "in": {
+      const { field, value } = expr;
+      const spec = fieldSpec(field);
+      if (value.kind === "literal") {
+        // A CIDR.
+        const range = cidrRange(value.text);
+        if (typeof range === "string")
+          fail(query, value.offset, range, "e.g. 10.0.0.0/8 or 2001:db8::/32");
+        const label = `${field.name} in ${value.text}`;
+        if (spec?.kind === "ip") {
+          return {
+            kind: "range",
+            field: spec,
+            lo: Buffer.from(range.lo),
+            hi: Buffer.from(range.hi),
+            keep: undefined,
+            recheck: undefined,
+            label,
+          };
+        }
+        return { kind: "filter", test: cidrTest(field, range), needle: undefined, label };
+      }
+      if (value.kind !== "list") fail(query, expr.offset, "internal: unresolved value");
+      const items = value.items.map((i) => literalText(i, query));
+      if (items.length === 0)
+        return { kind: "not", child: { kind: "all" }, label: `${field.name} in []` };
+      const children = items.map((item): PlanNode => {
+        if (spec?.kind === "ip" && item.text.includes("/")) {
+          return planExpr({ kind: "in", field, value: item, offset: item.offset }, query);
+        }
+        return planExpr(
+          { kind: "compare", field, op: "=", value: item, offset: item.offset },
+          query,
+        );
+      });
+      // Many exact terms of one field: one node, one pass over the segment's dictionary pages.
+      if (children.every((c) => c.kind === "terms" && !c.recheck)) {
+        const terms = children.flatMap((c) => (c.kind === "terms" ? c.terms : []));
+        return {
+          kind: "terms",
+          field: spec!,
+          terms,
+          recheck: undefined,
+          label: `${field.name} in [${items.length} values]`,
+        };
+      }
+      return children.length === 1 ? children[0]! : { kind: "or", children };
+    }
+    default:
+      return assertNever(expr);
+  }
+}
+
+/** Terms of a field kind for given texts (used by tests and explain). */
+export function termsFor(spec: FieldSpec, texts: readonly string[]): Buffer[] {
+  return texts.flatMap((t) => {
+    const term = termOf(spec.kind, t);
+    return term === undefined ? [] : [binaryToBytes(term)];
+  });
+}
+
+export { TAG_HMAC };

@@ -1,0 +1,104 @@
+// The query engine over an open index: text → AST (parse-query) → values resolved (hash(),
+// subqueries) → plan → matching records, and the lookups stages need (pair's partners).
+// One engine serves many queries (the shell keeps it open: LMDB is opened once).
+import { catalogFieldValues, type AuditEntry } from "../audit/audit-entry.js";
+import { fieldByName } from "../audit/field-catalog.js";
+import { ipKeyText, ipKey } from "../audit/ip-key.js";
+import { QueryError } from "../errors.js";
+import type { IndexReader } from "../store/index-reader.js";
+import type { FieldRef, Query } from "./ast.js";
+import { fieldTexts } from "./entry-predicate.js";
+import { countPlan, executePlan, NodeStats } from "./execute.js";
+import { explainPlan } from "./explain.js";
+import type { MatchedRecord, StageContext } from "./matched-record.js";
+import { parseQuery } from "./parse-query.js";
+import { planExpr, type PlanNode } from "./plan.js";
+import { resolveValues } from "./resolve-values.js";
+
+export type HashResolver = (plaintexts: readonly string[]) => Promise<string[]>;
+
+export interface PreparedQuery {
+  readonly query: Query;
+  readonly plan: PlanNode;
+}
+
+/** A field's values in an entry as stages print them (addresses without their port). */
+export function displayValues(entry: AuditEntry, field: FieldRef): string[] {
+  const spec = field.catalog ? fieldByName(field.name) : undefined;
+  if (spec?.kind === "ip") {
+    return catalogFieldValues(entry, spec).map((v) => {
+      const key = ipKey(v);
+      return key ? ipKeyText(key) : v;
+    });
+  }
+  return fieldTexts(entry, field);
+}
+
+export class QueryEngine implements StageContext {
+  private readonly requestIdPlan = new Map<string, PlanNode>();
+
+  constructor(
+    readonly reader: IndexReader,
+    private readonly hash: HashResolver,
+  ) {}
+
+  async prepare(text: string): Promise<PreparedQuery> {
+    const parsed = parseQuery(text);
+    return this.prepareParsed(parsed);
+  }
+
+  private async prepareParsed(parsed: Query): Promise<PreparedQuery> {
+    const resolved = await resolveValues(parsed, {
+      hash: this.hash,
+      subquery: (q) => this.subqueryValues(q),
+    });
+    return { query: resolved, plan: planExpr(resolved.where, parsed.text) };
+  }
+
+  /** A subquery's `| distinct FIELD` values, in order of first appearance. */
+  private async subqueryValues(q: Query): Promise<string[]> {
+    const last = q.stages[q.stages.length - 1];
+    if (!last || last.kind !== "distinct") {
+      throw new QueryError("a subquery must end in `| distinct FIELD`", q.text, 0);
+    }
+    const { plan } = await this.prepareParsed({ ...q, stages: [] });
+    const seen = new Set<string>();
+    for (const record of executePlan(this.reader, plan)) {
+      for (const v of displayValues(record.entry(), last.field)) seen.add(v);
+    }
+    return [...seen];
+  }
+
+  records(plan: PlanNode, stats?: NodeStats): Iterable<MatchedRecord> {
+    return executePlan(this.reader, plan, stats);
+  }
+
+  count(plan: PlanNode, stats?: NodeStats): number {
+    return countPlan(this.reader, plan, stats);
+  }
+
+  explain(plan: PlanNode, stats?: NodeStats): string {
+    return explainPlan(this.reader, plan, stats);
+  }
+
+  async recordsByRequestId(requestId: string): Promise<readonly MatchedRecord[]> {
+    let plan = this.requestIdPlan.get(requestId);
+    if (!plan) {
+      plan = planExpr(
+        {
+          kind: "compare",
+          field: { kind: "field", name: "request_id", catalog: true, offset: 0 },
+          op: "=",
+          value: { kind: "literal", text: requestId, form: "string", offset: 0 },
+          offset: 0,
+        },
+        "",
+      );
+      if (this.requestIdPlan.size > 10_000) this.requestIdPlan.clear();
+      this.requestIdPlan.set(requestId, plan);
+    }
+    return [...executePlan(this.reader, plan)];
+  }
+}
+
+export { NodeStats };

@@ -1,0 +1,106 @@
+// What is indexed: files, records, time span, bad lines, sizes (`breakglass stats`). Reads only
+// file and segment metadata (plus the bad-line table when asked), never a record.
+import fs from "node:fs";
+import path from "node:path";
+import { compareInstants, parseInstant } from "../audit/time-key.js";
+import { INDEX_FILE } from "./format.js";
+import type { IndexReader } from "./index-reader.js";
+
+export interface FileStats {
+  readonly id: number;
+  readonly path: string;
+  readonly gzip: boolean;
+  readonly records: number;
+  readonly badLines: number;
+  readonly bytes: number;
+  readonly lines: number;
+  readonly firstTime: string | undefined;
+  readonly lastTime: string | undefined;
+  readonly indexedAt: string;
+}
+
+export interface BadLineStats {
+  readonly file: string;
+  readonly line: number;
+  readonly reason: string;
+}
+
+export interface IndexStats {
+  readonly files: number;
+  readonly records: number;
+  readonly badLines: number;
+  readonly bytes: number;
+  readonly firstTime: string | undefined;
+  readonly lastTime: string | undefined;
+  readonly segments: number;
+  readonly indexBytes: number;
+  readonly fileList: readonly FileStats[];
+  readonly badLineList: readonly BadLineStats[];
+}
+
+function pick(a: string | undefined, b: string | undefined, later: boolean): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const ia = parseInstant(a);
+  const ib = parseInstant(b);
+  if (!ia || !ib) return a;
+  const c = compareInstants(ia, ib);
+  return (later ? c >= 0 : c <= 0) ? a : b;
+}
+
+export function indexStats(reader: IndexReader, opts: { badLines: boolean }): IndexStats {
+  const files = reader.files();
+  const byId = new Map(files.map((f) => [f.id, f.path]));
+  let firstTime: string | undefined;
+  let lastTime: string | undefined;
+  const fileList: FileStats[] = files.map((f) => {
+    firstTime = pick(firstTime, f.firstTime, false);
+    lastTime = pick(lastTime, f.lastTime, true);
+    return {
+      id: f.id,
+      path: f.path,
+      gzip: f.gzip,
+      records: f.records,
+      badLines: f.badLines + (f.tailBad ? 1 : 0),
+      bytes: f.doneBytes,
+      lines: f.doneLines,
+      firstTime: f.firstTime,
+      lastTime: f.lastTime,
+      indexedAt: f.indexedAt,
+    };
+  });
+  const badLineList: BadLineStats[] = [];
+  if (opts.badLines) {
+    for (const b of reader.badLines()) {
+      badLineList.push({
+        file: byId.get(b.file) ?? `file #${b.file}`,
+        line: b.line,
+        reason: b.reason,
+      });
+    }
+    for (const f of files) {
+      if (f.tailBad)
+        badLineList.push({ file: f.path, line: f.tailBad.line, reason: f.tailBad.reason });
+    }
+  }
+  let indexBytes = 0;
+  for (const name of [INDEX_FILE]) {
+    try {
+      indexBytes += fs.statSync(path.join(reader.env.dir, name)).size;
+    } catch {
+      // a read-only copy without the file: size unknown
+    }
+  }
+  return {
+    files: files.length,
+    records: fileList.reduce((n, f) => n + f.records, 0),
+    badLines: fileList.reduce((n, f) => n + f.badLines, 0),
+    bytes: fileList.reduce((n, f) => n + f.bytes, 0),
+    firstTime,
+    lastTime,
+    segments: reader.segments.length,
+    indexBytes,
+    fileList,
+    badLineList,
+  };
+}
