@@ -1,0 +1,44 @@
+// `count by F`: how many items have each value of F, largest count first, ties by value. An item
+// with several values of F counts once for each distinct one; items without F are not counted
+// (like `stats count by` elsewhere). Emits at the end. Memory: one entry per distinct value.
+import type { FieldRef } from "../ast.js";
+import { fieldValues, valueKey, valueText } from "../field-values.js";
+import type { JsonValue, StageOutput } from "../stage-output.js";
+
+interface Group {
+  readonly value: JsonValue;
+  readonly text: string;
+  count: number;
+}
+
+/** Every value of `field` with its count, largest first, ties in ascending value order. */
+export async function countGroups(
+  input: AsyncIterable<StageOutput>,
+  field: FieldRef,
+): Promise<Group[]> {
+  const groups = new Map<string, Group>();
+  const inItem = new Set<string>();
+  for await (const item of input) {
+    inItem.clear();
+    for (const value of fieldValues(item, field)) {
+      const key = valueKey(value);
+      if (inItem.has(key)) continue;
+      inItem.add(key);
+      const group = groups.get(key);
+      if (group) group.count++;
+      else groups.set(key, { value, text: valueText(value), count: 1 });
+    }
+  }
+  return [...groups.values()].sort(
+    (a, b) => b.count - a.count || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0),
+  );
+}
+
+export async function* countByStage(
+  input: AsyncIterable<StageOutput>,
+  field: FieldRef,
+): AsyncIterable<StageOutput> {
+  for (const g of await countGroups(input, field)) {
+    yield { kind: "group", field: field.name, value: g.value, count: g.count };
+  }
+}
