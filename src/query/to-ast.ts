@@ -325,13 +325,13 @@ export class ToAst extends BaseVisitor implements ICstNodeVisitor<void, unknown>
     if (ordering && field.catalog && kind !== "time") {
       throw this.fail(
         `\`${op}\` compares times and numbers, and \`${field.name}\` is ${kind === "ip" ? "an address" : "text"}`,
-        value.offset - 0,
+        value.offset,
         kind === "ip"
           ? "for a range of addresses use `ip in 10.0.0.0/8`"
           : "use `=`, `^=` (prefix) or `~` (regex)",
       );
     }
-    if (ordering && !field.catalog && value.form !== "number" && !parseInstant(value.text)) {
+    if (ordering && !field.catalog && !NUMBER_SHAPE.test(value.text) && !parseInstant(value.text)) {
       throw this.fail(`\`${op}\` needs a number or a time, not \`${value.text}\``, value.offset);
     }
     if (op === "~") {
