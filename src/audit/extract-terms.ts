@@ -102,23 +102,6 @@ function fastTimeTerm(text: string): string | undefined {
   );
 }
 
-const HEX = new Int8Array(128).fill(-1);
-for (let i = 0; i < 10; i++) HEX[48 + i] = i;
-for (let i = 0; i < 6; i++) HEX[97 + i] = 10 + i;
-const hexBytes: number[] = new Array(32);
-
-/** `hmac-sha256:<64 lowercase hex>` → TAG_HMAC + 32 bytes, or undefined for another shape. */
-function fastHmacTerm(text: string): string | undefined {
-  if (text.length !== 76 || !text.startsWith(HMAC_PREFIX)) return undefined;
-  for (let i = 0; i < 32; i++) {
-    const a = HEX[text.charCodeAt(12 + 2 * i)] ?? -1;
-    const b = HEX[text.charCodeAt(13 + 2 * i)] ?? -1;
-    if (a < 0 || b < 0) return undefined;
-    hexBytes[i] = (a << 4) | b;
-  }
-  return TAG_HMAC + String.fromCharCode.apply(null, hexBytes);
-}
-
 /**
  * Receives (index of the field in FIELDS, the value's text). The same text may come twice for one
  * entry. Texts, not terms: turning a text into its term is done once per distinct text
@@ -194,7 +177,7 @@ export function termForText(fieldIndex: number, text: string): string | undefine
   const kind = FIELDS[fieldIndex]!.kind;
   switch (kind) {
     case "string":
-      return fastHmacTerm(text) ?? termOf("string", text);
+      return termOf("string", text);
     case "time":
       return fastTimeTerm(text) ?? termOf("time", text);
     case "ip":

@@ -5,9 +5,11 @@
 //
 // - ip:     16 bytes (ip-key.ts); CIDR = one inclusive range.
 // - time:   12 bytes (time-key.ts); time range = one inclusive range.
-// - string: an audit HMAC ("hmac-sha256:" + 64 hex) becomes TAG_HMAC + its 32 raw bytes; any other
-//           value TAG_TEXT + its UTF-8 bytes, cut at MAX_TEXT_TERM_BYTES. A cut term is a
-//           candidate only: the planner re-checks such matches against the entry.
+// - string: an audit HMAC ("hmac-sha256:" + 64 hex) becomes TAG_HMAC + the first HMAC_TERM_BYTES
+//           of its digest (two HMACs share 8 bytes with probability 2^-64: the index treats the
+//           prefix as the value); any other value TAG_TEXT + its UTF-8 bytes, cut at
+//           MAX_TEXT_TERM_BYTES. A cut term is a candidate only: the planner re-checks such
+//           matches against the entry.
 import { isAuditHmac, HMAC_PREFIX } from "./audit-hmac.js";
 import type { FieldKind } from "./field-catalog.js";
 import { ipKey, ipKeyText } from "./ip-key.js";
@@ -17,6 +19,23 @@ export const TAG_TEXT = "\x00";
 export const TAG_HMAC = "\x01";
 /** Long values (10 MB entries exist) are cut; 480 bytes keeps every page key well under LMDB's limit. */
 export const MAX_TEXT_TERM_BYTES = 480;
+/** Digest bytes an HMAC term keeps. */
+export const HMAC_TERM_BYTES = 8;
+
+/** The term of an HMAC from the first 8 digest bytes as two big-endian u32 words. */
+export function hmacTermFromDigest(hi: number, lo: number): string {
+  return String.fromCharCode(
+    1,
+    hi >>> 24,
+    (hi >>> 16) & 255,
+    (hi >>> 8) & 255,
+    hi & 255,
+    lo >>> 24,
+    (lo >>> 16) & 255,
+    (lo >>> 8) & 255,
+    lo & 255,
+  );
+}
 
 function bytesToBinary(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
@@ -28,7 +47,11 @@ const ASCII = /^[\x00-\x7f]*$/;
 /** The term of a text value; `cut` is true when the value was longer than a term holds. */
 export function textTerm(value: string): { term: string; cut: boolean } {
   if (value.length === 76 && isAuditHmac(value)) {
-    return { term: TAG_HMAC + Buffer.from(value.slice(12), "hex").toString("latin1"), cut: false };
+    return {
+      term:
+        TAG_HMAC + Buffer.from(value.slice(12, 12 + 2 * HMAC_TERM_BYTES), "hex").toString("latin1"),
+      cut: false,
+    };
   }
   if (value.length <= MAX_TEXT_TERM_BYTES && ASCII.test(value)) {
     return { term: TAG_TEXT + value, cut: false };
@@ -68,12 +91,16 @@ export function termText(kind: FieldKind, term: string): string {
     case "time":
       return instantText(keyInstant(bytes));
     case "string":
+      // An HMAC term is the digest's start: its text is a prefix of the value's (see isCutTerm).
       if (term[0] === TAG_HMAC) return HMAC_PREFIX + bytes.subarray(1).toString("hex");
       return bytes.subarray(1).toString("utf8");
   }
 }
 
-/** True when a text term is at the cut length, so a match on it must be re-checked on the entry. */
+/**
+ * True when a term holds only the start of its value (a text at the cut length, or an HMAC), so
+ * a test on the term's text cannot decide: the entry must be checked.
+ */
 export function isCutTerm(term: string): boolean {
-  return term.length - 1 >= MAX_TEXT_TERM_BYTES && term[0] === TAG_TEXT;
+  return term[0] === TAG_HMAC || (term.length - 1 >= MAX_TEXT_TERM_BYTES && term[0] === TAG_TEXT);
 }

@@ -12,11 +12,13 @@ import { termText } from "../audit/index-term.js";
 import { ByteWriter } from "../codec/byte-writer.js";
 import { BLOCK_BYTES, encodeRecordBlock } from "../codec/record-block.js";
 import { encodeTermPages } from "../codec/term-pages.js";
+import { HmacPostings, looksLikeHmac } from "./hmac-postings.js";
 import { packResult, type BadLine, type FieldPages, type Span } from "./worker-protocol.js";
 
 const NEWLINE = 10;
 const CR = 13;
 const OPEN_BRACE = 123;
+const IS_TEXT_FIELD = FIELDS.map((f) => f.kind === "string");
 const TIME_FIELD = FIELDS.findIndex((f) => f.name === "time");
 const extractor = new TermExtractor();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
@@ -75,6 +77,7 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
   const prefixBytes = prefix === undefined ? undefined : Buffer.from(prefix, "utf8");
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const textMaps = FIELDS.map(() => new Map<string, number[]>());
+  const hmacs = FIELDS.map(() => new HmacPostings());
   const bad: BadLine[] = [];
   const payload = new ByteWriter(bytes.length >>> 1);
   const blocks: Span[] = [];
@@ -90,6 +93,7 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
   let currentId = 0;
   let timedRecords = 0;
   const sink = (f: number, text: string): void => {
+    if (IS_TEXT_FIELD[f] && looksLikeHmac(text) && hmacs[f]!.add(text, currentId)) return;
     const map = textMaps[f]!;
     const ids = map.get(text);
     if (ids === undefined) map.set(text, [currentId]);
@@ -137,26 +141,30 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
     }
     while (e > s && (bytes[e - 1] === 32 || bytes[e - 1] === 9)) e--;
 
-    let text = buf.toString("utf8", s, e);
-    if (text.includes("\uFFFD")) {
+    currentId = records;
+    {
+      let text = buf.toString("utf8", s, e);
+      if (text.includes("\uFFFD")) {
+        try {
+          text = strictUtf8.decode(bytes.subarray(s, e));
+        } catch {
+          bad.push({ line, reason: "invalid UTF-8" });
+          continue;
+        }
+      }
+      let entry: unknown;
       try {
-        text = strictUtf8.decode(bytes.subarray(s, e));
-      } catch {
-        bad.push({ line, reason: "invalid UTF-8" });
+        entry = JSON.parse(text);
+      } catch (err) {
+        bad.push({ line, reason: jsonProblem(err, text) });
         continue;
       }
-    }
-    let entry: unknown;
-    try {
-      entry = JSON.parse(text);
-    } catch (err) {
-      bad.push({ line, reason: jsonProblem(err, text) });
-      continue;
-    }
-    const problem = notAnAuditEntry(entry);
-    if (problem !== undefined) {
-      bad.push({ line, reason: `not an audit entry: ${problem}` });
-      continue;
+      const problem = notAnAuditEntry(entry);
+      if (problem !== undefined) {
+        bad.push({ line, reason: `not an audit entry: ${problem}` });
+        continue;
+      }
+      extractor.extract(entry, sink);
     }
 
     if (linePrefix !== undefined) detectedPrefix ??= linePrefix;
@@ -165,9 +173,6 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
     blockLineStarts.push(s);
     blockLineEnds.push(e);
     blockBytes += e - s + 4;
-
-    currentId = id;
-    extractor.extract(entry, sink);
     if (blockBytes >= BLOCK_BYTES) flushBlock();
   }
   flushBlock();
@@ -175,6 +180,7 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
   const fields: FieldPages[] = [];
   for (let f = 0; f < FIELDS.length; f++) {
     const terms = termsOfTexts(f, textMaps[f]!);
+    hmacs[f]!.collect(terms);
     if (terms.size === 0) continue;
     // Binary strings compare in byte order, which is the order the pages are searched in.
     const sorted = [...terms.keys()].sort();

@@ -158,8 +158,9 @@ class SegmentRun {
         const kind = node.field.kind;
         reader.scanTerms(node.field.code, segment, undefined, undefined, (term, add) => {
           const binary = term.toString("latin1");
-          if (!node.test(termText(kind, binary), term)) return;
-          add(maybe && isCutTerm(binary) ? maybe : bits);
+          // A cut term's text is only the start of its value: the entry decides.
+          if (maybe && isCutTerm(binary)) add(maybe);
+          else if (node.test(termText(kind, binary), term)) add(bits);
         });
         if (candidates) andInto(bits, candidates);
         if (!maybe) return bits;
