@@ -37,6 +37,9 @@ function unknown(name: string, offset: number, query: string, why?: string): Que
 /** The FieldRef for a word at `offset` of `query`, or a QueryError saying what was meant. */
 export function resolveField(name: string, offset: number, query: string): FieldRef {
   if (fieldByName(name)) return { kind: "field", name, catalog: true, offset };
+  if (/^-?\d+(?:\.\d+)?$/.test(name)) {
+    throw new QueryError(`expected a field, found the number \`${name}\``, query, offset);
+  }
   if (!name.includes(".")) throw unknown(name, offset, query);
   const segments = name.split(".");
   if (segments.some((s) => s === "")) {

@@ -403,6 +403,8 @@ describe("errors: always a QueryError with the offset and what was expected", ()
     { query: "* | fields path,", message: "expected a field after `,`", offset: 16 },
     { query: "* | limit", message: "expected a number after `limit`", offset: 9 },
     { query: "* | sort", message: "expected a field after `sort`", offset: 8 },
+    { query: "* | top 5", message: "expected a field, found the number `5`", offset: 8 },
+    { query: "10 = x", message: "expected a field, found the number `10`", offset: 0 },
     {
       query: "remote_adress = 10.0.0.1",
       message: "unknown field `remote_adress`",
