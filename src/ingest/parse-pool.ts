@@ -8,12 +8,15 @@ import { Piscina } from "piscina";
 import { unpackResult, type ParseResult, type ParseTask } from "./worker-protocol.js";
 
 function workerFile(): string {
-  const here = fileURLToPath(import.meta.url);
-  const sibling = path.join(path.dirname(here), "parse-worker.js");
-  if (here.endsWith(".js") && fs.existsSync(sibling)) return sibling;
-  // Running from src/ (tests): src/ingest/x.ts → dist/src/ingest/parse-worker.js
-  const root = path.resolve(path.dirname(here), "..", "..");
-  const built = path.join(root, "dist", "src", "ingest", "parse-worker.js");
+  // The compiled worker sits at dist/src/ingest/ of the package, whether this code runs from
+  // there, from the bundle (dist/bundle/) or from src/ under vitest: find the package root.
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, "package.json"))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error("cannot find the breakglass package root");
+    dir = up;
+  }
+  const built = path.join(dir, "dist", "src", "ingest", "parse-worker.js");
   if (!fs.existsSync(built))
     throw new Error(`parse worker not built: ${built} (run npm run build)`);
   return built;

@@ -7,9 +7,11 @@ import { registerSealCommand, registerStatusCommand } from "./seal-command.js";
 import { registerUnsealCommand } from "./unseal-command.js";
 import { defineIndexCommand } from "./index-command.js";
 import { defineStatsCommand } from "./stats-command.js";
+import { defineQueryCommand } from "./query-command.js";
 
 export function registerCommands(program: Command): void {
   defineIndexCommand(program);
+  defineQueryCommand(program);
   defineStatsCommand(program);
   registerRevokeCommand(program);
   registerHashCommand(program);

@@ -100,9 +100,10 @@ async function* stdinLines(): AsyncGenerator<string> {
 
 async function collectTargets(flags: RevokeFlags): Promise<LeaseTarget[]> {
   if (flags.query !== undefined) {
-    // LEAD: wire --query here: collect findLeaseTargets(resolveDbDir(flags.db), flags.query, {})
-    // from src/query/find-lease-targets.ts into the array this function returns.
-    throw new UsageError("--query is not available yet");
+    const { findLeaseTargets } = await import("../../query/find-lease-targets.js");
+    const targets: LeaseTarget[] = [];
+    for await (const t of findLeaseTargets(resolveDbDir(flags.db), flags.query)) targets.push(t);
+    return targets;
   }
   if (typeof flags.prefix === "string") return [{ leaseId: flags.prefix }];
   if (process.stdin.isTTY) {

@@ -1,0 +1,27 @@
+// `breakglass query 'QUERY'`: flags only; the work is cli/run-query-command.ts.
+import { Option, type Command } from "commander";
+import { OUTPUT_FORMATS } from "../../output/output-format.js";
+import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
+import { parseNonNegativeInt } from "../parse-flags.js";
+import type { QueryFlags } from "../run-query-command.js";
+
+export function defineQueryCommand(program: Command): void {
+  program
+    .command("query")
+    .description("run a query against the index (see README: the query language)")
+    .argument("<query>", "e.g. 'ip = 10.103.9.43 | leases'")
+    .option(DB_OPTION_FLAGS, DB_OPTION_HELP)
+    .addOption(new Option("--format <format>", "output format").choices([...OUTPUT_FORMATS]))
+    .option("--limit <n>", "stop after n results", parseNonNegativeInt)
+    .option("-e, --exit-status", "exit 1 when nothing matched")
+    .option("--explain", "print the plan with estimated and actual sizes on stderr")
+    .option(
+      "--salt <salt>",
+      "audit device salt for hash() (default $BREAKGLASS_AUDIT_SALT, else ask Vault)",
+    )
+    .option("--audit-device <path>", "audit device for Vault's sys/audit-hash (default: file)")
+    .action(async (query: string, flags: QueryFlags & { db?: string }) => {
+      const { runQueryCommand } = await import("../run-query-command.js");
+      await runQueryCommand(resolveDbDir(flags.db), query, flags);
+    });
+}

@@ -1,0 +1,41 @@
+// What `breakglass query` does: open the index, run the pipeline, stream the results to stdout in
+// the chosen format; the plan (with --explain) and nothing else on stderr; exit 1 with -e when
+// nothing matched.
+import { ExitCode } from "../errors.js";
+import { openIndex } from "../index-api.js";
+import { defaultFormat, type OutputFormat } from "../output/output-format.js";
+import { writeOutput } from "../output/write-output.js";
+import { runQuery } from "../query/run-query.js";
+
+export interface QueryFlags {
+  format?: OutputFormat;
+  limit?: number;
+  exitStatus?: boolean;
+  explain?: boolean;
+  salt?: string;
+  auditDevice?: string;
+}
+
+export async function runQueryCommand(
+  dbDir: string,
+  text: string,
+  flags: QueryFlags,
+): Promise<void> {
+  const index = openIndex(dbDir, { salt: flags.salt, auditDevice: flags.auditDevice });
+  try {
+    const run = await runQuery(index.engine, text, {
+      limit: flags.limit,
+      collectStats: flags.explain,
+    });
+    const format = defaultFormat(run.stages, flags.format);
+    const { emitted } = await writeOutput(run.items, format, process.stdout, {
+      width: process.stdout.columns,
+    });
+    if (flags.explain) {
+      process.stderr.write(index.engine.explain(run.prepared.plan, run.stats) + "\n");
+    }
+    if (flags.exitStatus && emitted === 0) process.exitCode = ExitCode.noMatch;
+  } finally {
+    await index.close();
+  }
+}

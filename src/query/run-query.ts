@@ -1,0 +1,53 @@
+// A query's whole pipeline on an open engine: prepare (parse, resolve, plan), execute, stages.
+// `… | count` with nothing before it is answered from posting lists alone (no record is read).
+import type { Stage } from "./ast.js";
+import { NodeStats, type PreparedQuery, type QueryEngine } from "./query-engine.js";
+import type { MatchedRecord } from "./matched-record.js";
+import { runStages } from "./run-stages.js";
+import type { StageOutput } from "./stage-output.js";
+
+export interface RunQueryOptions {
+  /** Stop after this many results (a `limit` stage appended). */
+  readonly limit?: number | undefined;
+  /** Gather per-step sizes for explain. */
+  readonly collectStats?: boolean | undefined;
+}
+
+export interface QueryRun {
+  readonly prepared: PreparedQuery;
+  readonly stages: readonly Stage[];
+  readonly items: AsyncIterable<StageOutput>;
+  readonly stats: NodeStats | undefined;
+}
+
+async function* asAsync(records: Iterable<MatchedRecord>): AsyncGenerator<MatchedRecord> {
+  let n = 0;
+  for (const r of records) {
+    yield r;
+    // Let other work (output drain, Ctrl-C) in now and then on long result streams.
+    if (++n % 4096 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+export async function runQuery(
+  engine: QueryEngine,
+  text: string,
+  opts: RunQueryOptions = {},
+): Promise<QueryRun> {
+  const prepared = await engine.prepare(text);
+  const stats = opts.collectStats ? new NodeStats() : undefined;
+  const stages: Stage[] = [...prepared.query.stages];
+  if (opts.limit !== undefined) stages.push({ kind: "limit", n: opts.limit, offset: text.length });
+  let items: AsyncIterable<StageOutput>;
+  const countOnly =
+    stages[0]?.kind === "count" && stages.slice(1).every((s) => s.kind === "limit" && s.n >= 1);
+  if (countOnly) {
+    const count = engine.count(prepared.plan, stats);
+    items = (async function* () {
+      yield { kind: "count", count } as const;
+    })();
+  } else {
+    items = runStages(asAsync(engine.records(prepared.plan, stats)), stages, engine);
+  }
+  return { prepared, stages, items, stats };
+}
