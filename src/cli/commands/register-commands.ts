@@ -7,6 +7,7 @@ import { registerSealCommand, registerStatusCommand } from "./seal-command.js";
 import { registerUnsealCommand } from "./unseal-command.js";
 import { defineIndexCommand } from "./index-command.js";
 import { defineStatsCommand } from "./stats-command.js";
+import { defineDemoCommand } from "./demo-command.js";
 import { defineQueryCommand } from "./query-command.js";
 
 export function registerCommands(program: Command): void {
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerSealCommand(program);
   registerUnsealCommand(program);
   registerStatusCommand(program);
+  defineDemoCommand(program);
 }
