@@ -185,6 +185,28 @@ describe("indexing again", () => {
     await withIndex(db, (ix) => expect(allLines(ix)).toEqual(lines));
   });
 
+  test("a rotated file that got more lines after the rename adds only those lines", async () => {
+    const { file, db } = logFile("audit.log", logText(lines.slice(0, 120)));
+    await indexFiles(db, [file], SMALL_CHUNKS);
+    // The logger still holds the renamed file open for a moment and finishes its writes there.
+    renameSync(file, file + ".1");
+    appendFileSync(file + ".1", logText(lines.slice(120)));
+    const rotated = await indexFiles(db, [file + ".1"], SMALL_CHUNKS);
+    expect(rotated.records).toBe(lines.length - 120);
+    await withIndex(db, (ix) => {
+      expect(allLines(ix)).toEqual(lines);
+      expect(ix.stats().files).toBe(1);
+    });
+  });
+
+  test("an empty file adds nothing, and is indexed once something is written to it", async () => {
+    const { file, db } = logFile("audit.log", "");
+    expect(await indexFiles(db, [file], SMALL_CHUNKS)).toMatchObject({ files: 1, records: 0 });
+    writeFileSync(file, logText(lines));
+    expect((await indexFiles(db, [file], SMALL_CHUNKS)).records).toBe(lines.length);
+    await withIndex(db, (ix) => expect(allLines(ix)).toEqual(lines));
+  });
+
   test("a file whose head differs is a new file, even at a known path", async () => {
     const other = auditLines(22, 100_000);
     const { file, db } = logFile("audit.log", logText(lines));
@@ -249,6 +271,31 @@ describe("a last line without a newline", () => {
       expect(allLines(ix)).toEqual(lines);
       expect(ix.stats({ badLines: true })).toMatchObject({ badLines: 0, badLineList: [] });
     });
+  });
+});
+
+describe("gzip", () => {
+  test("a multi-member gzip file (gzip files concatenated) is read to its end", async () => {
+    const lines = auditLines(45, 200_000);
+    const half = lines.length >> 1;
+    const content = Buffer.concat([
+      gzipSync(logText(lines.slice(0, half))),
+      gzipSync(logText(lines.slice(half))),
+    ]);
+    const { file, db } = logFile("audit.log.gz", content);
+    const summary = await indexFiles(db, [file], SMALL_CHUNKS);
+    expect(summary).toMatchObject({ records: lines.length, badLines: 0, fileErrors: [] });
+    await withIndex(db, (ix) => expect(allLines(ix)).toEqual(lines));
+  });
+
+  test("a gzip file is recognised by its magic number, whatever its name", async () => {
+    const lines = auditLines(46, 50_000);
+    const { file, db } = logFile("audit.log", gzipSync(logText(lines)));
+    expect(await indexFiles(db, [file], SMALL_CHUNKS)).toMatchObject({
+      records: lines.length,
+      badLines: 0,
+    });
+    await withIndex(db, (ix) => expect(ix.stats().fileList[0]?.gzip).toBe(true));
   });
 });
 
@@ -521,6 +568,24 @@ describe("bad lines", () => {
       });
     },
   );
+
+  test("a bad last line without a newline is reported on every run but counted once", async () => {
+    const { file, db } = logFile("audit.log", `${good[0]}\n${good[1]}\nnot json, no newline`);
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await indexFiles(db, [file], { workers: 1 }));
+    expect(runs.map((r) => [r.records, r.firstBadLines.map((b) => b.line)])).toEqual([
+      [2, [3]],
+      [0, [3]],
+      [0, [3]],
+    ]);
+    await withIndex(db, (ix) => {
+      const stats = ix.stats({ badLines: true });
+      expect(stats).toMatchObject({ records: 2, badLines: 1 });
+      expect(stats.badLineList).toEqual([
+        { file, line: 3, reason: expect.stringMatching(/not JSON/) },
+      ]);
+    });
+  });
 
   test("blank lines are neither records nor bad lines", async () => {
     const { file, db } = logFile("audit.log", `\n${good[0]}\n   \n\t\r\n${good[1]}\n\n`);
