@@ -58,6 +58,7 @@ interface Plan {
   readonly known: FileMeta | undefined;
   readonly headHash: string;
   readonly headBytes: number;
+  readonly head: Buffer;
 }
 
 function laterTime(
@@ -93,7 +94,7 @@ async function planFile(path: string, known: readonly FileMeta[]): Promise<Plan>
   matches.sort(
     (a, b) => Number(b.path === path) - Number(a.path === path) || b.doneBytes - a.doneBytes,
   );
-  return { path, gzip, stat, known: matches[0], headHash, headBytes: head.length };
+  return { path, gzip, stat, known: matches[0], headHash, headBytes: head.length, head };
 }
 
 export async function indexFiles(
@@ -118,9 +119,19 @@ export async function indexFiles(
     const writer = new IndexWriter(env);
     const known = new IndexReader(env).files();
     const plans: Plan[] = [];
+    // Copies of one log in the same run (a.log, a.log.1, a.log.1.gz): the first is indexed, the
+    // others are planned again once it is committed, when they are known content.
+    const deferred: string[] = [];
     for (const p of paths) {
       try {
-        plans.push(await planFile(p, known));
+        const plan = await planFile(p, known);
+        const n = plan.headBytes;
+        const copyOf = plans.find((q) => {
+          const m = Math.min(q.headBytes, n);
+          return m > 0 && q.head.subarray(0, m).equals(plan.head.subarray(0, m));
+        });
+        if (copyOf) deferred.push(p);
+        else plans.push(plan);
       } catch (err) {
         fileErrors.push(`${p}: cannot read: ${(err as Error).message}`);
       }
@@ -132,7 +143,8 @@ export async function indexFiles(
       opts.onProgress?.(fileBytesDone, totalBytes);
     };
 
-    pool = new ParsePool(workers);
+    const parsePool = new ParsePool(workers);
+    pool = parsePool;
     const maxInFlight = workers * IN_FLIGHT_PER_WORKER;
     type Pending = { plan: Plan; chunk: LineChunk; result: Promise<ParseResult> };
     const queue: Pending[] = [];
@@ -184,12 +196,11 @@ export async function indexFiles(
       }
     };
 
-    for (const plan of plans) {
-      if (opts.signal?.aborted) break;
+    const indexPlan = async (plan: Plan): Promise<void> => {
       const k = plan.known;
       if (plan.headBytes === 0) {
         files++; // an empty file: nothing to index, nothing to remember
-        continue;
+        return;
       }
       const unchanged =
         k !== undefined &&
@@ -202,10 +213,14 @@ export async function indexFiles(
           writer.putFile({ ...k, path: plan.path }); // renamed by rotation: follow it
         }
         files++;
-        continue;
+        return;
       }
+      // A known file seen at another path: follow it when it was moved (rotation); when the
+      // original is still there this is a copy, and the original stays the file's name.
+      const moved = k !== undefined && k.path !== plan.path && !fs.existsSync(k.path);
+      const here = k === undefined || k.path === plan.path || moved;
       const base: FileMeta = k
-        ? { ...k, path: plan.path, gzip: plan.gzip, tailBad: undefined }
+        ? { ...k, ...(here ? { path: plan.path, gzip: plan.gzip } : {}), tailBad: undefined }
         : {
             id: writer.allocateFileId(),
             path: plan.path,
@@ -232,8 +247,7 @@ export async function indexFiles(
       state.set(plan, {
         ...base,
         ...widened,
-        sourceBytes: plan.stat.size,
-        sourceMtimeMs: plan.stat.mtimeMs,
+        ...(here ? { sourceBytes: plan.stat.size, sourceMtimeMs: plan.stat.mtimeMs } : {}),
         indexedAt: new Date().toISOString(),
       });
       files++;
@@ -246,7 +260,7 @@ export async function indexFiles(
           queue.push({
             plan,
             chunk,
-            result: pool.parse(chunk.buffer, chunk.byteLength, opts.prefix),
+            result: parsePool.parse(chunk.buffer, chunk.byteLength, opts.prefix),
           });
           if (opts.signal?.aborted) break;
         }
@@ -259,6 +273,24 @@ export async function indexFiles(
         fileErrors.push(`${plan.path}: ${msg}`);
       }
       if (!sawChunk) writer.putFile(state.get(plan)!); // nothing new, but the widened identity and stat
+    };
+
+    for (const plan of plans) {
+      if (opts.signal?.aborted) break;
+      await indexPlan(plan);
+    }
+    while (queue.length > 0) await commitHead();
+    if (deferred.length > 0 && !opts.signal?.aborted) {
+      const knownNow = new IndexReader(env).files();
+      for (const p of deferred) {
+        if (opts.signal?.aborted) break;
+        try {
+          await indexPlan(await planFile(p, knownNow));
+        } catch (err) {
+          fileErrors.push(`${p}: cannot read: ${(err as Error).message}`);
+        }
+        while (queue.length > 0) await commitHead();
+      }
     }
     while (queue.length > 0) await commitHead();
   } finally {

@@ -133,7 +133,9 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
       const brace = buf.indexOf(OPEN_BRACE, s);
       if (brace > s && brace < e && brace - s <= 256) {
         const candidate = buf.toString("utf8", s, brace);
-        if (!/[\u0000-\u001f]/.test(candidate)) {
+        // A prefix is plain text: `[`, quotes or control characters mean the line is JSON (an
+        // array, say) or garbage, to be reported as it is.
+        if (!/[\u0000-\u001f[\]{}"]/.test(candidate)) {
           linePrefix = candidate;
           s = brace;
         }
