@@ -90,6 +90,26 @@ describe("breakglass index", () => {
     expect(scanLogs([file]).badLines.map((b) => b.lineNo)).toEqual(badLines.map(([n]) => n));
   });
 
+  test("shows the first bad lines on stderr, counts the rest, and stats lists them all", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "audit.log");
+    const lines = good.slice(0, 30).flatMap((l, i) => [l, `bad line ${i}`]);
+    writeFileSync(file, lines.join("\n") + "\n");
+    const db = path.join(dir, "db");
+    const r = await run(["index", "--db", db, file]);
+    expect(r.code).toBe(0);
+    const shown = r.stderr.split("\n").filter((l) => l.startsWith(file + ":"));
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.length).toBeLessThan(30);
+    expect(r.stderr).toContain(`… and ${30 - shown.length} more bad lines`);
+    const stats = JSON.parse((await run(["stats", "--db", db, "--json"])).stdout) as {
+      badLineList: { file: string; line: number }[];
+    };
+    expect(stats.badLineList.map((b) => `${b.file}:${b.line}`)).toEqual(
+      Array.from({ length: 30 }, (_, i) => `${file}:${2 * i + 2}`),
+    );
+  });
+
   test("--strict exits 3 when a line is bad, and 0 when none is", async () => {
     const bad = logWithBadLines();
     const strictBad = await run(["index", "--db", bad.db, "--strict", bad.file]);
