@@ -1,4 +1,4 @@
-// kill -9 in the middle of `breakglass index` on a large log, then `index` again: the index ends
+// kill -9 (or Ctrl-C) in the middle of `breakglass index` on a large log, then `index` again: the index ends
 // exactly as an uninterrupted run's (same records in the same order, same postings, no duplicate),
 // and what was committed before the kill was queryable on its own. The built bin, real LMDB,
 // two worker threads, a generated ~150 MB log.
@@ -106,59 +106,71 @@ function postingSamples(planted: PlantedIncidents): [field: string, value: strin
   ];
 }
 
-describe("an index run killed with SIGKILL, then run again", () => {
-  let planted: PlantedIncidents;
-  let expected: { records: number; sha256: string };
-  let uninterruptedDb: string;
+let file: string;
+let planted: PlantedIncidents;
+let expected: { records: number; sha256: string };
+let uninterruptedDb: string;
+let uninterrupted: Run;
+
+beforeAll(async () => {
+  const dir = tempDir();
+  file = path.join(dir, "audit.log");
+  const log = await writeAuditLog(file, { seed: 17, targetBytes: LOG_BYTES, salt: "kill" });
+  planted = log.planted!;
+  expected = await digestOfFile(file);
+  uninterruptedDb = path.join(dir, "uninterrupted");
+  uninterrupted = await start(["index", "--db", uninterruptedDb, "--workers", "2", file]).done;
+}, 120_000);
+
+describe.each([
+  ["killed with SIGKILL (kill -9)", "SIGKILL"],
+  ["stopped with SIGINT (Ctrl-C)", "SIGINT"],
+] as const)("an index run %s, then run again", (_name, signal) => {
   let resumedDb: string;
-  let uninterrupted: Run;
-  let killed: Run;
-  let atKill: { records: number; sha256: string };
+  let interrupted: Run;
+  let atStop: { records: number; sha256: string };
   let prefixOfLog: string;
   let resumed: Run;
   let thirdRun: Run;
 
   beforeAll(async () => {
-    const dir = tempDir();
-    const file = path.join(dir, "audit.log");
-    const log = await writeAuditLog(file, { seed: 17, targetBytes: LOG_BYTES, salt: "kill" });
-    planted = log.planted!;
-    expected = await digestOfFile(file);
-    uninterruptedDb = path.join(dir, "uninterrupted");
-    uninterrupted = await start(["index", "--db", uninterruptedDb, "--workers", "2", file]).done;
-
-    resumedDb = path.join(dir, "killed");
+    resumedDb = path.join(tempDir(), "interrupted");
     const run = start(["index", "--db", resumedDb, "--workers", "2", file]);
-    // Kill as soon as a reader sees the first commit: the run is then well short of the end.
+    // Stop it as soon as a reader sees the first commit: the run is then well short of the end.
     for (let waited = 0; waited < 60_000; waited += 50) {
       await new Promise((r) => setTimeout(r, 50));
       if ((await committedRecords(resumedDb)) > 0) break;
     }
-    run.child.kill("SIGKILL");
-    killed = await run.done;
-    atKill = await withIndex(resumedDb, (ix) => digestOfRecords(ix));
-    prefixOfLog = await digestOfFile(file, atKill.records).then((d) => d.sha256);
+    run.child.kill(signal);
+    interrupted = await run.done;
+    atStop = await withIndex(resumedDb, (ix) => digestOfRecords(ix));
+    prefixOfLog = await digestOfFile(file, atStop.records).then((d) => d.sha256);
 
     resumed = await start(["index", "--db", resumedDb, "--workers", "2", "--json", file]).done;
     thirdRun = await start(["index", "--db", resumedDb, "--workers", "2", "--json", file]).done;
   }, 120_000);
 
-  test("the killed run died by the signal, having committed only part of the log", () => {
+  test("stops having committed only part of the log", () => {
     expect(uninterrupted.code).toBe(0);
-    expect(killed.signal).toBe("SIGKILL");
-    expect(atKill.records).toBeGreaterThan(0);
-    expect(atKill.records).toBeLessThan(expected.records);
+    if (signal === "SIGKILL") {
+      expect(interrupted.signal).toBe("SIGKILL");
+    } else {
+      expect(interrupted.code).toBe(3);
+      expect(interrupted.stderr).toMatch(/breakglass: interrupted.*\nhint: run the same/);
+    }
+    expect(atStop.records).toBeGreaterThan(0);
+    expect(atStop.records).toBeLessThan(expected.records);
   });
 
   test("what it committed is queryable, and is exactly the log's first lines", () => {
-    expect(atKill.sha256).toBe(prefixOfLog);
+    expect(atStop.sha256).toBe(prefixOfLog);
   });
 
   test("the next run adds exactly the rest, and one more adds nothing", () => {
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({
       files: 1,
-      records: expected.records - atKill.records,
+      records: expected.records - atStop.records,
       badLines: 0,
     });
     expect(thirdRun.code).toBe(0);
