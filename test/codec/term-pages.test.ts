@@ -1,0 +1,68 @@
+// Term pages round-trip: every term's posting list comes back exactly, sparse and dense, across
+// page boundaries, and lookups of absent terms find nothing.
+import { describe, expect, test } from "vitest";
+import { newBitset, TermDirectory, TermPage, encodeTermPages } from "../../src/codec/term-pages.js";
+
+function bitsToIds(bits: Uint32Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < bits.length * 32; i++) if (bits[i >>> 5]! & (1 << (i & 31))) out.push(i);
+  return out;
+}
+
+function lookup(
+  dirBytes: Uint8Array,
+  pages: Uint8Array[],
+  term: string,
+  records: number,
+): number[] | undefined {
+  const dir = new TermDirectory(dirBytes);
+  const key = Buffer.from(term, "latin1");
+  const p = dir.pageFor(key);
+  if (p < 0) return undefined;
+  const page = new TermPage(pages[p]!);
+  const i = page.lowerBound(key);
+  if (i >= page.count || !page.term(i).equals(key)) return undefined;
+  const bits = newBitset(records);
+  page.addPostings(i, bits, records);
+  expect(page.postingCount(i)).toBe(bitsToIds(bits).length);
+  return bitsToIds(bits);
+}
+
+describe("term pages", () => {
+  const records = 5000;
+  // Deterministic: term k holds ids k, k+7, k+14, … (sparse) except a few dense ones.
+  const terms = Array.from(
+    { length: 3000 },
+    (_, k) => `\u0000term-${String(k).padStart(5, "0")}`,
+  ).sort();
+  const postings = new Map<string, number[]>();
+  terms.forEach((t, k) => {
+    const step = k % 500 === 0 ? 1 : 7 + (k % 13);
+    const ids: number[] = [];
+    for (let id = k % records; id < records; id += step) ids.push(id);
+    postings.set(t, ids);
+  });
+  const encoded = encodeTermPages(terms, postings, records);
+
+  test("a dictionary of 3,000 terms spans several pages", () => {
+    expect(encoded.pages.length).toBeGreaterThan(5);
+    expect(encoded.termCount).toBe(3000);
+  });
+
+  test.each([0, 1, 499, 500, 1234, 2999])("term %i comes back with exactly its ids", (k) => {
+    const term = terms[k]!;
+    expect(lookup(encoded.directory, encoded.pages, term, records)).toEqual(postings.get(term));
+  });
+
+  test.each(["\u0000", "\u0000term-0", "\u0000term-99999", "\u0001x", "\u0000term-01000x"])(
+    "an absent term %j finds nothing",
+    (term) => {
+      expect(lookup(encoded.directory, encoded.pages, term, records)).toBeUndefined();
+    },
+  );
+
+  test("a segment of one record with one term round-trips", () => {
+    const one = encodeTermPages(["\u0000a"], new Map([["\u0000a", [0]]]), 1);
+    expect(lookup(one.directory, one.pages, "\u0000a", 1)).toEqual([0]);
+  });
+});
