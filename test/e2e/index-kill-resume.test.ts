@@ -1,7 +1,7 @@
-// kill -9 (or Ctrl-C) in the middle of `breakglass index` on a large log, then `index` again: the index ends
-// exactly as an uninterrupted run's (same records in the same order, same postings, no duplicate),
-// and what was committed before the kill was queryable on its own. The built bin, real LMDB,
-// two worker threads, a generated ~150 MB log.
+// kill -9 (or Ctrl-C) in the middle of `breakglass index` on a large log, then `index` again:
+// the index ends exactly as an uninterrupted run's (same records in the same order, same
+// postings, no duplicate), and what was committed before the stop was queryable on its own.
+// The built bin, real LMDB, two worker threads, a generated ~150 MB log.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";

@@ -508,6 +508,7 @@ describe("bad lines", () => {
     ["truncated JSON", Buffer.from(good[0]!.slice(0, 90)), /truncated/],
     ["text that is not JSON", Buffer.from("panic: runtime error: index out of range"), /not JSON/],
     ["a JSON array", Buffer.from("[1, 2, 3]"), /not an audit entry/],
+    ["a JSON array of entries", Buffer.from('[{"type":"request"}]'), /not an audit entry/],
     ["a JSON number", Buffer.from("42"), /not an audit entry/],
     [
       "an object without a string type",
@@ -587,6 +588,20 @@ describe("bad lines", () => {
     });
   });
 
+  test.each([
+    ['[{"type":"request"}]', /not an audit entry/],
+    ['["a", {"type":"request","request":{"path":"x"}}]', /not an audit entry/],
+    ['[{"type":"request","request":{"path":"x"}}', /truncated|not JSON/],
+    ['"{\\"type\\":\\"request\\"}"', /not an audit entry/],
+  ])("%s holds an entry inside it but is a bad line, not a record", async (line, reason) => {
+    const { file, db } = logFile("audit.log", `${good[0]}\n${line}\n${good[1]}\n`);
+    const summary = await indexFiles(db, [file], { workers: 1 });
+    expect(summary).toMatchObject({ records: 2, badLines: 1, detectedPrefix: undefined });
+    expect(summary.firstBadLines).toEqual([
+      { file, line: 2, reason: expect.stringMatching(reason) },
+    ]);
+  });
+
   test("blank lines are neither records nor bad lines", async () => {
     const { file, db } = logFile("audit.log", `\n${good[0]}\n   \n\t\r\n${good[1]}\n\n`);
     const summary = await indexFiles(db, [file], { workers: 1 });
@@ -631,5 +646,15 @@ describe("several files in one run", () => {
     const summary = await indexFiles(db, [dir], SMALL_CHUNKS);
     expect(summary.records).toBe(other.length);
     await withIndex(db, (ix) => expect(allLines(ix)).toEqual([...lines, ...other]));
+  });
+
+  test("a file and its plain and gzip copies, indexed together, give each record once", async () => {
+    const lines = auditLines(85, 100_000);
+    const { file, db } = logFile("a.log", logText(lines));
+    copyFileSync(file, file + ".1");
+    writeFileSync(file + ".1.gz", gzipSync(readFileSync(file)));
+    const summary = await indexFiles(db, [path.dirname(file)], SMALL_CHUNKS);
+    expect(summary.records).toBe(lines.length);
+    await withIndex(db, (ix) => expect(allLines(ix)).toEqual(lines));
   });
 });
