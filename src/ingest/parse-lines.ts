@@ -47,10 +47,15 @@ function unionSorted(a: readonly number[], b: readonly number[]): number[] {
   return out;
 }
 
-/** Texts → terms; texts with one term (`10.0.0.5` and `10.0.0.5:5696`) share a posting list. */
-function termsOfTexts(field: number, texts: Map<string, number[]>): Map<string, number[]> {
+/**
+ * Texts → terms; texts with one term (`10.0.0.5` and `10.0.0.5:5696`) share a posting list.
+ * A text seen in one record maps to that record's id (a number: most texts are unique, and one
+ * array per text was a tenth of a worker's time in garbage collection).
+ */
+function termsOfTexts(field: number, texts: Map<string, number | number[]>): Map<string, number[]> {
   const terms = new Map<string, number[]>();
-  for (const [text, ids] of texts) {
+  for (const [text, idOrIds] of texts) {
+    const ids = typeof idOrIds === "number" ? [idOrIds] : idOrIds;
     const term = termForText(field, text);
     if (term === undefined) continue;
     const seen = terms.get(term);
@@ -76,7 +81,7 @@ function startsWithBytes(bytes: Uint8Array, s: number, e: number, prefix: Uint8A
 export function parseLines(bytes: Uint8Array, prefix: string | undefined): ArrayBuffer {
   const prefixBytes = prefix === undefined ? undefined : Buffer.from(prefix, "utf8");
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const textMaps = FIELDS.map(() => new Map<string, number[]>());
+  const textMaps = FIELDS.map(() => new Map<string, number | number[]>());
   const hmacs = FIELDS.map(() => new HmacPostings());
   const bad: BadLine[] = [];
   const payload = new ByteWriter(bytes.length >>> 1);
@@ -95,9 +100,11 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
   const sink = (f: number, text: string): void => {
     if (IS_TEXT_FIELD[f] && looksLikeHmac(text) && hmacs[f]!.add(text, currentId)) return;
     const map = textMaps[f]!;
-    const ids = map.get(text);
-    if (ids === undefined) map.set(text, [currentId]);
-    else if (ids[ids.length - 1] !== currentId) ids.push(currentId);
+    const seen = map.get(text);
+    if (seen === undefined) map.set(text, currentId);
+    else if (typeof seen === "number") {
+      if (seen !== currentId) map.set(text, [seen, currentId]);
+    } else if (seen[seen.length - 1] !== currentId) seen.push(currentId);
   };
 
   const flushBlock = (): void => {
