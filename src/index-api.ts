@@ -2,7 +2,9 @@
 // (records by id, posting lists by field and value or range) and the engine itself. The CLI's
 // query, stats, shell and revoke --query commands and library users all go through this.
 import { fieldByName } from "./audit/field-catalog.js";
-import { binaryToBytes, termOf } from "./audit/index-term.js";
+import type { AuditEntry } from "./audit/audit-entry.js";
+import { binaryToBytes, isCutTerm, termOf } from "./audit/index-term.js";
+import { compareTest } from "./query/entry-predicate.js";
 import { cidrRange } from "./audit/ip-key.js";
 import { forEachBit } from "./query/execute.js";
 import { UsageError } from "./errors.js";
@@ -68,7 +70,17 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
       const spec = fieldByName(field);
       if (!spec) throw new UsageError(`unknown field ${field}`);
       const term = termOf(spec.kind, value);
-      return term === undefined ? [] : collect(spec.code, binaryToBytes(term), undefined);
+      if (term === undefined) return [];
+      const ids = collect(spec.code, binaryToBytes(term), undefined);
+      if (!isCutTerm(term)) return ids;
+      // The term holds only the value's start (a long text, an HMAC's digest prefix): keep the
+      // records that really hold the value.
+      const test = compareTest(
+        { kind: "field", name: spec.name, catalog: true, offset: 0 },
+        "=",
+        value,
+      );
+      return ids.filter((id) => test(JSON.parse(reader.line(id).toString("utf8")) as AuditEntry));
     },
     postingsInCidr(cidr) {
       const range = cidrRange(cidr);

@@ -22,6 +22,9 @@ function workerFile(): string {
   return built;
 }
 
+/** Old-generation cap of a parse worker: a 16 MiB chunk needs well under 100 MB of live data. */
+const WORKER_OLD_SPACE_MB = 256;
+
 export function defaultWorkers(): number {
   return Math.max(1, os.availableParallelism());
 }
@@ -35,6 +38,9 @@ export class ParsePool {
       minThreads: workers,
       maxThreads: workers,
       idleTimeout: 60_000,
+      // A worker's garbage is a chunk's worth of parsed entries; without a cap V8 lets the old
+      // generation grow to hundreds of MB before collecting, and peak RSS passed 800 MB on 1 GiB.
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB },
     });
   }
 
