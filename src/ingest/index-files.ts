@@ -2,11 +2,14 @@
 // writer (in order). Incremental and idempotent: a known file resumes where it stopped, a file
 // whose head differs is new, a rotated copy (renamed or gzipped) of a known file is recognized by
 // its content. Memory is bounded by MAX_IN_FLIGHT chunks whatever the input size.
+// The machinery (env, writer, parse pool) lives in an Indexer so the live loop (src/live/) can
+// run it again every half second without reopening anything; indexFiles() is one run of it.
 import fs from "node:fs";
+import { RecordBlock } from "../codec/record-block.js";
 import { compareInstants, parseInstant } from "../audit/time-key.js";
 import type { FileMeta } from "../store/format.js";
-import { openIndexEnv, securePaths } from "../store/index-env.js";
-import { IndexReader } from "../store/index-reader.js";
+import { openIndexEnv, securePaths, type IndexEnv } from "../store/index-env.js";
+import { readFileMetas } from "../store/index-reader.js";
 import { IndexWriter } from "../store/index-writer.js";
 import { contentFrom, hashHead, HEAD_BYTES, isGzip, readHead } from "./content-stream.js";
 import { expandSources } from "./expand-sources.js";
@@ -28,6 +31,17 @@ export interface IndexOptions {
   /** Called with content bytes done so far and the total to do (plain files: exact). */
   readonly onProgress?: ((doneBytes: number, totalBytes: number) => void) | undefined;
   readonly signal?: AbortSignal | undefined;
+}
+
+/** One run of an open Indexer over resolved file paths. */
+export interface IndexPathsOptions extends Omit<IndexOptions, "workers"> {
+  /**
+   * The path is the file's identity (spool files: unique names, often equal heads): a known file
+   * is the one with this path, and no copy detection by content.
+   */
+  readonly byPath?: boolean | undefined;
+  /** Called after each commit with the records just committed (original lines, prefix stripped). */
+  readonly onRecords?: ((lines: readonly Buffer[], file: FileMeta) => void) | undefined;
 }
 
 export interface BadLineReport {
@@ -75,11 +89,22 @@ function laterTime(
   return (later ? c >= 0 : c <= 0) ? a : b;
 }
 
-async function planFile(path: string, known: readonly FileMeta[]): Promise<Plan> {
+async function planFile(path: string, known: readonly FileMeta[], byPath = false): Promise<Plan> {
   const stat = fs.statSync(path);
   const gzip = isGzip(path);
   const head = await readHead(path, gzip);
   const headHash = hashHead(head);
+  if (byPath) {
+    return {
+      path,
+      gzip,
+      stat,
+      known: known.find((k) => k.path === path),
+      headHash,
+      headBytes: head.length,
+      head,
+    };
+  }
   // The same content: a known file whose head is a prefix of this one's. The same path first,
   // then any (a rotated copy); the one indexed furthest wins.
   const byLength = new Map<number, string>();
@@ -97,216 +122,271 @@ async function planFile(path: string, known: readonly FileMeta[]): Promise<Plan>
   return { path, gzip, stat, known: matches[0], headHash, headBytes: head.length, head };
 }
 
+/** The records of a committed chunk, decoded back from its record blocks. */
+function committedLines(result: ParseResult): Buffer[] {
+  const { meta, bytes } = result;
+  const out: Buffer[] = [];
+  for (const [offset, length] of meta.blocks) {
+    const block = new RecordBlock(bytes.subarray(offset, offset + length));
+    for (let i = 0; i < block.count; i++) out.push(block.line(i));
+  }
+  return out;
+}
+
+/** An open index with its writer and parse pool, for one or many indexing runs. */
+export class Indexer {
+  private pool: ParsePool | undefined;
+  private readonly writer: IndexWriter;
+
+  private constructor(
+    readonly dbDir: string,
+    readonly env: IndexEnv,
+    private readonly workers: number,
+  ) {
+    this.writer = new IndexWriter(env);
+  }
+
+  static open(dbDir: string, opts: { workers?: number | undefined } = {}): Indexer {
+    const env = openIndexEnv(dbDir, { create: true });
+    return new Indexer(dbDir, env, opts.workers ?? defaultWorkers());
+  }
+
+  /** The writer, for store maintenance (compaction) between runs. */
+  get indexWriter(): IndexWriter {
+    return this.writer;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.pool?.close();
+    } finally {
+      this.pool = undefined;
+      securePaths(this.dbDir);
+      await this.env.close();
+    }
+  }
+
+  /** Index files (paths already expanded): what `breakglass index` does, on an open index. */
+  async indexPaths(paths: readonly string[], opts: IndexPathsOptions = {}): Promise<IndexSummary> {
+    const started = performance.now();
+    const { env, writer } = this;
+    const workers = this.workers;
+    const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
+    const byPath = opts.byPath ?? false;
+    let records = 0;
+    let badLines = 0;
+    let bytes = 0;
+    let files = 0;
+    let detectedPrefix: string | undefined;
+    const firstBadLines: BadLineReport[] = [];
+    const fileErrors: string[] = [];
+    {
+      const known = readFileMetas(env);
+      const plans: Plan[] = [];
+      // Copies of one log in the same run (a.log, a.log.1, a.log.1.gz): the first is indexed, the
+      // others are planned again once it is committed, when they are known content.
+      const deferred: string[] = [];
+      for (const p of paths) {
+        try {
+          const plan = await planFile(p, known, byPath);
+          const n = plan.headBytes;
+          const copyOf = byPath
+            ? undefined
+            : plans.find((q) => {
+                const m = Math.min(q.headBytes, n);
+                return m > 0 && q.head.subarray(0, m).equals(plan.head.subarray(0, m));
+              });
+          if (copyOf) deferred.push(p);
+          else plans.push(plan);
+        } catch (err) {
+          fileErrors.push(`${p}: cannot read: ${(err as Error).message}`);
+        }
+      }
+      const totalBytes = plans.reduce((n, p) => n + p.stat.size, 0);
+      let fileBytesDone = 0;
+      const progress = (n: number): void => {
+        fileBytesDone += n;
+        opts.onProgress?.(fileBytesDone, totalBytes);
+      };
+
+      const parsePool = (this.pool ??= new ParsePool(workers));
+      const maxInFlight = workers * IN_FLIGHT_PER_WORKER;
+      type Pending = { plan: Plan; chunk: LineChunk; result: Promise<ParseResult> };
+      const queue: Pending[] = [];
+      const state = new Map<Plan, FileMeta>();
+
+      const commitHead = async (): Promise<void> => {
+        const { plan, chunk, result: pending } = queue.shift()!;
+        const result = await pending;
+        let file = state.get(plan)!;
+        let { meta } = result;
+        let consumedBytes = chunk.byteLength;
+        let lines = meta.lines;
+        let tailBad: FileMeta["tailBad"] = undefined;
+        // The first line continues an unterminated last line of the previous run.
+        const firstLine = file.endsOpen ? file.doneLines : file.doneLines + 1;
+        const last = meta.bad[meta.bad.length - 1];
+        if (!chunk.endsWithNewline && last && last.line === meta.lines - 1) {
+          // A last line with no newline that does not parse may still be being written: report it,
+          // keep it out of the committed progress, and read it again next time.
+          tailBad = {
+            line: firstLine + last.line,
+            reason: `${last.reason} (last line, no newline)`,
+          };
+          meta = { ...meta, bad: meta.bad.slice(0, -1) };
+          consumedBytes = chunk.lastLineStart;
+          lines -= 1;
+        }
+        detectedPrefix ??= meta.detectedPrefix;
+        file = {
+          ...file,
+          doneBytes: chunk.startByte + consumedBytes,
+          doneLines: firstLine - 1 + lines,
+          endsOpen: !chunk.endsWithNewline && tailBad === undefined,
+          records: file.records + meta.records,
+          badLines: file.badLines + meta.bad.length,
+          firstTime: laterTime(file.firstTime, meta.minTime, false),
+          lastTime: laterTime(file.lastTime, meta.maxTime, true),
+          tailBad,
+        };
+        writer.commitChunk(file, firstLine, { meta, bytes: result.bytes });
+        state.set(plan, file);
+        if (opts.onRecords && meta.records > 0) opts.onRecords(committedLines(result), file);
+        records += meta.records;
+        badLines += meta.bad.length + (tailBad ? 1 : 0);
+        bytes += consumedBytes;
+        for (const b of meta.bad) {
+          if (firstBadLines.length < BAD_LINES_REPORTED) {
+            firstBadLines.push({ file: plan.path, line: firstLine + b.line, reason: b.reason });
+          }
+        }
+        if (tailBad && firstBadLines.length < BAD_LINES_REPORTED) {
+          firstBadLines.push({ file: plan.path, line: tailBad.line, reason: tailBad.reason });
+        }
+      };
+
+      const indexPlan = async (plan: Plan): Promise<void> => {
+        const k = plan.known;
+        if (plan.headBytes === 0) {
+          files++; // an empty file: nothing to index, nothing to remember
+          return;
+        }
+        const unchanged =
+          k !== undefined &&
+          k.tailBad === undefined &&
+          ((!plan.gzip && k.doneBytes === plan.stat.size) ||
+            (plan.gzip && k.sourceBytes === plan.stat.size && k.gzip));
+        if (unchanged) {
+          progress(plan.stat.size);
+          if (k.path !== plan.path && !fs.existsSync(k.path)) {
+            writer.putFile({ ...k, path: plan.path }); // renamed by rotation: follow it
+          }
+          files++;
+          return;
+        }
+        // A known file seen at another path: follow it when it was moved (rotation); when the
+        // original is still there this is a copy, and the original stays the file's name.
+        const moved = k !== undefined && k.path !== plan.path && !fs.existsSync(k.path);
+        const here = k === undefined || k.path === plan.path || moved;
+        const base: FileMeta = k
+          ? { ...k, ...(here ? { path: plan.path, gzip: plan.gzip } : {}), tailBad: undefined }
+          : {
+              id: writer.allocateFileId(),
+              path: plan.path,
+              gzip: plan.gzip,
+              headHash: plan.headHash,
+              headBytes: plan.headBytes,
+              doneBytes: 0,
+              doneLines: 0,
+              endsOpen: false,
+              records: 0,
+              badLines: 0,
+              firstTime: undefined,
+              lastTime: undefined,
+              tailBad: undefined,
+              sourceBytes: 0,
+              sourceMtimeMs: 0,
+              indexedAt: "",
+            };
+        // A file indexed while shorter than HEAD_BYTES gets its identity widened as it grows.
+        const widened =
+          base.headBytes < HEAD_BYTES && plan.headBytes > base.headBytes
+            ? { headHash: plan.headHash, headBytes: plan.headBytes }
+            : {};
+        state.set(plan, {
+          ...base,
+          ...widened,
+          ...(here ? { sourceBytes: plan.stat.size, sourceMtimeMs: plan.stat.mtimeMs } : {}),
+          indexedAt: new Date().toISOString(),
+        });
+        files++;
+        let sawChunk = false;
+        try {
+          const source = contentFrom(plan.path, plan.gzip, base.doneBytes, progress);
+          for await (const chunk of lineChunks(source, base.doneBytes, chunkBytes)) {
+            sawChunk = true;
+            if (queue.length >= maxInFlight) await commitHead();
+            queue.push({
+              plan,
+              chunk,
+              result: parsePool.parse(chunk.buffer, chunk.byteLength, opts.prefix),
+            });
+            if (opts.signal?.aborted) break;
+          }
+        } catch (err) {
+          const msg =
+            (err as NodeJS.ErrnoException).code === "Z_BUF_ERROR" ||
+            /unexpected end/i.test((err as Error).message)
+              ? "gzip data ends early (truncated file?); indexed what could be read"
+              : `cannot read: ${(err as Error).message}`;
+          fileErrors.push(`${plan.path}: ${msg}`);
+        }
+        if (!sawChunk) writer.putFile(state.get(plan)!); // nothing new, but the widened identity and stat
+      };
+
+      for (const plan of plans) {
+        if (opts.signal?.aborted) break;
+        await indexPlan(plan);
+      }
+      while (queue.length > 0) await commitHead();
+      if (deferred.length > 0 && !opts.signal?.aborted) {
+        const knownNow = readFileMetas(env);
+        for (const p of deferred) {
+          if (opts.signal?.aborted) break;
+          try {
+            await indexPlan(await planFile(p, knownNow, byPath));
+          } catch (err) {
+            fileErrors.push(`${p}: cannot read: ${(err as Error).message}`);
+          }
+          while (queue.length > 0) await commitHead();
+        }
+      }
+      while (queue.length > 0) await commitHead();
+    }
+    return {
+      files,
+      records,
+      badLines,
+      bytes,
+      seconds: (performance.now() - started) / 1000,
+      firstBadLines,
+      fileErrors,
+      detectedPrefix,
+      interrupted: opts.signal?.aborted ?? false,
+    };
+  }
+}
+
 export async function indexFiles(
   dbDir: string,
   args: readonly string[],
   opts: IndexOptions = {},
 ): Promise<IndexSummary> {
-  const started = performance.now();
   const paths = expandSources(args, dbDir);
-  const env = openIndexEnv(dbDir, { create: true });
-  const workers = opts.workers ?? defaultWorkers();
-  const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
-  let pool: ParsePool | undefined;
-  let records = 0;
-  let badLines = 0;
-  let bytes = 0;
-  let files = 0;
-  let detectedPrefix: string | undefined;
-  const firstBadLines: BadLineReport[] = [];
-  const fileErrors: string[] = [];
+  const indexer = Indexer.open(dbDir, { workers: opts.workers });
   try {
-    const writer = new IndexWriter(env);
-    const known = new IndexReader(env).files();
-    const plans: Plan[] = [];
-    // Copies of one log in the same run (a.log, a.log.1, a.log.1.gz): the first is indexed, the
-    // others are planned again once it is committed, when they are known content.
-    const deferred: string[] = [];
-    for (const p of paths) {
-      try {
-        const plan = await planFile(p, known);
-        const n = plan.headBytes;
-        const copyOf = plans.find((q) => {
-          const m = Math.min(q.headBytes, n);
-          return m > 0 && q.head.subarray(0, m).equals(plan.head.subarray(0, m));
-        });
-        if (copyOf) deferred.push(p);
-        else plans.push(plan);
-      } catch (err) {
-        fileErrors.push(`${p}: cannot read: ${(err as Error).message}`);
-      }
-    }
-    const totalBytes = plans.reduce((n, p) => n + p.stat.size, 0);
-    let fileBytesDone = 0;
-    const progress = (n: number): void => {
-      fileBytesDone += n;
-      opts.onProgress?.(fileBytesDone, totalBytes);
-    };
-
-    const parsePool = new ParsePool(workers);
-    pool = parsePool;
-    const maxInFlight = workers * IN_FLIGHT_PER_WORKER;
-    type Pending = { plan: Plan; chunk: LineChunk; result: Promise<ParseResult> };
-    const queue: Pending[] = [];
-    const state = new Map<Plan, FileMeta>();
-
-    const commitHead = async (): Promise<void> => {
-      const { plan, chunk, result: pending } = queue.shift()!;
-      const result = await pending;
-      let file = state.get(plan)!;
-      let { meta } = result;
-      let consumedBytes = chunk.byteLength;
-      let lines = meta.lines;
-      let tailBad: FileMeta["tailBad"] = undefined;
-      // The first line continues an unterminated last line of the previous run.
-      const firstLine = file.endsOpen ? file.doneLines : file.doneLines + 1;
-      const last = meta.bad[meta.bad.length - 1];
-      if (!chunk.endsWithNewline && last && last.line === meta.lines - 1) {
-        // A last line with no newline that does not parse may still be being written: report it,
-        // keep it out of the committed progress, and read it again next time.
-        tailBad = { line: firstLine + last.line, reason: `${last.reason} (last line, no newline)` };
-        meta = { ...meta, bad: meta.bad.slice(0, -1) };
-        consumedBytes = chunk.lastLineStart;
-        lines -= 1;
-      }
-      detectedPrefix ??= meta.detectedPrefix;
-      file = {
-        ...file,
-        doneBytes: chunk.startByte + consumedBytes,
-        doneLines: firstLine - 1 + lines,
-        endsOpen: !chunk.endsWithNewline && tailBad === undefined,
-        records: file.records + meta.records,
-        badLines: file.badLines + meta.bad.length,
-        firstTime: laterTime(file.firstTime, meta.minTime, false),
-        lastTime: laterTime(file.lastTime, meta.maxTime, true),
-        tailBad,
-      };
-      writer.commitChunk(file, firstLine, { meta, bytes: result.bytes });
-      state.set(plan, file);
-      records += meta.records;
-      badLines += meta.bad.length + (tailBad ? 1 : 0);
-      bytes += consumedBytes;
-      for (const b of meta.bad) {
-        if (firstBadLines.length < BAD_LINES_REPORTED) {
-          firstBadLines.push({ file: plan.path, line: firstLine + b.line, reason: b.reason });
-        }
-      }
-      if (tailBad && firstBadLines.length < BAD_LINES_REPORTED) {
-        firstBadLines.push({ file: plan.path, line: tailBad.line, reason: tailBad.reason });
-      }
-    };
-
-    const indexPlan = async (plan: Plan): Promise<void> => {
-      const k = plan.known;
-      if (plan.headBytes === 0) {
-        files++; // an empty file: nothing to index, nothing to remember
-        return;
-      }
-      const unchanged =
-        k !== undefined &&
-        k.tailBad === undefined &&
-        ((!plan.gzip && k.doneBytes === plan.stat.size) ||
-          (plan.gzip && k.sourceBytes === plan.stat.size && k.gzip));
-      if (unchanged) {
-        progress(plan.stat.size);
-        if (k.path !== plan.path && !fs.existsSync(k.path)) {
-          writer.putFile({ ...k, path: plan.path }); // renamed by rotation: follow it
-        }
-        files++;
-        return;
-      }
-      // A known file seen at another path: follow it when it was moved (rotation); when the
-      // original is still there this is a copy, and the original stays the file's name.
-      const moved = k !== undefined && k.path !== plan.path && !fs.existsSync(k.path);
-      const here = k === undefined || k.path === plan.path || moved;
-      const base: FileMeta = k
-        ? { ...k, ...(here ? { path: plan.path, gzip: plan.gzip } : {}), tailBad: undefined }
-        : {
-            id: writer.allocateFileId(),
-            path: plan.path,
-            gzip: plan.gzip,
-            headHash: plan.headHash,
-            headBytes: plan.headBytes,
-            doneBytes: 0,
-            doneLines: 0,
-            endsOpen: false,
-            records: 0,
-            badLines: 0,
-            firstTime: undefined,
-            lastTime: undefined,
-            tailBad: undefined,
-            sourceBytes: 0,
-            sourceMtimeMs: 0,
-            indexedAt: "",
-          };
-      // A file indexed while shorter than HEAD_BYTES gets its identity widened as it grows.
-      const widened =
-        base.headBytes < HEAD_BYTES && plan.headBytes > base.headBytes
-          ? { headHash: plan.headHash, headBytes: plan.headBytes }
-          : {};
-      state.set(plan, {
-        ...base,
-        ...widened,
-        ...(here ? { sourceBytes: plan.stat.size, sourceMtimeMs: plan.stat.mtimeMs } : {}),
-        indexedAt: new Date().toISOString(),
-      });
-      files++;
-      let sawChunk = false;
-      try {
-        const source = contentFrom(plan.path, plan.gzip, base.doneBytes, progress);
-        for await (const chunk of lineChunks(source, base.doneBytes, chunkBytes)) {
-          sawChunk = true;
-          if (queue.length >= maxInFlight) await commitHead();
-          queue.push({
-            plan,
-            chunk,
-            result: parsePool.parse(chunk.buffer, chunk.byteLength, opts.prefix),
-          });
-          if (opts.signal?.aborted) break;
-        }
-      } catch (err) {
-        const msg =
-          (err as NodeJS.ErrnoException).code === "Z_BUF_ERROR" ||
-          /unexpected end/i.test((err as Error).message)
-            ? "gzip data ends early (truncated file?); indexed what could be read"
-            : `cannot read: ${(err as Error).message}`;
-        fileErrors.push(`${plan.path}: ${msg}`);
-      }
-      if (!sawChunk) writer.putFile(state.get(plan)!); // nothing new, but the widened identity and stat
-    };
-
-    for (const plan of plans) {
-      if (opts.signal?.aborted) break;
-      await indexPlan(plan);
-    }
-    while (queue.length > 0) await commitHead();
-    if (deferred.length > 0 && !opts.signal?.aborted) {
-      const knownNow = new IndexReader(env).files();
-      for (const p of deferred) {
-        if (opts.signal?.aborted) break;
-        try {
-          await indexPlan(await planFile(p, knownNow));
-        } catch (err) {
-          fileErrors.push(`${p}: cannot read: ${(err as Error).message}`);
-        }
-        while (queue.length > 0) await commitHead();
-      }
-    }
-    while (queue.length > 0) await commitHead();
+    return await indexer.indexPaths(paths, opts);
   } finally {
-    await pool?.close();
-    securePaths(dbDir);
-    await env.close();
+    await indexer.close();
   }
-  return {
-    files,
-    records,
-    badLines,
-    bytes,
-    seconds: (performance.now() - started) / 1000,
-    firstBadLines,
-    fileErrors,
-    detectedPrefix,
-    interrupted: opts.signal?.aborted ?? false,
-  };
 }

@@ -26,6 +26,13 @@ export interface BadLineRow {
   readonly reason: string;
 }
 
+/** Every indexed file's metadata, by id (without loading the segment list). */
+export function readFileMetas(env: IndexEnv): FileMeta[] {
+  const out: FileMeta[] = [];
+  for (const { value } of env.files.getRange({})) out.push(value as FileMeta);
+  return out.sort((a, b) => a.id - b.id);
+}
+
 export class IndexReader {
   readonly segments: readonly SegmentMeta[];
   readonly recordCount: number;
@@ -46,9 +53,7 @@ export class IndexReader {
   }
 
   files(): FileMeta[] {
-    const out: FileMeta[] = [];
-    for (const { value } of this.env.files.getRange({})) out.push(value as FileMeta);
-    return out.sort((a, b) => a.id - b.id);
+    return readFileMetas(this.env);
   }
 
   *badLines(): Generator<BadLineRow> {
