@@ -136,11 +136,17 @@ describe("breakglass revoke", () => {
     expect(r.stderr).toMatch(message);
   });
 
-  test("--query says it is not available yet (exit 2)", async () => {
-    const { env } = await fixture();
-    const r = await run(["revoke", "--yes", "--query", "ip = 10.0.0.1 | leases"], env);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--query is not available yet/);
+  test("--query against a missing index exits 3 with 'no index at' and sends nothing", async () => {
+    const { vault, env, home, journal } = await fixture();
+    const db = path.join(home, "no-such-index");
+    const r = await run(
+      ["revoke", "--yes", "--query", "ip = 10.0.0.1 | leases", "--db", db, "--journal", journal],
+      env,
+    );
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`no index at ${db}`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(vault.totalCalls).toBe(0);
   });
 
   test("permission denied → exit 4 with a message that says so", async () => {
