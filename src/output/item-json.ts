@@ -2,7 +2,7 @@
 // (a lease, a count, `{"path":"…","count":N}` for `count by path` — the key is the field name,
 // a projection row per column list). Records are never re-serialised: their JSON is the original
 // line, byte for byte, and a pair embeds the two original lines.
-import fastJson from "fast-json-stringify";
+import { createRequire } from "node:module";
 import { fieldByName } from "../audit/field-catalog.js";
 import type { StageOutput } from "../query/stage-output.js";
 
@@ -19,8 +19,13 @@ function valueSchema(field: string): Schema {
   return fieldByName(field) ? TEXT_OR_LIST : ANY;
 }
 
+// Loaded on first use (it brings ajv: ~100 ms of start-up that plain output never needs).
+type FastJson = (schema: object) => Serialize;
+let fastJson: FastJson | undefined;
+
 function compile(properties: Record<string, Schema>): Serialize {
-  return fastJson({ type: "object", properties }) as Serialize;
+  fastJson ??= createRequire(import.meta.url)("fast-json-stringify") as FastJson;
+  return fastJson({ type: "object", properties });
 }
 
 // Compiled on first use: compiling costs ~10 ms, and most runs print only one shape.
