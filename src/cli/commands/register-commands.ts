@@ -9,10 +9,12 @@ import { defineIndexCommand } from "./index-command.js";
 import { defineStatsCommand } from "./stats-command.js";
 import { defineDemoCommand } from "./demo-command.js";
 import { defineQueryCommand } from "./query-command.js";
+import { defineListenCommand } from "./listen-command.js";
 
 export function registerCommands(program: Command): void {
   defineIndexCommand(program);
   defineQueryCommand(program);
+  defineListenCommand(program);
   defineStatsCommand(program);
   registerRevokeCommand(program);
   registerHashCommand(program);

@@ -1,0 +1,117 @@
+// What `breakglass listen` does: parse endpoints and alert rules, start the listener and its live
+// indexer, print alerts as NDJSON on stdout (and run --on-alert / POST --webhook), diagnostics on
+// stderr; SIGINT/SIGTERM stop accepting, index everything spooled and exit 0.
+import fs from "node:fs";
+import { InputError, UsageError } from "../errors.js";
+import { compileAlertRules, rulesFromText } from "../live/alert-rules.js";
+import { AlertRunner } from "../live/alert-runner.js";
+import {
+  commandSink,
+  ndjsonSink,
+  webhookSink,
+  type AlertSink,
+  type BackgroundSink,
+} from "../live/alert-sinks.js";
+import { listen } from "../live/listen.js";
+import { parseHostPort, type Endpoint } from "../live/socket-listener.js";
+
+export interface ListenFlags {
+  tcp?: string[];
+  udp?: string[];
+  unix?: string[];
+  prefix?: string;
+  workers?: number;
+  alert?: string[];
+  rules?: string;
+  onAlert?: string;
+  webhook?: string;
+  salt?: string;
+}
+
+function endpoints(flags: ListenFlags): Endpoint[] {
+  const out: Endpoint[] = [];
+  for (const kind of ["tcp", "udp"] as const) {
+    for (const text of flags[kind] ?? []) {
+      const hp = parseHostPort(text);
+      if (!hp) throw new UsageError(`--${kind} ${text}: expected HOST:PORT (IPv6: [::1]:PORT)`);
+      out.push({ kind, ...hp });
+    }
+  }
+  for (const p of flags.unix ?? []) out.push({ kind: "unix", path: p });
+  if (out.length === 0) {
+    throw new UsageError(
+      "nothing to listen on",
+      "give --tcp HOST:PORT, --udp HOST:PORT or --unix PATH (Vault: vault audit enable socket address=… socket_type=tcp)",
+    );
+  }
+  return out;
+}
+
+/** Alert rules and sinks: shared with `index --follow`. */
+export async function alertRunnerFromFlags(
+  flags: Pick<ListenFlags, "alert" | "rules" | "onAlert" | "webhook" | "salt">,
+  warn: (m: string) => void,
+): Promise<{ runner: AlertRunner | undefined; background: BackgroundSink[] }> {
+  const specs = [...(flags.alert ?? [])];
+  if (flags.rules !== undefined) {
+    let text: string;
+    try {
+      text = fs.readFileSync(flags.rules, "utf8");
+    } catch (err) {
+      throw new InputError(`cannot read the rules file ${flags.rules}: ${(err as Error).message}`);
+    }
+    specs.push(...rulesFromText(text));
+  }
+  if (specs.length === 0) {
+    if (flags.onAlert !== undefined || flags.webhook !== undefined) {
+      throw new UsageError("--on-alert and --webhook need alert rules (--alert or --rules)");
+    }
+    return { runner: undefined, background: [] };
+  }
+  const rules = await compileAlertRules(specs, {
+    salt: flags.salt ?? process.env.BREAKGLASS_AUDIT_SALT,
+  });
+  const background: BackgroundSink[] = [];
+  if (flags.onAlert !== undefined) background.push(commandSink(flags.onAlert, warn));
+  if (flags.webhook !== undefined) {
+    try {
+      new URL(flags.webhook);
+    } catch {
+      throw new UsageError(`--webhook ${flags.webhook}: not a URL`);
+    }
+    background.push(webhookSink(flags.webhook, warn));
+  }
+  const sinks: AlertSink[] = [ndjsonSink(process.stdout), ...background.map((b) => b.sink)];
+  return { runner: new AlertRunner(rules, sinks), background };
+}
+
+export async function runListen(dbDir: string, flags: ListenFlags): Promise<void> {
+  const eps = endpoints(flags);
+  const warn = (m: string): void => {
+    process.stderr.write(`breakglass: ${m}\n`);
+  };
+  const { runner, background } = await alertRunnerFromFlags(flags, warn);
+  const live = await listen(dbDir, {
+    endpoints: eps,
+    prefix: flags.prefix,
+    workers: flags.workers,
+    onRecords: runner?.onRecords,
+    onWarning: warn,
+  });
+  for (const a of live.addresses) process.stderr.write(`listening on ${a}\n`);
+  const signal = await new Promise<string | Error>((resolve) => {
+    const on = (s: string) => () => resolve(s);
+    process.once("SIGINT", on("SIGINT"));
+    process.once("SIGTERM", on("SIGTERM"));
+    void live.failed.then(resolve);
+  });
+  if (signal instanceof Error) throw signal;
+  process.stderr.write(`${signal}: stopped accepting; indexing what was spooled…\n`);
+  const { bytesReceived, records } = await live.stop();
+  await Promise.all(background.map((b) => b.idle()));
+  process.stderr.write(
+    `received ${bytesReceived} bytes, indexed ${records} records` +
+      (runner ? `, ${runner.fired} alerts` : "") +
+      "\n",
+  );
+}

@@ -1,0 +1,149 @@
+// `breakglass listen`: a Vault socket audit device. The listener thread (listener-thread.ts)
+// accepts connections and appends whole lines to the spool; this main thread indexes the spool
+// every LIVE_INTERVAL_MS (spool-indexer.ts), hands each committed entry to `onRecords` (alerts),
+// and compacts small segments. stop() is the graceful shutdown: stop accepting, index all that
+// was spooled, close. After kill -9 a restart indexes what the spool still holds.
+import os from "node:os";
+import { Worker } from "node:worker_threads";
+import { InputError } from "../errors.js";
+import { Indexer, type IndexPathsOptions } from "../ingest/index-files.js";
+import { distFile } from "./dist-file.js";
+import type { ListenerMessage, ListenerThreadData } from "./listener-thread.js";
+import { startLiveLoop, LIVE_INTERVAL_MS } from "./live-loop.js";
+import { maybeCompact } from "./maybe-compact.js";
+import type { Endpoint } from "./socket-listener.js";
+import { SpoolIndexer } from "./spool-indexer.js";
+import { lockSpool, spoolDirOf, SPOOL_ROTATE_BYTES } from "./spool.js";
+
+export interface ListenOptions {
+  readonly endpoints: readonly Endpoint[];
+  readonly prefix?: string | undefined;
+  /** Parse workers; default one core fewer than there are (the listener thread keeps one). */
+  readonly workers?: number | undefined;
+  readonly intervalMs?: number | undefined;
+  readonly rotateBytes?: number | undefined;
+  readonly warnBytes?: number | undefined;
+  readonly onRecords?: IndexPathsOptions["onRecords"];
+  readonly onWarning?: ((message: string) => void) | undefined;
+  /** After each indexing step: records committed in it and the spool backlog left. */
+  readonly onStep?: ((records: number, backlogBytes: number) => void) | undefined;
+}
+
+export interface Listening {
+  readonly addresses: readonly string[];
+  /** Graceful shutdown; resolves with what this run received and indexed. */
+  stop(): Promise<{ bytesReceived: number; records: number }>;
+  /** Resolves (never rejects) if the listener fails on its own (e.g. the disk is full). */
+  readonly failed: Promise<Error>;
+}
+
+export async function listen(dbDir: string, opts: ListenOptions): Promise<Listening> {
+  const spoolDir = spoolDirOf(dbDir);
+  let unlock: () => void;
+  try {
+    unlock = lockSpool(spoolDir);
+  } catch (err) {
+    throw new InputError((err as Error).message);
+  }
+  const warn = opts.onWarning ?? (() => {});
+  const indexer = Indexer.open(dbDir, {
+    workers: opts.workers ?? Math.max(1, os.availableParallelism() - 1),
+  });
+  const spool = new SpoolIndexer(indexer, spoolDir, {
+    prefix: opts.prefix,
+    warnBytes: opts.warnBytes,
+    onWarning: warn,
+    onRecords: opts.onRecords,
+  });
+  let current: string | undefined;
+  let records = 0;
+  let failWith: (e: Error) => void = () => {};
+  const failed = new Promise<Error>((r) => (failWith = r));
+
+  const data: ListenerThreadData = {
+    spoolDir,
+    endpoints: opts.endpoints,
+    rotateBytes: opts.rotateBytes ?? SPOOL_ROTATE_BYTES,
+  };
+  const thread = new Worker(distFile("src", "live", "listener-thread.js"), { workerData: data });
+  let onStopped: (m: { bytes: number }) => void = () => {};
+  const stopped = new Promise<{ bytes: number }>((r) => (onStopped = r));
+  let addresses: readonly string[];
+  try {
+    addresses = await new Promise<readonly string[]>((resolve, reject) => {
+      thread.on("message", (m: ListenerMessage) => {
+        switch (m.kind) {
+          case "listening":
+            current = m.current;
+            resolve(m.addresses);
+            return;
+          case "rotated":
+            current = m.current;
+            return;
+          case "warning":
+            warn(m.message);
+            return;
+          case "stopped":
+            current = undefined;
+            onStopped(m);
+            return;
+          case "failed":
+            reject(new InputError(`cannot listen: ${m.message}`));
+            return;
+        }
+      });
+      thread.on("error", (err) => {
+        const e = new InputError(`the listener failed: ${err.message}`);
+        reject(e);
+        failWith(e);
+        onStopped({ bytes: 0 });
+      });
+    });
+  } catch (err) {
+    await thread.terminate();
+    await indexer.close();
+    unlock();
+    throw err;
+  }
+
+  const step = async (): Promise<void> => {
+    const { summary, backlogBytes } = await spool.step(current);
+    records += summary.records;
+    for (const b of summary.firstBadLines) {
+      if (!b.reason.endsWith("(last line, no newline)")) warn(`${b.file}:${b.line}: ${b.reason}`);
+    }
+    for (const e of summary.fileErrors) warn(e);
+    maybeCompact(indexer, warn);
+    opts.onStep?.(summary.records, backlogBytes);
+  };
+  const loop = startLiveLoop(
+    step,
+    (err) => warn(`indexing: ${(err as Error).message}`),
+    opts.intervalMs ?? LIVE_INTERVAL_MS,
+  );
+
+  return {
+    addresses,
+    failed,
+    async stop() {
+      thread.postMessage({ kind: "stop" });
+      const { bytes } = await stopped;
+      await loop.stop();
+      try {
+        // Everything spooled is indexed before we exit (the spool would replay it anyway).
+        for (let i = 0; i < 3; i++) {
+          const { backlogBytes } = await spool.step(undefined).then((r) => {
+            records += r.summary.records;
+            return r;
+          });
+          if (backlogBytes === 0) break;
+        }
+        maybeCompact(indexer, warn);
+      } finally {
+        await indexer.close();
+        unlock();
+      }
+      return { bytesReceived: bytes, records };
+    },
+  };
+}

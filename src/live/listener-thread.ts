@@ -1,0 +1,56 @@
+// The listener's own thread: sockets → spool, nothing else. Indexing, alerts and compaction run on
+// the main thread and may pause it for a commit or a merge; this thread never waits for them, so a
+// slow or stuck indexer cannot back-pressure Vault. Loaded from dist/ (like the parse worker).
+// Messages: in `{ kind: "stop" }`; out "listening", "rotated", "warning", "stopped", "failed".
+import { parentPort, workerData } from "node:worker_threads";
+import { startSocketListener, type Endpoint, type SocketListener } from "./socket-listener.js";
+import { SpoolWriter } from "./spool.js";
+
+export interface ListenerThreadData {
+  readonly spoolDir: string;
+  readonly endpoints: readonly Endpoint[];
+  readonly rotateBytes: number;
+}
+
+export type ListenerMessage =
+  | { readonly kind: "listening"; readonly addresses: readonly string[]; readonly current: string }
+  | { readonly kind: "rotated"; readonly closed: string; readonly current: string }
+  | { readonly kind: "warning"; readonly message: string }
+  | { readonly kind: "stopped"; readonly bytes: number; readonly connections: number }
+  | { readonly kind: "failed"; readonly message: string };
+
+const port = parentPort!;
+const data = workerData as ListenerThreadData;
+const post = (m: ListenerMessage): void => port.postMessage(m);
+
+let listener: SocketListener | undefined;
+let spool: SpoolWriter | undefined;
+try {
+  const writer = new SpoolWriter(data.spoolDir, data.rotateBytes, (closed, current) =>
+    post({ kind: "rotated", closed, current }),
+  );
+  spool = writer;
+  listener = await startSocketListener(
+    data.endpoints,
+    (pieces) => writer.append(pieces),
+    (message) => post({ kind: "warning", message }),
+  );
+  post({ kind: "listening", addresses: listener.addresses, current: writer.current });
+} catch (err) {
+  await listener?.close();
+  spool?.close();
+  post({ kind: "failed", message: (err as Error).message });
+  port.close();
+}
+
+port.on("message", (m: { kind: string }) => {
+  if (m.kind !== "stop" || !listener || !spool) return;
+  const l = listener;
+  const s = spool;
+  listener = undefined;
+  void l.close().then(() => {
+    s.close();
+    post({ kind: "stopped", bytes: s.appendedBytes, connections: l.stats.connections });
+    port.close();
+  });
+});
