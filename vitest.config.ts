@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
-    reporters: ["default"],
+    // The JSON report lets .ci/run print one "N passed, N failed" line that CI reads.
+    reporters: ["default", ["json", { outputFile: "dist/test-results.json" }]],
   },
 });
