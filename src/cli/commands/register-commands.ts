@@ -10,11 +10,13 @@ import { defineStatsCommand } from "./stats-command.js";
 import { defineDemoCommand } from "./demo-command.js";
 import { defineQueryCommand } from "./query-command.js";
 import { defineListenCommand } from "./listen-command.js";
+import { defineShellCommand } from "./shell-command.js";
 
 export function registerCommands(program: Command): void {
   defineIndexCommand(program);
   defineQueryCommand(program);
   defineListenCommand(program);
+  defineShellCommand(program);
   defineStatsCommand(program);
   registerRevokeCommand(program);
   registerHashCommand(program);
