@@ -1,0 +1,61 @@
+// How long does a whole `breakglass query` take, from the shell's point of view? Spawns the built
+// bin (Node startup, opening the index, the query, printing) a number of times after one warm-up
+// and keeps the median wall time; also checks the answer (the planted leases; the /16 count).
+import { CIDR } from "./baselines-step.js";
+import type { BenchData } from "./bench-data.js";
+import { median, runMeasured } from "./measure.js";
+
+export interface ProcessQueries {
+  readonly leasesQuery: string;
+  readonly leasesMs: number;
+  readonly leases: readonly string[];
+  /** Every planted lease of the compromised IP was printed. */
+  readonly leasesFound: boolean;
+  readonly cidrQuery: string;
+  readonly cidrMs: number;
+  readonly cidrCount: number;
+  readonly runs: number;
+}
+
+async function medianRun(
+  bin: string,
+  db: string,
+  query: string,
+  runs: number,
+): Promise<{ ms: number; stdout: string }> {
+  const args = [bin, "query", "--db", db, query];
+  const times: number[] = [];
+  let stdout = "";
+  for (let i = 0; i <= runs; i++) {
+    const run = await runMeasured(process.execPath, args);
+    if (run.code !== 0) throw new Error(`query ${query} exited ${run.code}:\n${run.stderr}`);
+    if (i > 0) times.push(run.wallMs); // run 0 warms the page cache and the compile cache
+    stdout = run.stdout;
+  }
+  return { ms: median(times), stdout };
+}
+
+export async function measureProcessQueries(
+  bin: string,
+  db: string,
+  data: BenchData,
+  runs: number,
+): Promise<ProcessQueries> {
+  const leasesQuery = `ip = ${data.planted.compromisedIp} | leases`;
+  const cidrQuery = `ip in ${CIDR} | count`;
+  process.stderr.write(`  '${leasesQuery}' ×${runs} …\n`);
+  const leases = await medianRun(bin, db, leasesQuery, runs);
+  process.stderr.write(`  '${cidrQuery}' ×${runs} …\n`);
+  const cidr = await medianRun(bin, db, cidrQuery, runs);
+  const printed = leases.stdout.split("\n").filter(Boolean);
+  return {
+    leasesQuery,
+    leasesMs: leases.ms,
+    leases: printed,
+    leasesFound: data.planted.compromisedIpLeases.every((l) => printed.includes(l)),
+    cidrQuery,
+    cidrMs: cidr.ms,
+    cidrCount: Number(cidr.stdout.trim()),
+    runs,
+  };
+}

@@ -1,0 +1,99 @@
+// Which values do the point-lookup benchmarks ask for? Real ones, taken from random lines of the
+// log (seeded, so runs are comparable): a line is read at a random byte offset, cut at the next
+// newline, parsed with JSON.parse, and its ip, request id, lease id and one of its HMAC strings
+// are kept. Reads only a few hundred KiB-sized windows, never the whole file.
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+
+export interface SampledValues {
+  readonly ip: readonly string[];
+  readonly hmac: readonly string[];
+  readonly lease: readonly string[];
+  readonly requestId: readonly string[];
+}
+
+/** Long enough for any generated line (they are ~1 KiB) plus the partial line before it. */
+const WINDOW_BYTES = 64 << 10;
+/** Give up on a kind after this many lines per wanted value (lease ids are on ~1 line in 10). */
+const MAX_TRIES_PER_VALUE = 200;
+const HMAC_PREFIX = "hmac-sha256:";
+
+/** mulberry32: a small deterministic PRNG in [0, 1). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function get(obj: unknown, ...keys: string[]): unknown {
+  let cur = obj;
+  for (const k of keys) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
+function hmacStrings(value: unknown, into: string[]): void {
+  if (typeof value === "string") {
+    if (value.startsWith(HMAC_PREFIX)) into.push(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) hmacStrings(v, into);
+  } else if (value !== null && typeof value === "object") {
+    for (const v of Object.values(value)) hmacStrings(v, into);
+  }
+}
+
+/** Up to `count` distinct values of each kind (fewer when the file has fewer). */
+export function sampleValues(file: string, count: number, seed = 1): SampledValues {
+  const random = prng(seed);
+  const sets = {
+    ip: new Set<string>(),
+    hmac: new Set<string>(),
+    lease: new Set<string>(),
+    requestId: new Set<string>(),
+  };
+  const fd = openSync(file, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.allocUnsafe(WINDOW_BYTES);
+    for (let tries = 0; tries < count * MAX_TRIES_PER_VALUE; tries++) {
+      if (Object.values(sets).every((s) => s.size >= count)) break;
+      const n = readSync(fd, buf, 0, WINDOW_BYTES, Math.floor(random() * size));
+      const window = buf.subarray(0, n);
+      const start = window.indexOf(10) + 1;
+      const end = window.indexOf(10, start);
+      if (start === 0 || end < 0) continue;
+      let entry: unknown;
+      try {
+        entry = JSON.parse(window.toString("utf8", start, end));
+      } catch {
+        continue;
+      }
+      const ip = get(entry, "request", "remote_address");
+      const requestId = get(entry, "request", "id");
+      const lease = get(entry, "response", "secret", "lease_id");
+      const hmacs: string[] = [];
+      hmacStrings(entry, hmacs);
+      const hmac = hmacs[Math.floor(random() * hmacs.length)];
+      if (typeof ip === "string" && ip && sets.ip.size < count) sets.ip.add(ip);
+      if (typeof requestId === "string" && requestId && sets.requestId.size < count) {
+        sets.requestId.add(requestId);
+      }
+      if (typeof lease === "string" && lease && sets.lease.size < count) sets.lease.add(lease);
+      if (hmac !== undefined && sets.hmac.size < count) sets.hmac.add(hmac);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return {
+    ip: [...sets.ip],
+    hmac: [...sets.hmac],
+    lease: [...sets.lease],
+    requestId: [...sets.requestId],
+  };
+}
