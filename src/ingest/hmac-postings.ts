@@ -1,7 +1,7 @@
 // Posting lists of HMAC values built without a Map: an audit line carries ~15 HMAC strings
 // (token, accessor, every hashed datum), and a Map keyed by 76-character strings cost more than
 // JSON.parse itself. Each occurrence becomes (first 8 digest bytes, record id) in typed arrays;
-// one stable LSD radix sort groups them by digest with ids still ascending.
+// a stable radix sort groups them by digest with ids still ascending.
 // The 8-byte digest prefix is the term (index-term.ts): two different HMACs share it with
 // probability 2^-64 per pair.
 import { hmacTermFromDigest } from "../audit/index-term.js";
@@ -69,12 +69,13 @@ export class HmacPostings {
     let lo2 = new Uint32Array(n);
     let ids2 = new Uint32Array(n);
     const counts = new Uint32Array(65536);
-    // Four stable passes of 16 bits, least significant first: lo low, lo high, hi low, hi high.
-    for (let pass = 0; pass < 4; pass++) {
-      const src = pass < 2 ? lo : hi;
-      const shift = pass % 2 === 0 ? 0 : 16;
+    // Two stable passes of 16 bits over the first digest word; runs of an equal first word are
+    // then put in order of the second one (such runs of different values are rare: two of ~50k
+    // values in a chunk share 32 bits about once in three chunks).
+    for (let pass = 0; pass < 2; pass++) {
+      const shift = pass === 0 ? 0 : 16;
       counts.fill(0);
-      for (let i = 0; i < n; i++) counts[(src[i]! >>> shift) & 0xffff]!++;
+      for (let i = 0; i < n; i++) counts[(hi[i]! >>> shift) & 0xffff]!++;
       let sum = 0;
       for (let d = 0; d < 65536; d++) {
         const c = counts[d]!;
@@ -82,7 +83,7 @@ export class HmacPostings {
         sum += c;
       }
       for (let i = 0; i < n; i++) {
-        const at = counts[(src[i]! >>> shift) & 0xffff]!++;
+        const at = counts[(hi[i]! >>> shift) & 0xffff]!++;
         hi2[at] = hi[i]!;
         lo2[at] = lo[i]!;
         ids2[at] = ids[i]!;
@@ -90,6 +91,24 @@ export class HmacPostings {
       [hi, hi2] = [hi2, hi];
       [lo, lo2] = [lo2, lo];
       [ids, ids2] = [ids2, ids];
+    }
+    for (let start = 0; start < n;) {
+      let end = start + 1;
+      while (end < n && hi[end] === hi[start]) end++;
+      // Stable insertion sort of the run by the second word (ids stay ascending within a value).
+      for (let i = start + 1; i < end; i++) {
+        const l = lo[i]!;
+        const id = ids[i]!;
+        let j = i - 1;
+        while (j >= start && lo[j]! > l) {
+          lo[j + 1] = lo[j]!;
+          ids[j + 1] = ids[j]!;
+          j--;
+        }
+        lo[j + 1] = l;
+        ids[j + 1] = id;
+      }
+      start = end;
     }
     let i = 0;
     while (i < n) {

@@ -13,7 +13,7 @@ import { readFileMetas } from "../store/index-reader.js";
 import { IndexWriter } from "../store/index-writer.js";
 import { contentFrom, hashHead, HEAD_BYTES, isGzip, readHead } from "./content-stream.js";
 import { expandSources } from "./expand-sources.js";
-import { lineChunks, type LineChunk } from "./line-chunks.js";
+import { lineChunks, plainFileLineChunks, type LineChunk } from "./line-chunks.js";
 import { defaultWorkers, ParsePool } from "./parse-pool.js";
 import type { ParseResult } from "./worker-protocol.js";
 
@@ -322,8 +322,14 @@ export class Indexer {
         files++;
         let sawChunk = false;
         try {
-          const source = contentFrom(plan.path, plan.gzip, base.doneBytes, progress);
-          for await (const chunk of lineChunks(source, base.doneBytes, chunkBytes)) {
+          const chunks = plan.gzip
+            ? lineChunks(
+                contentFrom(plan.path, true, base.doneBytes, progress),
+                base.doneBytes,
+                chunkBytes,
+              )
+            : plainFileLineChunks(plan.path, base.doneBytes, chunkBytes, progress);
+          for await (const chunk of chunks) {
             sawChunk = true;
             if (queue.length >= maxInFlight) await commitHead();
             queue.push({
