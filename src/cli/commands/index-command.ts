@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
 import { parsePositiveInt } from "../parse-flags.js";
+import type { FollowFlags } from "../run-follow.js";
 
 interface IndexFlags {
   db?: string;
@@ -10,7 +11,10 @@ interface IndexFlags {
   json?: boolean;
   workers?: number;
   progress?: boolean;
+  follow?: boolean;
 }
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function defineIndexCommand(program: Command): void {
   program
@@ -23,7 +27,17 @@ export function defineIndexCommand(program: Command): void {
     .option("--json", "print the summary as one JSON object on stdout")
     .option("--workers <n>", "parse workers (default: one per core)", parsePositiveInt)
     .option("--no-progress", "no progress bar even on a terminal")
-    .action(async (paths: string[], flags: IndexFlags) => {
+    .option("--follow", "keep indexing what is appended to the file, through rotations")
+    .option("--alert <name=query>", "with --follow: alert rule (repeatable, see `listen`)", collect)
+    .option("--rules <file>", "with --follow: alert rules file")
+    .option("--on-alert <cmd>", "with --follow: run this command per alert (alert on stdin)")
+    .option("--webhook <url>", "with --follow: POST each alert as JSON here")
+    .option("--salt <salt>", "audit device salt for hash() in rules")
+    .action(async (paths: string[], flags: IndexFlags & FollowFlags) => {
+      if (flags.follow) {
+        const { runFollow } = await import("../run-follow.js");
+        return runFollow(resolveDbDir(flags.db), paths, flags);
+      }
       const { runIndex } = await import("../run-index.js");
       await runIndex(resolveDbDir(flags.db), paths, flags);
     });
