@@ -71,9 +71,11 @@ function lastPipe(text: string): number {
 
 /** Parse one rule, `NAME=QUERY`; errors are QueryErrors with a caret into the query. */
 export function parseAlertRule(spec: string): AlertRuleSpec {
-  const eq = spec.indexOf("=");
-  const name = eq > 0 ? spec.slice(0, eq).trim() : "";
-  if (!/^[A-Za-z0-9_.:-]+$/.test(name)) {
+  // The name touches the `=` (`watched=ip in …`), so a bare query (`ip = …`) is not taken for one.
+  const m = /^\s*([A-Za-z0-9_.:-]+)=(?!=)/.exec(spec);
+  const name = m?.[1] ?? "";
+  const eq = m ? m[0].length - 1 : -1;
+  if (!m) {
     throw new UsageError(
       `bad alert rule ${JSON.stringify(spec)}: expected NAME=QUERY`,
       'e.g. --alert failed-unwrap=\'path = "sys/wrapping/unwrap" and error ~ "not valid"\'',
