@@ -11,8 +11,9 @@
 // - a predicate holds when ANY value satisfies it; `!=` is `not =` (entries without the field
 //   match it);
 // - `=` compares addresses on `ip`, instants on `time`, and on dotted paths text, or numbers when
-//   both sides are numbers; `^=` and `~` test the text; `< <= > >=` compare instants on `time`,
-//   and on dotted paths numbers when both are numbers, else instants when both are times;
+//   both sides are numbers; `^=` and `~` test the text (on `ip`, the bare address as stages show
+//   it); `< <= > >=` compare instants on `time`, and on dotted paths numbers when both are
+//   numbers, else instants when both are times (anything else is not ordered: no match);
 // - `ip in CIDR` (IPv4 and IPv6; IPv4-mapped IPv6 is the IPv4 address), `in [a, b]` (any equal),
 //   `in (QUERY | distinct G)` (equal to any distinct value G shows over the subquery's matches);
 // - stages: leases, distinct, count, count by, top, fields, limit, sort.
@@ -297,14 +298,19 @@ export function addressOf(text: string): bigint | undefined {
   return undefined;
 }
 
-function isV4(n: bigint): boolean {
+/** An IPv4 address (IPv4-mapped in the 128-bit form). */
+export function isV4(n: bigint): boolean {
   return n >> 32n === 0xffffn;
 }
 
-/** An address as people write it: dotted IPv4, or IPv6 in RFC 5952 form (longest zero run ::). */
+/** An address as people write it (port dropped), or undefined when the text is not one. */
 export function addressText(text: string): string | undefined {
   const n = addressOf(text);
-  if (n === undefined) return undefined;
+  return n === undefined ? undefined : addressNumberText(n);
+}
+
+/** A 128-bit address (IPv4 mapped) as text: dotted IPv4, or IPv6 in RFC 5952 form. */
+export function addressNumberText(n: bigint): string {
   if (isV4(n)) return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 0xffn)).join(".");
   const groups = [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((s) => (n >> s) & 0xffffn);
   let best = { at: -1, len: 0 };
@@ -350,6 +356,11 @@ function sign(n: number | bigint): number {
   return n > 0 ? 1 : n < 0 ? -1 : 0;
 }
 
+/** A value's text for `^=` and `~`: ip as its bare address (as stages show it), else as is. */
+function matchText(field: OField, value: string): string {
+  return field === "ip" ? (addressText(value) ?? value) : value;
+}
+
 /** value <=> literal, or undefined when the two cannot be ordered. */
 function order(field: OField, value: string, literal: string): number | undefined {
   const iv = rfc3339Nanos(value);
@@ -361,37 +372,43 @@ function order(field: OField, value: string, literal: string): number | undefine
   return undefined;
 }
 
-function equal(field: OField, value: string, literal: string): boolean {
+/** The test `value = literal` on one value of a field (the literal read once). */
+function equalTo(field: OField, literal: string): (value: string) => boolean {
   if (field === "ip") {
-    const a = addressOf(value);
-    return a !== undefined && a === addressOf(literal);
+    const want = addressOf(literal);
+    return (v) => want !== undefined && addressOf(v) === want;
   }
-  if (value === literal) return true;
-  if (field === "time") return order(field, value, literal) === 0;
-  if (!isCatalogField(field) && NUMBER.test(value) && NUMBER.test(literal)) {
-    return Number(value) === Number(literal);
+  if (field === "time") {
+    const want = rfc3339Nanos(literal);
+    return (v) => v === literal || (want !== undefined && rfc3339Nanos(v) === want);
   }
-  return false;
+  if (!isCatalogField(field) && NUMBER.test(literal)) {
+    const want = Number(literal);
+    return (v) => v === literal || (NUMBER.test(v) && Number(v) === want);
+  }
+  return (v) => v === literal;
 }
 
-function holds(field: OField, op: OCompareOp, value: string, literal: string): boolean {
+/** The test `value op literal` on one value of a field (`!=` is handled as `not =`). */
+function valueTest(field: OField, op: OCompareOp, literal: string): (value: string) => boolean {
   switch (op) {
     case "=":
-      return equal(field, value, literal);
     case "!=":
-      throw new Error("`!=` is `not =`");
+      return equalTo(field, literal);
     case "^=":
-      return (field === "ip" ? value.replace(/^\[/, "") : value).startsWith(literal);
-    case "~":
-      return new RegExp(literal).test(value);
+      return (v) => matchText(field, v).startsWith(literal);
+    case "~": {
+      const re = new RegExp(literal);
+      return (v) => re.test(matchText(field, v));
+    }
     case "<":
-      return (order(field, value, literal) ?? NaN) < 0;
+      return (v) => (order(field, v, literal) ?? NaN) < 0;
     case "<=":
-      return (order(field, value, literal) ?? NaN) <= 0;
+      return (v) => (order(field, v, literal) ?? NaN) <= 0;
     case ">":
-      return (order(field, value, literal) ?? NaN) > 0;
+      return (v) => (order(field, v, literal) ?? NaN) > 0;
     case ">=":
-      return (order(field, value, literal) ?? NaN) >= 0;
+      return (v) => (order(field, v, literal) ?? NaN) >= 0;
   }
 }
 
@@ -412,77 +429,76 @@ export type OItem =
   | { readonly kind: "count"; readonly count: number }
   | { readonly kind: "row"; readonly values: readonly Json[] };
 
-class Evaluator {
-  private readonly texts = new Map<string, string[]>();
-  private readonly subqueryValues = new Map<OExpr, string[]>();
+/** Field values of every entry, by field, kept per entry list (queries repeat fields a lot). */
+const columnCache = new WeakMap<readonly OEntry[], Map<string, readonly string[][]>>();
 
-  constructor(
-    private readonly entries: readonly OEntry[],
-    private readonly opts: OracleOptions,
-  ) {}
+function column(entries: readonly OEntry[], field: OField): readonly string[][] {
+  let byField = columnCache.get(entries);
+  if (!byField) columnCache.set(entries, (byField = new Map()));
+  let col = byField.get(field);
+  if (!col) byField.set(field, (col = entries.map((e) => valueTexts(e.entry, field))));
+  return col;
+}
 
-  private valuesOf(e: OEntry, field: OField): string[] {
-    const key = `${e.id}\u0000${field}`;
-    let v = this.texts.get(key);
-    if (!v) this.texts.set(key, (v = valueTexts(e.entry, field)));
-    return v;
-  }
+type EntryTest = (i: number) => boolean;
 
-  private text(v: OLiteral): string {
-    return "hash" in v ? oracleHmac(this.opts.salt, v.hash) : v.text;
-  }
-
-  private distinctTexts(where: OExpr, field: OField): string[] {
-    let values = this.subqueryValues.get(where);
-    if (!values) {
+/** An expression as a test on the entry at position i (literals, regexes, subqueries read once). */
+function compile(x: OExpr, entries: readonly OEntry[], opts: OracleOptions): EntryTest {
+  const text = (v: OLiteral): string => ("hash" in v ? oracleHmac(opts.salt, v.hash) : v.text);
+  const anyValue = (field: OField, test: (v: string) => boolean): EntryTest => {
+    const col = column(entries, field);
+    return (i) => col[i]!.some(test);
+  };
+  const anyEqual = (field: OField, items: readonly string[]): EntryTest => {
+    const tests = items.map((item) => equalTo(field, item));
+    return anyValue(field, (v) => tests.some((t) => t(v)));
+  };
+  switch (x.kind) {
+    case "all":
+      return () => true;
+    case "compare": {
+      const t = anyValue(x.field, valueTest(x.field, x.op, text(x.value)));
+      return x.op === "!=" ? (i) => !t(i) : t;
+    }
+    case "cidr": {
+      const { lo, hi } = cidrBounds(x.cidr);
+      return anyValue(x.field, (v) => {
+        const a = addressOf(v);
+        return a !== undefined && a >= lo && a <= hi;
+      });
+    }
+    case "list":
+      return anyEqual(x.field, x.items.map(text));
+    case "subquery": {
+      const inner = compile(x.where, entries, opts);
       const seen = new Set<string>();
-      for (const e of this.entries) {
-        if (!this.test(where, e)) continue;
-        for (const v of displayValues(e.entry, field)) {
+      entries.forEach((e, i) => {
+        if (!inner(i)) return;
+        for (const v of displayValues(e.entry, x.distinct)) {
           const t = scalarText(v);
           if (t !== undefined) seen.add(t);
         }
-      }
-      this.subqueryValues.set(where, (values = [...seen]));
+      });
+      return anyEqual(x.field, [...seen]);
     }
-    return values;
-  }
-
-  test(x: OExpr, e: OEntry): boolean {
-    switch (x.kind) {
-      case "all":
-        return true;
-      case "compare": {
-        const literal = this.text(x.value);
-        if (x.op === "!=")
-          return !this.valuesOf(e, x.field).some((v) => equal(x.field, v, literal));
-        return this.valuesOf(e, x.field).some((v) => holds(x.field, x.op, v, literal));
+    case "exists": {
+      if (isCatalogField(x.field)) {
+        const col = column(entries, x.field);
+        return (i) => col[i]!.length > 0;
       }
-      case "cidr": {
-        const { lo, hi } = cidrBounds(x.cidr);
-        return this.valuesOf(e, x.field).some((v) => {
-          const a = addressOf(v);
-          return a !== undefined && a >= lo && a <= hi;
-        });
-      }
-      case "list": {
-        const items = x.items.map((i) => this.text(i));
-        return this.valuesOf(e, x.field).some((v) => items.some((i) => equal(x.field, v, i)));
-      }
-      case "subquery": {
-        const items = this.distinctTexts(x.where, x.distinct);
-        return this.valuesOf(e, x.field).some((v) => items.some((i) => equal(x.field, v, i)));
-      }
-      case "exists":
-        return isCatalogField(x.field)
-          ? this.valuesOf(e, x.field).length > 0
-          : dottedValues(e.entry, x.field).length > 0;
-      case "and":
-        return x.terms.every((t) => this.test(t, e));
-      case "or":
-        return x.terms.some((t) => this.test(t, e));
-      case "not":
-        return !this.test(x.operand, e);
+      return (i) => dottedValues(entries[i]!.entry, x.field).length > 0;
+    }
+    case "and": {
+      const ts = x.terms.map((t) => compile(t, entries, opts));
+      return (i) => ts.every((t) => t(i));
+    }
+    case "or": {
+      const ts = x.terms.map((t) => compile(t, entries, opts));
+      return (i) => ts.some((t) => t(i));
+    }
+    case "not": {
+      const t = compile(x.operand, entries, opts);
+      return (i) => !t(i);
     }
   }
 }
@@ -493,8 +509,8 @@ export function oracleMatches(
   entries: readonly OEntry[],
   opts: OracleOptions,
 ): OEntry[] {
-  const ev = new Evaluator(entries, opts);
-  return entries.filter((e) => ev.test(where, e));
+  const test = compile(where, entries, opts);
+  return entries.filter((_, i) => test(i));
 }
 
 function valueKey(v: Json): string {
