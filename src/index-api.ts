@@ -9,6 +9,7 @@ import { cidrRange } from "./audit/ip-key.js";
 import { forEachBit } from "./query/execute.js";
 import { UsageError } from "./errors.js";
 import { QueryEngine, type HashResolver } from "./query/query-engine.js";
+import { closeScanPool } from "./query/scan-pool.js";
 import type { MatchedRecord } from "./query/matched-record.js";
 import { openIndexEnv } from "./store/index-env.js";
 import { IndexReader } from "./store/index-reader.js";
@@ -92,6 +93,9 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
       yield* engine.records(prepared.plan);
     },
     stats: (o) => indexStats(reader, { badLines: o?.badLines ?? false }),
-    close: () => env.close(),
+    close: async () => {
+      await closeScanPool(); // scan workers would otherwise keep the process alive a little
+      await env.close();
+    },
   };
 }

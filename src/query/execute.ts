@@ -2,6 +2,8 @@
 // before the last segment is read. Within a segment every node yields a bitset over its records:
 // index nodes OR posting lists in; `and` runs its children cheapest first, each on the survivors
 // of the one before (so a filter parses only the records its siblings left); `not` complements.
+// A filter over many records (a regex or dotted path with nothing narrowing it) runs in the scan
+// workers, several segments at once; results still come out in id order.
 import { isCutTerm, termText } from "../audit/index-term.js";
 import type { AuditEntry } from "../audit/audit-entry.js";
 import { newBitset, type Bitset } from "../codec/term-pages.js";
@@ -11,6 +13,13 @@ import { assertNever } from "./ast.js";
 import type { MatchedRecord } from "./matched-record.js";
 import type { PlanNode } from "./plan.js";
 import type { EntryTest } from "./entry-predicate.js";
+import { scanPool } from "./scan-pool.js";
+import type { ScanTask } from "./scan-protocol.js";
+
+/** Records a filter must test before the scan goes to the workers (below: the main thread). */
+const SCAN_IN_WORKERS_MIN = 8192;
+/** Segments evaluated at once: keeps every scan worker busy while results stream in order. */
+const SEGMENTS_AHEAD = 4;
 
 /** Per-node counts gathered while executing, for `--explain`. */
 export class NodeStats {
@@ -102,6 +111,33 @@ class SegmentRun {
     return e;
   }
 
+  /** A filter node's scan: in the workers when it is large. */
+  private async scan(
+    node: Extract<PlanNode, { kind: "filter" }>,
+    candidates: Bitset | undefined,
+  ): Promise<Bitset> {
+    const records = this.segment.records;
+    const todo = candidates ? popcount(candidates) : records;
+    if (todo < SCAN_IN_WORKERS_MIN) {
+      return this.filterBits(node, candidates ?? fullBitset(records), node.test, node.needle);
+    }
+    const { buffer, offsets } = this.reader.segmentBlocks(this.segment);
+    const task: ScanTask = {
+      blocks: buffer,
+      offsets,
+      blockStarts: this.segment.blockStarts,
+      records,
+      candidates: candidates ? candidates.slice().buffer : undefined,
+      expr: node.expr,
+      query: node.query,
+      needle: node.needle?.toString("utf8"),
+    };
+    const transferList = task.candidates ? [buffer, task.candidates] : [buffer];
+    const out = new Uint32Array(await scanPool().run(task, { transferList }));
+    this.stats?.add(this.stats.parsed, node, todo);
+    return out;
+  }
+
   private filterBits(node: PlanNode, bits: Bitset, test: EntryTest, needle?: Buffer): Bitset {
     const out = newBitset(this.segment.records);
     let parsed = 0;
@@ -117,13 +153,13 @@ class SegmentRun {
   }
 
   /** Records among `candidates` (all when undefined) that satisfy `node`. */
-  eval(node: PlanNode, candidates: Bitset | undefined): Bitset {
-    const out = this.evalNode(node, candidates);
+  async eval(node: PlanNode, candidates: Bitset | undefined): Promise<Bitset> {
+    const out = await this.evalNode(node, candidates);
     this.stats?.add(this.stats.matched, node, popcount(out));
     return out;
   }
 
-  private evalNode(node: PlanNode, candidates: Bitset | undefined): Bitset {
+  private async evalNode(node: PlanNode, candidates: Bitset | undefined): Promise<Bitset> {
     const { reader, segment } = this;
     const records = segment.records;
     switch (node.kind) {
@@ -170,12 +206,12 @@ class SegmentRun {
         return bits;
       }
       case "filter":
-        return this.filterBits(node, candidates ?? fullBitset(records), node.test, node.needle);
+        return this.scan(node, candidates);
       case "and": {
         let bits = candidates;
         const ordered = [...node.children].sort((a, b) => cost(a) - cost(b));
         for (const child of ordered) {
-          bits = this.eval(child, bits);
+          bits = await this.eval(child, bits);
           if (isEmpty(bits)) break;
         }
         return bits ?? fullBitset(records);
@@ -189,14 +225,14 @@ class SegmentRun {
             rest = (candidates ?? fullBitset(records)).slice();
             for (let i = 0; i < rest.length; i++) rest[i]! &= ~bits[i]!;
           }
-          const got = this.eval(child, rest);
+          const got = await this.eval(child, rest);
           for (let i = 0; i < bits.length; i++) bits[i]! |= got[i]!;
         }
         return bits;
       }
       case "not": {
         const base = candidates ? candidates.slice() : fullBitset(records);
-        const inner = this.eval(node.child, base);
+        const inner = await this.eval(node.child, base);
         for (let i = 0; i < base.length; i++) base[i]! &= ~inner[i]!;
         return base;
       }
@@ -221,27 +257,40 @@ class LazyRecord implements MatchedRecord {
 }
 
 /** Every record matching `plan`, ascending by id. Pull-driven: stop iterating to stop work. */
-export function* executePlan(
+export async function* executePlan(
   reader: IndexReader,
   plan: PlanNode,
   stats?: NodeStats,
-): Generator<MatchedRecord> {
-  for (const segment of reader.segments) {
-    const run = new SegmentRun(reader, segment, stats);
-    const bits = run.eval(plan, undefined);
+): AsyncGenerator<MatchedRecord> {
+  const segments = reader.segments;
+  const pending: Promise<Bitset>[] = [];
+  const start = (i: number): void => {
+    const segment = segments[i];
+    if (segment) pending.push(new SegmentRun(reader, segment, stats).eval(plan, undefined));
+  };
+  for (let i = 0; i < SEGMENTS_AHEAD; i++) start(i);
+  for (let i = 0; i < segments.length; i++) {
+    const bits = await pending.shift()!;
+    start(i + SEGMENTS_AHEAD);
+    const segment = segments[i]!;
     const locals: number[] = [];
     forEachBit(bits, (local) => locals.push(local));
     for (const local of locals) {
-      const line = reader.lineInSegment(segment, local);
-      yield new LazyRecord(segment.base + local, line, undefined);
+      yield new LazyRecord(segment.base + local, reader.lineInSegment(segment, local), undefined);
     }
   }
 }
 
 /** How many records match, without reading any record the plan does not need. */
-export function countPlan(reader: IndexReader, plan: PlanNode, stats?: NodeStats): number {
-  let n = 0;
-  for (const segment of reader.segments)
-    n += popcount(new SegmentRun(reader, segment, stats).eval(plan, undefined));
-  return n;
+export async function countPlan(
+  reader: IndexReader,
+  plan: PlanNode,
+  stats?: NodeStats,
+): Promise<number> {
+  const counts = await Promise.all(
+    reader.segments.map(async (segment) =>
+      popcount(await new SegmentRun(reader, segment, stats).eval(plan, undefined)),
+    ),
+  );
+  return counts.reduce((a, b) => a + b, 0);
 }

@@ -52,6 +52,9 @@ export type PlanNode =
   | {
       readonly kind: "filter";
       readonly test: EntryTest;
+      /** The same predicate as data, for scan workers (closures do not cross threads). */
+      readonly expr: Expr;
+      readonly query: string;
       /** Bytes every matching line must contain (checked before parsing); undefined: none known. */
       readonly needle: Buffer | undefined;
       readonly label: string;
@@ -234,7 +237,14 @@ export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
       const spec = fieldSpec(expr.field);
       const label = `exists ${expr.field.name}`;
       if (spec) return { kind: "dict", field: spec, test: () => true, recheck: undefined, label };
-      return { kind: "filter", test: existsTest(expr.field), needle: undefined, label };
+      return {
+        kind: "filter",
+        test: existsTest(expr.field),
+        expr,
+        query,
+        needle: undefined,
+        label,
+      };
     }
     case "compare": {
       const lit = literalText(expr.value, query);
@@ -243,7 +253,14 @@ export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
       const regex = expr.op === "~" ? compileRegex(lit, query) : undefined;
       const test = compareTest(expr.field, expr.op, lit.text, regex);
       const needle = expr.op === "=" || expr.op === "^=" ? needleFor(lit.text) : undefined;
-      return { kind: "filter", test, needle, label: describe(expr.field, expr.op, lit.text) };
+      return {
+        kind: "filter",
+        test,
+        expr: { ...expr, value: lit },
+        query,
+        needle,
+        label: describe(expr.field, expr.op, lit.text),
+      };
     }
     case "in": {
       const { field, value } = expr;
@@ -265,7 +282,14 @@ export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
             label,
           };
         }
-        return { kind: "filter", test: cidrTest(field, range), needle: undefined, label };
+        return {
+          kind: "filter",
+          test: cidrTest(field, range),
+          expr,
+          query,
+          needle: undefined,
+          label,
+        };
       }
       if (value.kind !== "list") fail(query, expr.offset, "internal: unresolved value");
       const items = value.items.map((i) => literalText(i, query));

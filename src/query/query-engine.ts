@@ -63,17 +63,17 @@ export class QueryEngine implements StageContext {
     }
     const { plan } = await this.prepareParsed({ ...q, stages: [] });
     const seen = new Set<string>();
-    for (const record of executePlan(this.reader, plan)) {
+    for await (const record of executePlan(this.reader, plan)) {
       for (const v of displayValues(record.entry(), last.field)) seen.add(v);
     }
     return [...seen];
   }
 
-  records(plan: PlanNode, stats?: NodeStats): Iterable<MatchedRecord> {
+  records(plan: PlanNode, stats?: NodeStats): AsyncIterable<MatchedRecord> {
     return executePlan(this.reader, plan, stats);
   }
 
-  count(plan: PlanNode, stats?: NodeStats): number {
+  count(plan: PlanNode, stats?: NodeStats): Promise<number> {
     return countPlan(this.reader, plan, stats);
   }
 
@@ -97,7 +97,9 @@ export class QueryEngine implements StageContext {
       if (this.requestIdPlan.size > 10_000) this.requestIdPlan.clear();
       this.requestIdPlan.set(requestId, plan);
     }
-    return [...executePlan(this.reader, plan)];
+    const out: MatchedRecord[] = [];
+    for await (const record of executePlan(this.reader, plan)) out.push(record);
+    return out;
   }
 }
 

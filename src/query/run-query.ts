@@ -20,9 +20,9 @@ export interface QueryRun {
   readonly stats: NodeStats | undefined;
 }
 
-async function* asAsync(records: Iterable<MatchedRecord>): AsyncGenerator<MatchedRecord> {
+async function* yielding(records: AsyncIterable<MatchedRecord>): AsyncGenerator<MatchedRecord> {
   let n = 0;
-  for (const r of records) {
+  for await (const r of records) {
     yield r;
     // Let other work (output drain, Ctrl-C) in now and then on long result streams.
     if (++n % 4096 === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -42,12 +42,12 @@ export async function runQuery(
   const countOnly =
     stages[0]?.kind === "count" && stages.slice(1).every((s) => s.kind === "limit" && s.n >= 1);
   if (countOnly) {
-    const count = engine.count(prepared.plan, stats);
     items = (async function* () {
+      const count = await engine.count(prepared.plan, stats);
       yield { kind: "count", count } as const;
     })();
   } else {
-    items = runStages(asAsync(engine.records(prepared.plan, stats)), stages, engine);
+    items = runStages(yielding(engine.records(prepared.plan, stats)), stages, engine);
   }
   return { prepared, stages, items, stats };
 }

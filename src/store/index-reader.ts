@@ -12,6 +12,7 @@ import {
   type SegmentMeta,
 } from "./format.js";
 import type { IndexEnv } from "./index-env.js";
+import type { Database, Transaction } from "lmdb";
 import { fieldByName } from "../audit/field-catalog.js";
 import { timeKey } from "../audit/time-key.js";
 
@@ -33,8 +34,23 @@ export function readFileMetas(env: IndexEnv): FileMeta[] {
   return out.sort((a, b) => a.id - b.id);
 }
 
+/** lmdb's getBinary takes read options; its typings omit them. */
+function getIn(db: Database<Buffer, Buffer>, key: Buffer, txn: Transaction): Buffer | undefined {
+  return (db.getBinary as (k: Buffer, o: { transaction: Transaction }) => Buffer | undefined).call(
+    db,
+    key,
+    { transaction: txn },
+  );
+}
+
 export class IndexReader {
   readonly segments: readonly SegmentMeta[];
+  /**
+   * The reader's snapshot: every read goes through one pinned read transaction, so segment
+   * compaction (which deletes the merged segments' keys) never pulls data from under a reader
+   * that listed the old segments (LMDB MVCC). Released when the environment closes.
+   */
+  private readonly txn: Transaction;
   readonly recordCount: number;
   private readonly blockCache = new Map<string, RecordBlock>();
   private readonly dirCache = new Map<string, TermDirectory | null>();
@@ -44,8 +60,11 @@ export class IndexReader {
   >();
 
   constructor(readonly env: IndexEnv) {
+    this.txn = env.root.useReadTransaction();
     const segments: SegmentMeta[] = [];
-    for (const { value } of env.segments.getRange({})) segments.push(value as SegmentMeta);
+    for (const { value } of env.segments.getRange({ transaction: this.txn })) {
+      segments.push(value as SegmentMeta);
+    }
     segments.sort((a, b) => a.base - b.base);
     this.segments = segments;
     const last = segments[segments.length - 1];
@@ -85,7 +104,7 @@ export class IndexReader {
       this.blockCache.set(cacheKey, block);
       return block;
     }
-    const bytes = this.env.blocks.getBinary(blockKey(segment.id, blockNo));
+    const bytes = getIn(this.env.blocks, blockKey(segment.id, blockNo), this.txn);
     if (!bytes) throw new Error(`index is missing block ${segment.id}:${blockNo}`);
     block = new RecordBlock(bytes);
     this.blockCache.set(cacheKey, block);
@@ -93,6 +112,25 @@ export class IndexReader {
       this.blockCache.delete(this.blockCache.keys().next().value!);
     }
     return block;
+  }
+
+  /** A segment's compressed blocks back to back, with block i at [offsets[i], offsets[i+1]). */
+  segmentBlocks(segment: SegmentMeta): { buffer: ArrayBuffer; offsets: number[] } {
+    const parts: Buffer[] = [];
+    const offsets = [0];
+    for (let b = 0; b < segment.blockStarts.length; b++) {
+      const bytes = this.env.blocks.getBinary(blockKey(segment.id, b));
+      if (!bytes) throw new Error(`index is missing block ${segment.id}:${b}`);
+      parts.push(bytes);
+      offsets.push(offsets[offsets.length - 1]! + bytes.length);
+    }
+    const all = Buffer.allocUnsafeSlow(offsets[offsets.length - 1]!);
+    let at = 0;
+    for (const p of parts) {
+      p.copy(all, at);
+      at += p.length;
+    }
+    return { buffer: all.buffer as ArrayBuffer, offsets };
   }
 
   /** The original line of a record, byte for byte (a view: copy it to keep it past the next read). */
@@ -119,7 +157,7 @@ export class IndexReader {
     const cacheKey = `${field}:${segment.id}`;
     let dir = this.dirCache.get(cacheKey);
     if (dir === undefined) {
-      const bytes = this.env.terms.getBinary(termPageKey(field, segment.id, DIRECTORY_PAGE));
+      const bytes = getIn(this.env.terms, termPageKey(field, segment.id, DIRECTORY_PAGE), this.txn);
       dir = bytes ? new TermDirectory(bytes) : null;
       this.dirCache.set(cacheKey, dir);
     }
@@ -127,7 +165,7 @@ export class IndexReader {
   }
 
   private page(field: number, segment: SegmentMeta, page: number): TermPage {
-    const bytes = this.env.terms.getBinary(termPageKey(field, segment.id, page));
+    const bytes = getIn(this.env.terms, termPageKey(field, segment.id, page), this.txn);
     if (!bytes) throw new Error(`index is missing term page ${field}:${segment.id}:${page}`);
     return new TermPage(bytes);
   }

@@ -1,0 +1,29 @@
+// A scan worker: tests a predicate with no index on every (candidate) record of one segment,
+// in parallel with the other segments' scans. Never imports store/ or lmdb: the executor reads
+// the blocks and hands them over.
+import { Piscina } from "piscina";
+import type { AuditEntry } from "../audit/audit-entry.js";
+import { RecordBlock } from "../codec/record-block.js";
+import { exprTest } from "./expr-test.js";
+import type { ScanTask } from "./scan-protocol.js";
+
+export default function scanSegment(task: ScanTask): unknown {
+  const test = exprTest(task.expr, task.query);
+  const out = new Uint32Array(Math.ceil(task.records / 32) || 1);
+  const candidates = task.candidates ? new Uint32Array(task.candidates) : undefined;
+  const needle = task.needle === undefined ? undefined : Buffer.from(task.needle, "utf8");
+  const all = new Uint8Array(task.blocks);
+  for (let b = 0; b < task.blockStarts.length; b++) {
+    const first = task.blockStarts[b]!;
+    const block = new RecordBlock(all.subarray(task.offsets[b]!, task.offsets[b + 1]!));
+    for (let i = 0; i < block.count; i++) {
+      const local = first + i;
+      if (candidates && !(candidates[local >>> 5]! & (1 << (local & 31)))) continue;
+      const line = block.line(i);
+      if (needle && line.indexOf(needle) < 0) continue;
+      if (test(JSON.parse(line.toString("utf8")) as AuditEntry))
+        out[local >>> 5]! |= 1 << (local & 31);
+    }
+  }
+  return Piscina.move(out.buffer);
+}
