@@ -119,7 +119,7 @@ export class IndexReader {
     const parts: Buffer[] = [];
     const offsets = [0];
     for (let b = 0; b < segment.blockStarts.length; b++) {
-      const bytes = this.env.blocks.getBinary(blockKey(segment.id, b));
+      const bytes = getIn(this.env.blocks, blockKey(segment.id, b), this.txn);
       if (!bytes) throw new Error(`index is missing block ${segment.id}:${b}`);
       parts.push(bytes);
       offsets.push(offsets[offsets.length - 1]! + bytes.length);

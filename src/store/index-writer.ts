@@ -14,7 +14,7 @@ import {
 } from "./format.js";
 import type { IndexEnv } from "./index-env.js";
 
-interface Counters {
+export interface Counters {
   record: number;
   segment: number;
   file: number;
@@ -47,6 +47,16 @@ export class IndexWriter {
   /** A fresh file id; it becomes durable with the first commit that names the file. */
   allocateFileId(): number {
     return this.counters.file++;
+  }
+
+  /** A fresh segment id (compaction); durable with the transaction that stores nextCounters(). */
+  allocateSegmentId(): number {
+    return this.counters.segment++;
+  }
+
+  /** The id counters as stored under meta "next". */
+  nextCounters(): Counters {
+    return { ...this.counters };
   }
 
   /** Commit a chunk of `file` and the file's progress after it. */

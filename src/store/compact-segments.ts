@@ -1,0 +1,228 @@
+// Segment compaction: merge runs of adjacent small segments of the same file into one. The live
+// loop commits every half second, one small segment per commit, and every query pays per segment
+// (a directory and a page lookup per field), so thousands of tiny segments would make queries
+// slow. Records of adjacent segments have contiguous ids, so a merge keeps every record id: term
+// postings are rebased by each segment's offset in the run, record blocks are decoded and packed
+// again into BLOCK_BYTES blocks. Each run is written, and its old keys deleted, in ONE write
+// transaction: a reader sees the index before or after, and a reader that pinned its snapshot
+// (IndexReader) keeps reading the old segments (LMDB MVCC). Cost: linear in the run's bytes, plus
+// records/32 words per distinct term (runs are small by construction).
+import { compareInstants, parseInstant } from "../audit/time-key.js";
+import { BLOCK_BYTES, encodeRecordBlock, RecordBlock } from "../codec/record-block.js";
+import { encodeTermPages, newBitset, TermDirectory, TermPage } from "../codec/term-pages.js";
+import { blockKey, DIRECTORY_PAGE, termPageKey, type SegmentMeta } from "./format.js";
+import type { IndexEnv } from "./index-env.js";
+import type { IndexWriter } from "./index-writer.js";
+
+/** A segment with fewer records than this is small (a full 16 MiB chunk holds ~10,000). */
+export const SMALL_SEGMENT_RECORDS = 8192;
+/** A merged segment holds at most this many records (its bitsets stay at 8 KiB). */
+export const MAX_MERGED_RECORDS = 65536;
+
+export interface CompactionResult {
+  /** Segments merged away, and the segments they became. */
+  readonly merged: number;
+  readonly into: number;
+}
+
+function readSegments(env: IndexEnv): SegmentMeta[] {
+  const out: SegmentMeta[] = [];
+  for (const { value } of env.segments.getRange({})) out.push(value as SegmentMeta);
+  return out.sort((a, b) => a.base - b.base);
+}
+
+export function smallSegmentCount(env: IndexEnv, small = SMALL_SEGMENT_RECORDS): number {
+  let n = 0;
+  for (const { value } of env.segments.getRange({})) {
+    if ((value as SegmentMeta).records < small) n++;
+  }
+  return n;
+}
+
+/** Runs of ≥ 2 adjacent small segments of one file whose records are contiguous. */
+function mergeRuns(segments: readonly SegmentMeta[], small: number, max: number): SegmentMeta[][] {
+  const runs: SegmentMeta[][] = [];
+  let run: SegmentMeta[] = [];
+  let records = 0;
+  const end = (): void => {
+    if (run.length >= 2) runs.push(run);
+    run = [];
+    records = 0;
+  };
+  for (const s of segments) {
+    const prev = run[run.length - 1];
+    const fits =
+      s.records < small &&
+      prev !== undefined &&
+      prev.file === s.file &&
+      prev.base + prev.records === s.base &&
+      records + s.records <= max;
+    if (!fits) {
+      end();
+      if (s.records >= small) continue;
+    }
+    run.push(s);
+    records += s.records;
+  }
+  end();
+  return runs;
+}
+
+function earlier(a: string | undefined, b: string | undefined, later: boolean): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const ia = parseInstant(a);
+  const ib = parseInstant(b);
+  if (!ia || !ib) return a;
+  const c = compareInstants(ia, ib);
+  return (later ? c >= 0 : c <= 0) ? a : b;
+}
+
+interface Merged {
+  readonly blocks: Buffer[];
+  readonly blockStarts: number[];
+  readonly fields: Map<number, { pages: Uint8Array[]; directory: Uint8Array }>;
+}
+
+function mergeRun(env: IndexEnv, run: readonly SegmentMeta[], total: number): Merged {
+  // Records: decode each block, pack the lines again into blocks of about BLOCK_BYTES.
+  const blocks: Buffer[] = [];
+  const blockStarts: number[] = [];
+  let lines: Buffer[] = [];
+  let lineBytes = 0;
+  let id = 0;
+  const flush = (): void => {
+    if (lines.length === 0) return;
+    const source = Buffer.allocUnsafe(lineBytes + lines.length);
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let at = 0;
+    for (const l of lines) {
+      starts.push(at);
+      l.copy(source, at);
+      at += l.length;
+      ends.push(at);
+      source[at++] = 10;
+    }
+    blockStarts.push(id - lines.length);
+    blocks.push(encodeRecordBlock(source, starts, ends));
+    lines = [];
+    lineBytes = 0;
+  };
+  for (const s of run) {
+    for (let b = 0; b < s.blockStarts.length; b++) {
+      const bytes = env.blocks.getBinary(blockKey(s.id, b));
+      if (!bytes) throw new Error(`index is missing block ${s.id}:${b}`);
+      const block = new RecordBlock(bytes);
+      for (let i = 0; i < block.count; i++) {
+        const line = block.line(i);
+        lines.push(line);
+        lineBytes += line.length + 4;
+        id++;
+        if (lineBytes >= BLOCK_BYTES) flush();
+      }
+    }
+  }
+  flush();
+  if (id !== total) throw new Error(`segments ${run[0]!.id}…: ${id} records, expected ${total}`);
+
+  // Terms: per field, every segment's terms with their ids rebased to the merged segment.
+  const codes = new Set<number>();
+  for (const s of run) for (const c of Object.keys(s.fieldPages)) codes.add(Number(c));
+  const fields = new Map<number, { pages: Uint8Array[]; directory: Uint8Array }>();
+  for (const code of [...codes].sort((a, b) => a - b)) {
+    const postings = new Map<string, number[]>();
+    let offset = 0;
+    for (const s of run) {
+      const pageCount = s.fieldPages[code] ?? 0;
+      if (pageCount > 0) {
+        const dirBytes = env.terms.getBinary(termPageKey(code, s.id, DIRECTORY_PAGE));
+        const dir = dirBytes ? new TermDirectory(dirBytes) : undefined;
+        const bits = newBitset(s.records);
+        for (let p = 0; p < (dir?.pageCount ?? 0); p++) {
+          const bytes = env.terms.getBinary(termPageKey(code, s.id, p));
+          if (!bytes) throw new Error(`index is missing term page ${code}:${s.id}:${p}`);
+          const page = new TermPage(bytes);
+          for (let i = 0; i < page.count; i++) {
+            const term = page.term(i).toString("latin1");
+            let ids = postings.get(term);
+            if (!ids) postings.set(term, (ids = []));
+            page.addPostings(i, bits, s.records);
+            for (let w = 0; w < bits.length; w++) {
+              let word = bits[w]!;
+              if (word === 0) continue;
+              bits[w] = 0;
+              while (word !== 0) {
+                const low = word & -word;
+                ids.push(offset + w * 32 + (31 - Math.clz32(low)));
+                word ^= low;
+              }
+            }
+          }
+        }
+      }
+      offset += s.records;
+    }
+    if (postings.size === 0) continue;
+    const sorted = [...postings.keys()].sort();
+    const encoded = encodeTermPages(sorted, postings, total);
+    fields.set(code, { pages: encoded.pages, directory: encoded.directory });
+  }
+  return { blocks, blockStarts, fields };
+}
+
+/**
+ * Merge every run of adjacent small segments. The writer supplies segment ids and is the one
+ * whose counters are persisted, so compaction and indexing can take turns on one open index.
+ */
+export function compactSegments(
+  env: IndexEnv,
+  writer: IndexWriter,
+  opts: { smallRecords?: number; maxMergedRecords?: number } = {},
+): CompactionResult {
+  const runs = mergeRuns(
+    readSegments(env),
+    opts.smallRecords ?? SMALL_SEGMENT_RECORDS,
+    opts.maxMergedRecords ?? MAX_MERGED_RECORDS,
+  );
+  let merged = 0;
+  for (const run of runs) {
+    const first = run[0]!;
+    const total = run.reduce((n, s) => n + s.records, 0);
+    const m = mergeRun(env, run, total);
+    const id = writer.allocateSegmentId();
+    const fieldPages: Record<number, number> = {};
+    for (const [code, f] of m.fields) fieldPages[code] = f.pages.length;
+    const seg: SegmentMeta = {
+      id,
+      base: first.base,
+      records: total,
+      file: first.file,
+      firstLine: first.firstLine,
+      blockStarts: m.blockStarts,
+      minTime: run.reduce<string | undefined>((t, s) => earlier(t, s.minTime, false), undefined),
+      maxTime: run.reduce<string | undefined>((t, s) => earlier(t, s.maxTime, true), undefined),
+      timedRecords: run.reduce((n, s) => n + s.timedRecords, 0),
+      fieldPages,
+    };
+    env.root.transactionSync(() => {
+      m.blocks.forEach((b, i) => env.blocks.putSync(blockKey(id, i), b));
+      for (const [code, f] of m.fields) {
+        f.pages.forEach((p, i) => env.terms.putSync(termPageKey(code, id, i), Buffer.from(p)));
+        env.terms.putSync(termPageKey(code, id, DIRECTORY_PAGE), Buffer.from(f.directory));
+      }
+      env.segments.putSync(id, seg);
+      for (const s of run) {
+        for (let b = 0; b < s.blockStarts.length; b++) env.blocks.removeSync(blockKey(s.id, b));
+        for (const [c, pages] of Object.entries(s.fieldPages)) {
+          for (let p = 0; p < pages; p++) env.terms.removeSync(termPageKey(Number(c), s.id, p));
+          env.terms.removeSync(termPageKey(Number(c), s.id, DIRECTORY_PAGE));
+        }
+        env.segments.removeSync(s.id);
+      }
+      env.meta.putSync("next", writer.nextCounters());
+    });
+    merged += run.length;
+  }
+  return { merged, into: runs.length };
+}
