@@ -1,5 +1,6 @@
 // `breakglass index PATH...`: flags and output only; the work is ingest/index-files.ts.
 import type { Command } from "commander";
+import { UsageError } from "../../errors.js";
 import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
 import { parsePositiveInt } from "../parse-flags.js";
 import type { FollowFlags } from "../run-follow.js";
@@ -37,6 +38,9 @@ export function defineIndexCommand(program: Command): void {
       if (flags.follow) {
         const { runFollow } = await import("../run-follow.js");
         return runFollow(resolveDbDir(flags.db), paths, flags);
+      }
+      if (flags.alert || flags.rules || flags.onAlert || flags.webhook) {
+        throw new UsageError("alert rules need --follow (or use `breakglass listen`)");
       }
       const { runIndex } = await import("../run-index.js");
       await runIndex(resolveDbDir(flags.db), paths, flags);
