@@ -4,9 +4,10 @@
 //
 // A field has zero or more values in an entry (catalogFieldValues / valuesAtPath); a predicate
 // holds when ANY value satisfies it. `!=` is `not =`, so an entry without the field matches it.
-// Comparisons: ip values compare as addresses (a port is ignored), time values as instants,
-// dotted-path values as numbers when both sides are numbers, else as instants when both are
-// times, else as text.
+// Comparisons: ip values compare as addresses (a port is ignored; `^=` and `~` see the address as
+// printed), time values as instants (`^=` and `~` see the text as written), dotted-path values as
+// numbers when both sides are numbers, else as instants when both are times; ordering anything
+// else matches nothing.
 import {
   catalogFieldValues,
   scalarText,
@@ -14,7 +15,7 @@ import {
   type AuditEntry,
 } from "../audit/audit-entry.js";
 import { fieldByName, type FieldSpec } from "../audit/field-catalog.js";
-import { ipKey, type KeyRange } from "../audit/ip-key.js";
+import { ipKey, ipKeyText, type KeyRange } from "../audit/ip-key.js";
 import { compareInstants, parseInstant } from "../audit/time-key.js";
 import type { CompareOp, FieldRef } from "./ast.js";
 
@@ -48,19 +49,28 @@ export function compareTexts(
   a: string,
   b: string,
 ): number | undefined {
-  if (spec?.kind === "time" || (!spec && parseInstant(a) && parseInstant(b))) {
+  if (spec?.kind === "time") {
     const ia = parseInstant(a);
     const ib = parseInstant(b);
-    if (ia && ib) return compareInstants(ia, ib);
-    if (spec) return undefined;
+    return ia && ib ? compareInstants(ia, ib) : undefined;
   }
-  if (!spec && NUMBER.test(a) && NUMBER.test(b)) return Number(a) - Number(b);
   if (spec?.kind === "ip") {
     const ka = ipKey(a);
     const kb = ipKey(b);
     return ka && kb ? Buffer.compare(ka, kb) : undefined;
   }
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (spec) return a < b ? -1 : a > b ? 1 : 0;
+  // Dotted paths order numbers and times only (SPEC: `<` `>` are for times and numbers).
+  if (NUMBER.test(a) && NUMBER.test(b)) return Number(a) - Number(b);
+  const ia = parseInstant(a);
+  const ib = ia && parseInstant(b);
+  return ia && ib ? compareInstants(ia, ib) : undefined;
+}
+
+/** An address as stages print it (no port, canonical form); other text as it is. */
+function addressText(v: string): string {
+  const key = ipKey(v);
+  return key ? ipKeyText(key) : v;
 }
 
 function equalTexts(spec: FieldSpec | undefined, value: string, literal: string): boolean {
@@ -89,13 +99,14 @@ export function compareTest(
       const eq = any((v) => equalTexts(spec, v, literal));
       return (e) => !eq(e);
     }
+    // Addresses are matched as they print (no port, canonical form), like `distinct ip` shows them.
     case "^=":
       return spec?.kind === "ip"
-        ? any((v) => (v.startsWith("[") ? v.slice(1) : v).startsWith(literal))
+        ? any((v) => addressText(v).startsWith(literal))
         : any((v) => v.startsWith(literal));
     case "~": {
       const re = regex ?? new RegExp(literal);
-      return any((v) => re.test(v));
+      return spec?.kind === "ip" ? any((v) => re.test(addressText(v))) : any((v) => re.test(v));
     }
     case "<":
       return any((v) => (compareTexts(spec, v, literal) ?? NaN) < 0);

@@ -85,7 +85,11 @@ function literalText(
 // Values JSON writes without escapes can be searched for in the raw line before parsing it.
 const PLAIN_JSON_TEXT = /^[A-Za-z0-9 _.\/:@,;=+-]+$/;
 
+const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** A needle for `=`/`^=` text; none for numbers (JSON may write 30.0 as 30, 7200 as 7.2e3). */
 function needleFor(text: string): Buffer | undefined {
+  if (NUMBER.test(text)) return undefined;
   return text.length >= 3 && PLAIN_JSON_TEXT.test(text) ? Buffer.from(text, "utf8") : undefined;
 }
 
@@ -123,7 +127,17 @@ function planCompare(
       return dictNode(spec, label, test, op, lit.text, regex);
     }
     case "time": {
-      if (op === "~" || op === "^=") return dictNode(spec, label, test, op, lit.text, regex);
+      // `^=` and `~` look at the time as written (offsets and all), which the index does not keep.
+      if (op === "~" || op === "^=") {
+        return {
+          kind: "filter",
+          test,
+          expr: { kind: "compare", field, op, value: lit, offset: lit.offset },
+          query,
+          needle: undefined,
+          label,
+        };
+      }
       const t = parseInstant(lit.text);
       if (!t)
         fail(query, lit.offset, `not an RFC 3339 time: ${lit.text}`, "e.g. 2026-11-20T09:30:00Z");
