@@ -39,16 +39,18 @@ export interface Listening {
 
 export async function listen(dbDir: string, opts: ListenOptions): Promise<Listening> {
   const spoolDir = spoolDirOf(dbDir);
+  const warn = opts.onWarning ?? (() => {});
+  // The index first: it creates the index directory the spool lives in.
+  const indexer = Indexer.open(dbDir, {
+    workers: opts.workers ?? Math.max(1, os.availableParallelism() - 1),
+  });
   let unlock: () => void;
   try {
     unlock = lockSpool(spoolDir);
   } catch (err) {
+    await indexer.close();
     throw new InputError((err as Error).message);
   }
-  const warn = opts.onWarning ?? (() => {});
-  const indexer = Indexer.open(dbDir, {
-    workers: opts.workers ?? Math.max(1, os.availableParallelism() - 1),
-  });
   const spool = new SpoolIndexer(indexer, spoolDir, {
     prefix: opts.prefix,
     warnBytes: opts.warnBytes,

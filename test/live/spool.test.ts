@@ -20,6 +20,8 @@ describe("spool", () => {
   test("rotates by size, 0600 files, and the indexer deletes closed files once committed", async () => {
     const db = path.join(tempDir(), "db");
     const dir = path.join(db, "spool");
+    const indexer = Indexer.open(db, { workers: 1 });
+    open.push(indexer);
     const rotations: string[] = [];
     const writer = new SpoolWriter(dir, 1000, (closed) => rotations.push(closed));
     // The same entries again and again: equal heads, yet every spool file is its own file.
@@ -29,8 +31,6 @@ describe("spool", () => {
     for (const f of listSpoolFiles(dir)) expect(fs.statSync(f.path).mode & 0o777).toBe(0o600);
     expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
 
-    const indexer = Indexer.open(db, { workers: 1 });
-    open.push(indexer);
     const warnings: string[] = [];
     const spool = new SpoolIndexer(indexer, dir, {
       warnBytes: 1,
