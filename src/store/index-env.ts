@@ -44,8 +44,10 @@ export function openIndexEnv(dir: string, opts: { create: boolean; readOnly?: bo
     try {
       // Not `recursive` when the parent exists: Node 20's recursive mkdir spins forever on a
       // path it cannot create under /proc (seen with --db /proc/x).
-      if (fs.existsSync(path.dirname(dir))) fs.mkdirSync(dir, { mode: 0o700 });
-      else fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (!fs.existsSync(dir)) {
+        if (fs.existsSync(path.dirname(dir))) fs.mkdirSync(dir, { mode: 0o700 });
+        else fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      }
     } catch (err) {
       throw new InputError(`cannot create the index directory ${dir}: ${(err as Error).message}`);
     } finally {

@@ -81,3 +81,13 @@ describe("opening an index", () => {
     expect((thrown as InputError).hint).toMatch(/rebuild|remove/);
   });
 });
+
+describe("an existing empty directory", () => {
+  const emptyDir = tempDirs("bg-empty-");
+  test("becomes the index (and turns 0700)", async () => {
+    const dir = emptyDir();
+    const env = openIndexEnv(dir, { create: true });
+    await env.close();
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+  });
+});
