@@ -59,3 +59,22 @@ export function instantText(t: Instant): string {
 export function compareInstants(a: Instant, b: Instant): number {
   return a.seconds - b.seconds || a.nanos - b.nanos;
 }
+
+/**
+ * The earlier (or, with `later`, the later) of two RFC 3339 times, either possibly missing; a
+ * time that does not parse loses to one that does, and of two that do not, the first is kept.
+ */
+export function pickTime(
+  a: string | undefined,
+  b: string | undefined,
+  later: boolean,
+): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const ia = parseInstant(a);
+  const ib = parseInstant(b);
+  if (!ia) return ib ? b : a;
+  if (!ib) return a;
+  const c = compareInstants(ia, ib);
+  return (later ? c >= 0 : c <= 0) ? a : b;
+}

@@ -6,7 +6,7 @@
 // run it again every half second without reopening anything; indexFiles() is one run of it.
 import fs from "node:fs";
 import { RecordBlock } from "../codec/record-block.js";
-import { compareInstants, parseInstant } from "../audit/time-key.js";
+import { pickTime } from "../audit/time-key.js";
 import type { FileMeta } from "../store/format.js";
 import { openIndexEnv, securePaths, type IndexEnv } from "../store/index-env.js";
 import { readFileMetas } from "../store/index-reader.js";
@@ -73,20 +73,6 @@ interface Plan {
   readonly headHash: string;
   readonly headBytes: number;
   readonly head: Buffer;
-}
-
-function laterTime(
-  a: string | undefined,
-  b: string | undefined,
-  later: boolean,
-): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  const ia = parseInstant(a);
-  const ib = parseInstant(b);
-  if (!ia || !ib) return a;
-  const c = compareInstants(ia, ib);
-  return (later ? c >= 0 : c <= 0) ? a : b;
 }
 
 async function planFile(path: string, known: readonly FileMeta[], byPath = false): Promise<Plan> {
@@ -245,8 +231,8 @@ export class Indexer {
           endsOpen: !chunk.endsWithNewline && tailBad === undefined,
           records: file.records + meta.records,
           badLines: file.badLines + meta.bad.length,
-          firstTime: laterTime(file.firstTime, meta.minTime, false),
-          lastTime: laterTime(file.lastTime, meta.maxTime, true),
+          firstTime: pickTime(file.firstTime, meta.minTime, false),
+          lastTime: pickTime(file.lastTime, meta.maxTime, true),
           tailBad,
         };
         writer.commitChunk(file, firstLine, { meta, bytes: result.bytes });

@@ -16,12 +16,55 @@ export interface LineChunk {
 
 const NEWLINE = 10;
 
+/**
+ * Cut a full buffer at its last newline: the chunk of whole lines, and a new buffer holding the
+ * partial last line at its front. Undefined when the buffer holds no newline (grow it instead).
+ */
+function cutAtLastNewline(
+  buf: Buffer,
+  len: number,
+  startByte: number,
+  chunkBytes: number,
+): { chunk: LineChunk; next: Buffer; rest: number } | undefined {
+  const nl = buf.lastIndexOf(NEWLINE, len - 1);
+  if (nl < 0) return undefined;
+  const cut = nl + 1;
+  const next = Buffer.allocUnsafeSlow(Math.max(chunkBytes, (len - cut) * 2));
+  buf.copy(next, 0, cut, len);
+  const chunk: LineChunk = {
+    buffer: buf.buffer as ArrayBuffer,
+    byteLength: cut,
+    startByte,
+    endsWithNewline: true,
+    lastLineStart: buf.lastIndexOf(NEWLINE, nl - 1) + 1,
+  };
+  return { chunk, next, rest: len - cut };
+}
+
+/** The last chunk of the content (its last line may lack a newline). */
+function lastChunk(buf: Buffer, len: number, startByte: number): LineChunk {
+  const terminated = buf[len - 1] === NEWLINE;
+  return {
+    buffer: buf.buffer as ArrayBuffer,
+    byteLength: len,
+    startByte,
+    endsWithNewline: terminated,
+    lastLineStart: buf.lastIndexOf(NEWLINE, terminated ? len - 2 : len - 1) + 1,
+  };
+}
+
+function grow(buf: Buffer, len: number): Buffer {
+  const bigger = Buffer.allocUnsafeSlow(buf.length * 2);
+  buf.copy(bigger, 0, 0, len);
+  return bigger;
+}
+
 export async function* lineChunks(
   source: AsyncIterable<Buffer>,
   startByte: number,
   chunkBytes: number,
 ): AsyncGenerator<LineChunk> {
-  let buf = Buffer.allocUnsafeSlow(chunkBytes);
+  let buf: Buffer = Buffer.allocUnsafeSlow(chunkBytes);
   let len = 0;
   let pos = startByte;
   for await (const piece of source) {
@@ -32,38 +75,18 @@ export async function* lineChunks(
       len += n;
       off += n;
       if (len < buf.length) continue;
-      const nl = buf.lastIndexOf(NEWLINE, len - 1);
-      if (nl < 0) {
-        const bigger = Buffer.allocUnsafeSlow(buf.length * 2);
-        buf.copy(bigger, 0, 0, len);
-        buf = bigger;
+      const cut = cutAtLastNewline(buf, len, pos, chunkBytes);
+      if (!cut) {
+        buf = grow(buf, len); // one line longer than the buffer
         continue;
       }
-      const cut = nl + 1;
-      const next = Buffer.allocUnsafeSlow(Math.max(chunkBytes, (len - cut) * 2));
-      buf.copy(next, 0, cut, len);
-      yield {
-        buffer: buf.buffer,
-        byteLength: cut,
-        startByte: pos,
-        endsWithNewline: true,
-        lastLineStart: buf.lastIndexOf(NEWLINE, nl - 1) + 1,
-      };
-      pos += cut;
-      len -= cut;
-      buf = next;
+      yield cut.chunk;
+      pos += cut.chunk.byteLength;
+      len = cut.rest;
+      buf = cut.next;
     }
   }
-  if (len > 0) {
-    const terminated = buf[len - 1] === NEWLINE;
-    yield {
-      buffer: buf.buffer,
-      byteLength: len,
-      startByte: pos,
-      endsWithNewline: terminated,
-      lastLineStart: buf.lastIndexOf(NEWLINE, terminated ? len - 2 : len - 1) + 1,
-    };
-  }
+  if (len > 0) yield lastChunk(buf, len, pos);
 }
 
 /**
@@ -79,48 +102,26 @@ export async function* plainFileLineChunks(
 ): AsyncGenerator<LineChunk> {
   const handle = await fs.open(file, "r");
   try {
-    let buf = Buffer.allocUnsafeSlow(chunkBytes);
+    let buf: Buffer = Buffer.allocUnsafeSlow(chunkBytes);
     let len = 0;
     let pos = startByte; // content offset of buf[0]
     let readAt = startByte;
     for (;;) {
-      if (len === buf.length) {
-        const bigger = Buffer.allocUnsafeSlow(buf.length * 2);
-        buf.copy(bigger, 0, 0, len);
-        buf = bigger;
-      }
+      if (len === buf.length) buf = grow(buf, len); // one line longer than the buffer
       const { bytesRead } = await handle.read(buf, len, buf.length - len, readAt);
       if (bytesRead === 0) break;
       onFileBytes?.(bytesRead);
       len += bytesRead;
       readAt += bytesRead;
       if (len < buf.length) continue;
-      const nl = buf.lastIndexOf(NEWLINE, len - 1);
-      if (nl < 0) continue; // one line longer than the buffer: grow it
-      const cut = nl + 1;
-      const next = Buffer.allocUnsafeSlow(Math.max(chunkBytes, (len - cut) * 2));
-      buf.copy(next, 0, cut, len);
-      yield {
-        buffer: buf.buffer,
-        byteLength: cut,
-        startByte: pos,
-        endsWithNewline: true,
-        lastLineStart: buf.lastIndexOf(NEWLINE, nl - 1) + 1,
-      };
-      pos += cut;
-      len -= cut;
-      buf = next;
+      const cut = cutAtLastNewline(buf, len, pos, chunkBytes);
+      if (!cut) continue;
+      yield cut.chunk;
+      pos += cut.chunk.byteLength;
+      len = cut.rest;
+      buf = cut.next;
     }
-    if (len > 0) {
-      const terminated = buf[len - 1] === NEWLINE;
-      yield {
-        buffer: buf.buffer,
-        byteLength: len,
-        startByte: pos,
-        endsWithNewline: terminated,
-        lastLineStart: buf.lastIndexOf(NEWLINE, terminated ? len - 2 : len - 1) + 1,
-      };
-    }
+    if (len > 0) yield lastChunk(buf, len, pos);
   } finally {
     await handle.close();
   }

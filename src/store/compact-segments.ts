@@ -7,7 +7,7 @@
 // transaction: a reader sees the index before or after, and a reader that pinned its snapshot
 // (IndexReader) keeps reading the old segments (LMDB MVCC). Cost: linear in the run's bytes, plus
 // records/32 words per distinct term (runs are small by construction).
-import { compareInstants, parseInstant } from "../audit/time-key.js";
+import { pickTime } from "../audit/time-key.js";
 import { BLOCK_BYTES, encodeRecordBlock, RecordBlock } from "../codec/record-block.js";
 import { encodeTermPages, newBitset, TermDirectory, TermPage } from "../codec/term-pages.js";
 import { blockKey, DIRECTORY_PAGE, termPageKey, type SegmentMeta } from "./format.js";
@@ -66,16 +66,6 @@ function mergeRuns(segments: readonly SegmentMeta[], small: number, max: number)
   }
   end();
   return runs;
-}
-
-function earlier(a: string | undefined, b: string | undefined, later: boolean): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  const ia = parseInstant(a);
-  const ib = parseInstant(b);
-  if (!ia || !ib) return a;
-  const c = compareInstants(ia, ib);
-  return (later ? c >= 0 : c <= 0) ? a : b;
 }
 
 interface Merged {
@@ -200,8 +190,8 @@ export function compactSegments(
       file: first.file,
       firstLine: first.firstLine,
       blockStarts: m.blockStarts,
-      minTime: run.reduce<string | undefined>((t, s) => earlier(t, s.minTime, false), undefined),
-      maxTime: run.reduce<string | undefined>((t, s) => earlier(t, s.maxTime, true), undefined),
+      minTime: run.reduce<string | undefined>((t, s) => pickTime(t, s.minTime, false), undefined),
+      maxTime: run.reduce<string | undefined>((t, s) => pickTime(t, s.maxTime, true), undefined),
       timedRecords: run.reduce((n, s) => n + s.timedRecords, 0),
       fieldPages,
     };

@@ -2,7 +2,7 @@
 // file and segment metadata (plus the bad-line table when asked), never a record.
 import fs from "node:fs";
 import path from "node:path";
-import { compareInstants, parseInstant } from "../audit/time-key.js";
+import { pickTime } from "../audit/time-key.js";
 import { INDEX_FILE } from "./format.js";
 import type { IndexReader } from "./index-reader.js";
 
@@ -38,24 +38,14 @@ export interface IndexStats {
   readonly badLineList: readonly BadLineStats[];
 }
 
-function pick(a: string | undefined, b: string | undefined, later: boolean): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  const ia = parseInstant(a);
-  const ib = parseInstant(b);
-  if (!ia || !ib) return a;
-  const c = compareInstants(ia, ib);
-  return (later ? c >= 0 : c <= 0) ? a : b;
-}
-
 export function indexStats(reader: IndexReader, opts: { badLines: boolean }): IndexStats {
   const files = reader.files();
   const byId = new Map(files.map((f) => [f.id, f.path]));
   let firstTime: string | undefined;
   let lastTime: string | undefined;
   const fileList: FileStats[] = files.map((f) => {
-    firstTime = pick(firstTime, f.firstTime, false);
-    lastTime = pick(lastTime, f.lastTime, true);
+    firstTime = pickTime(firstTime, f.firstTime, false);
+    lastTime = pickTime(lastTime, f.lastTime, true);
     return {
       id: f.id,
       path: f.path,
