@@ -13,6 +13,7 @@
 // added latency. Counters per lease so tests can assert "revoked exactly once".
 import { createHmac, randomBytes } from "node:crypto";
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 
 export type FaultKind = "429" | "500" | "503" | "destroy" | "destroy-after";
@@ -50,6 +51,8 @@ export interface FakeVaultOptions {
   unsealKeys?: string[];
   threshold?: number;
   faults?: FaultPlan;
+  /** Serve HTTPS with this key and certificate (PEM) instead of HTTP. */
+  tls?: { key: string; cert: string };
 }
 
 const UNFAULTED = /^sys\/(health|seal-status|unseal)$/;
@@ -106,6 +109,7 @@ export class FakeVault {
   #faults: FaultPlan | undefined;
   #faultCalls = 0;
   #random: () => number = mulberry32(1);
+  #scheme: "http" | "https" = "http";
 
   private constructor(opts: FakeVaultOptions) {
     this.rootToken = opts.rootToken ?? `hvs.fake-root-${randomBytes(8).toString("hex")}`;
@@ -117,13 +121,17 @@ export class FakeVault {
     this.#auditDevices = new Set(opts.auditDevices ?? ["file"]);
     this.#sealed = opts.sealed ?? false;
     this.setFaults(opts.faults);
-    this.#server = http.createServer((req, res) => {
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
         void this.#handle(req, res, Buffer.concat(chunks).toString("utf8"));
       });
-    });
+    };
+    this.#scheme = opts.tls ? "https" : "http";
+    this.#server = opts.tls
+      ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, onRequest)
+      : http.createServer(onRequest);
     this.#server.keepAliveTimeout = 30_000;
     this.#server.on("connection", () => void this.connections++);
   }
@@ -132,7 +140,7 @@ export class FakeVault {
     const v = new FakeVault(opts);
     await new Promise<void>((resolve) => v.#server.listen(0, "127.0.0.1", resolve));
     const port = (v.#server.address() as AddressInfo).port;
-    v.#addr = `http://127.0.0.1:${port}`;
+    v.#addr = `${v.#scheme}://127.0.0.1:${port}`;
     return v;
   }
 
