@@ -1,12 +1,13 @@
 // Entry → index terms for every catalog field: the ingest hot path. Reads by name through accessors
 // compiled once from the catalog's paths, so key order never matters and missing objects cost
 // nothing. Pure; safe in workers. Semantics are those of catalogFieldValues + termOf (test/audit
-// checks they agree); this module only makes them fast: values are collected as texts, and IPv4,
-// UTC times and HMACs become terms through allocation-light fast paths, once per distinct text.
+// checks they agree); this module only makes them fast: values are collected as texts; IPv4 and
+// UTC times become terms through allocation-light fast paths, once per distinct text (HMACs take
+// the typed-array path of ingest/hmac-postings.ts).
 import { HMAC_PREFIX } from "./audit-hmac.js";
 import { catalogFieldValues } from "./audit-entry.js";
 import { FIELDS } from "./field-catalog.js";
-import { TAG_HMAC, termOf } from "./index-term.js";
+import { termOf } from "./index-term.js";
 
 type Accessor = (entry: unknown) => unknown;
 

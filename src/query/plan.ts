@@ -7,19 +7,19 @@
 // entry. A filter node is a predicate with no index (dotted paths, numeric comparisons); it runs
 // on the records its siblings have already narrowed down to.
 import { fieldByName, type FieldSpec } from "../audit/field-catalog.js";
-import {
-  binaryToBytes,
-  MAX_TEXT_TERM_BYTES,
-  TAG_HMAC,
-  TAG_TEXT,
-  termOf,
-  textTerm,
-} from "../audit/index-term.js";
+import { binaryToBytes, MAX_TEXT_TERM_BYTES, TAG_TEXT, textTerm } from "../audit/index-term.js";
 import { cidrRange, ipKey } from "../audit/ip-key.js";
 import { instantKey, parseInstant } from "../audit/time-key.js";
 import { HMAC_PREFIX } from "../audit/audit-hmac.js";
 import { QueryError } from "../errors.js";
-import { assertNever, type CompareOp, type Expr, type FieldRef, type Literal } from "./ast.js";
+import {
+  assertNever,
+  type CompareOp,
+  type Expr,
+  type FieldRef,
+  type Literal,
+  type Value,
+} from "./ast.js";
 import { cidrTest, compareTest, existsTest, type EntryTest } from "./entry-predicate.js";
 
 export type PlanNode =
@@ -74,12 +74,11 @@ function fail(query: string, offset: number, message: string, hint?: string): ne
   throw new QueryError(message, query, offset, hint);
 }
 
-function literalText(
-  v: Expr extends never ? never : Literal | { kind: string },
-  query: string,
-): Literal {
-  if (v.kind !== "literal") fail(query, 0, "internal: unresolved value");
-  return v as Literal;
+/** A value after resolve-values.ts: hash() and subqueries are gone, only literals remain. */
+function literalText(v: Value, query: string): Literal {
+  if (v.kind !== "literal")
+    throw new Error(`internal: unresolved ${v.kind} in ${JSON.stringify(query)}`);
+  return v;
 }
 
 // Values JSON writes without escapes can be searched for in the raw line before parsing it.
@@ -335,13 +334,3 @@ export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
       return assertNever(expr);
   }
 }
-
-/** Terms of a field kind for given texts (used by tests and explain). */
-export function termsFor(spec: FieldSpec, texts: readonly string[]): Buffer[] {
-  return texts.flatMap((t) => {
-    const term = termOf(spec.kind, t);
-    return term === undefined ? [] : [binaryToBytes(term)];
-  });
-}
-
-export { TAG_HMAC };
