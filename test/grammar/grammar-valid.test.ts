@@ -6,3 +6,13 @@ import { QueryParser } from "../../src/query/query-parser.js";
 test("the query grammar passes Chevrotain's validations", () => {
   expect(() => new QueryParser({ validate: true })).not.toThrow();
 });
+
+test("the token definitions pass Chevrotain's lexer validations", async () => {
+  const { Lexer } = await import("chevrotain");
+  const { ALL_TOKENS } = await import("../../src/query/tokens.js");
+  const lexer = new Lexer([...ALL_TOKENS], {
+    ensureOptimizations: true,
+    positionTracking: "onlyOffset",
+  });
+  expect(lexer.lexerDefinitionErrors).toEqual([]);
+});
