@@ -3,6 +3,7 @@
 // newline, parsed with JSON.parse, and its ip, request id, lease id and one of its HMAC strings
 // are kept. Reads only a few hundred KiB-sized windows, never the whole file.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { mulberry32 } from "../src/demo/seeded-random.js";
 
 export interface SampledValues {
   readonly ip: readonly string[];
@@ -16,18 +17,6 @@ const WINDOW_BYTES = 64 << 10;
 /** Give up on a kind after this many lines per wanted value (lease ids are on ~1 line in 10). */
 const MAX_TRIES_PER_VALUE = 200;
 const HMAC_PREFIX = "hmac-sha256:";
-
-/** mulberry32: a small deterministic PRNG in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function get(obj: unknown, ...keys: string[]): unknown {
   let cur = obj;
@@ -50,7 +39,7 @@ function hmacStrings(value: unknown, into: string[]): void {
 
 /** Up to `count` distinct values of each kind (fewer when the file has fewer). */
 export function sampleValues(file: string, count: number, seed = 1): SampledValues {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const sets = {
     ip: new Set<string>(),
     hmac: new Set<string>(),

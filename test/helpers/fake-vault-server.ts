@@ -15,6 +15,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
+import { mulberry32 } from "../../src/demo/seeded-random.js";
 
 export type FaultKind = "429" | "500" | "503" | "destroy" | "destroy-after";
 
@@ -56,17 +57,6 @@ export interface FakeVaultOptions {
 }
 
 const UNFAULTED = /^sys\/(health|seal-status|unseal)$/;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normNs(ns: string | undefined): string {
   const t = (ns ?? "").replace(/^\/+|\/+$/g, "");

@@ -3,18 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { QueryError } from "../../src/errors.js";
 import { parseQuery } from "../../src/query/parse-query.js";
-
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../../src/demo/seeded-random.js";
 
 const SEEDS = [
   "ip = 10.103.9.43 | leases",
@@ -127,7 +116,7 @@ const maxMs = (q: string): number => 250 + q.length / 20;
 
 describe("parseQuery under fuzzing", () => {
   it("throws only QueryError, with an offset inside the query, quickly", () => {
-    const rand = prng(20261123);
+    const rand = mulberry32(20261123);
     const queries: string[] = [];
     for (let i = 0; i < 1000; i++) queries.push(randomQuery(rand));
     for (let i = 0; i < 1000; i++) queries.push(mutate(SEEDS[i % SEEDS.length]!, rand));
