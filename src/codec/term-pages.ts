@@ -18,65 +18,97 @@ export interface EncodedField {
   readonly termCount: number;
 }
 
+/**
+ * Builds one field's pages from terms added in ascending byte order, each with its ascending
+ * local ids (repeats of an id are dropped). Streaming: HMAC postings add their terms straight
+ * from sorted typed arrays, with no Map or string per term.
+ */
+export class TermPagesWriter {
+  private readonly pages: Uint8Array[] = [];
+  private readonly firstTerms: Uint8Array[] = [];
+  private readonly bitsetBytes: number;
+  private entries = new ByteWriter(PAGE_BYTES * 2);
+  private offsets: number[] = [];
+  private pageFirst: Uint8Array = new Uint8Array(0);
+  termCount = 0;
+
+  constructor(private readonly segmentRecords: number) {
+    this.bitsetBytes = Math.ceil(segmentRecords / 8);
+  }
+
+  /** Add a term (a binary string or bytes) with ids[from, to) ascending. */
+  add(term: string | Uint8Array, ids: ArrayLike<number>, from = 0, to = ids.length): void {
+    const e = this.entries;
+    if (this.offsets.length === 0) {
+      this.pageFirst = typeof term === "string" ? Buffer.from(term, "latin1") : term.slice();
+    }
+    this.offsets.push(e.length);
+    this.termCount++;
+    e.varint(term.length);
+    if (typeof term === "string") e.binary(term);
+    else e.bytes(term);
+    let count = 0;
+    for (let i = from; i < to; i++) if (i === from || ids[i] !== ids[i - 1]) count++;
+    const dense = count * 8 > this.segmentRecords && count > 64;
+    e.varint(count * 2 + (dense ? 1 : 0));
+    if (dense) {
+      const at = e.zeros(this.bitsetBytes);
+      const raw = e.raw();
+      for (let i = from; i < to; i++) {
+        const id = ids[i]!;
+        raw[at + (id >>> 3)]! |= 1 << (id & 7);
+      }
+    } else {
+      let prev = 0;
+      for (let i = from; i < to; i++) {
+        const id = ids[i]!;
+        if (i > from && id === ids[i - 1]) continue;
+        e.varint(id - prev);
+        prev = id;
+      }
+    }
+    if (e.length >= PAGE_BYTES) this.flush();
+  }
+
+  private flush(): void {
+    const n = this.offsets.length;
+    if (n === 0) return;
+    const page = new ByteWriter(4 + 4 * n + this.entries.length);
+    page.u32(n);
+    const base = 4 + 4 * n;
+    for (const o of this.offsets) page.u32(base + o);
+    page.bytes(this.entries.view());
+    this.pages.push(page.view().slice());
+    this.firstTerms.push(this.pageFirst);
+    this.entries = new ByteWriter(PAGE_BYTES * 2);
+    this.offsets = [];
+  }
+
+  finish(): EncodedField {
+    this.flush();
+    const firstTerms = this.firstTerms;
+    const dir = new ByteWriter(8 + 4 * (firstTerms.length + 1) + firstTerms.length * 16);
+    dir.u32(firstTerms.length);
+    let termBytes = 0;
+    dir.u32(0);
+    for (const t of firstTerms) {
+      termBytes += t.length;
+      dir.u32(termBytes);
+    }
+    for (const t of firstTerms) dir.bytes(t);
+    return { pages: this.pages, directory: dir.view().slice(), termCount: this.termCount };
+  }
+}
+
 /** Encode sorted terms (binary strings) with ascending local ids. */
 export function encodeTermPages(
   terms: readonly string[],
   postings: ReadonlyMap<string, readonly number[]>,
   segmentRecords: number,
 ): EncodedField {
-  const pages: Uint8Array[] = [];
-  const firstTerms: string[] = [];
-  const bitsetBytes = Math.ceil(segmentRecords / 8);
-  let entries = new ByteWriter(PAGE_BYTES * 2);
-  let offsets: number[] = [];
-  let pageFirst = "";
-
-  const flush = (): void => {
-    if (offsets.length === 0) return;
-    const page = new ByteWriter(4 + 4 * offsets.length + entries.length);
-    page.u32(offsets.length);
-    const base = 4 + 4 * offsets.length;
-    for (const o of offsets) page.u32(base + o);
-    page.bytes(entries.view());
-    pages.push(page.view().slice());
-    firstTerms.push(pageFirst);
-    entries = new ByteWriter(PAGE_BYTES * 2);
-    offsets = [];
-  };
-
-  for (const term of terms) {
-    const ids = postings.get(term)!;
-    if (offsets.length === 0) pageFirst = term;
-    offsets.push(entries.length);
-    entries.varint(term.length);
-    entries.binary(term);
-    const dense = ids.length * 8 > segmentRecords && ids.length > 64;
-    entries.varint(ids.length * 2 + (dense ? 1 : 0));
-    if (dense) {
-      const at = entries.zeros(bitsetBytes);
-      const raw = entries.raw();
-      for (const id of ids) raw[at + (id >>> 3)]! |= 1 << (id & 7);
-    } else {
-      let prev = 0;
-      for (const id of ids) {
-        entries.varint(id - prev);
-        prev = id;
-      }
-    }
-    if (entries.length >= PAGE_BYTES) flush();
-  }
-  flush();
-
-  const dir = new ByteWriter(8 + 4 * (firstTerms.length + 1) + firstTerms.length * 16);
-  dir.u32(firstTerms.length);
-  let termBytes = 0;
-  dir.u32(0);
-  for (const t of firstTerms) {
-    termBytes += t.length;
-    dir.u32(termBytes);
-  }
-  for (const t of firstTerms) dir.binary(t);
-  return { pages, directory: dir.view().slice(), termCount: terms.length };
+  const writer = new TermPagesWriter(segmentRecords);
+  for (const term of terms) writer.add(term, postings.get(term)!);
+  return writer.finish();
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {

@@ -5,6 +5,7 @@
 // The 8-byte digest prefix is the term (index-term.ts): two different HMACs share it with
 // probability 2^-64 per pair.
 import { hmacTermFromDigest } from "../audit/index-term.js";
+import type { TermPagesWriter } from "../codec/term-pages.js";
 
 const HEX = new Int8Array(128).fill(-1);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
@@ -37,6 +38,8 @@ export class HmacPostings {
     const hi = hexWord(text, 12);
     const lo = hi < 0 ? -1 : hexWord(text, 20);
     if (lo < 0) return false;
+    // The rest must be lowercase hex too, or the value is text (index-term.ts's isAuditHmac).
+    for (let i = 28; i < 76; i++) if ((HEX[text.charCodeAt(i)] ?? -1) < 0) return false;
     if (this.length === this.hi.length) this.grow();
     const n = this.length++;
     this.hi[n] = hi;
@@ -60,8 +63,47 @@ export class HmacPostings {
 
   /** Group by digest prefix into `out` (term → ascending distinct ids). */
   collect(out: Map<string, number[]>): void {
+    const { hi, lo, ids, n } = this.sorted();
+    let i = 0;
+    while (i < n) {
+      const h = hi[i]!;
+      const l = lo[i]!;
+      const list: number[] = [];
+      for (; i < n && hi[i] === h && lo[i] === l; i++) {
+        const id = ids[i]!;
+        if (list[list.length - 1] !== id) list.push(id);
+      }
+      out.set(hmacTermFromDigest(h, l), list);
+    }
+  }
+
+  /** Add every HMAC term, in byte order, to a page writer (after any smaller terms). */
+  writeTo(writer: TermPagesWriter): void {
+    const { hi, lo, ids, n } = this.sorted();
+    const term = new Uint8Array(9);
+    term[0] = 1; // TAG_HMAC
+    let i = 0;
+    while (i < n) {
+      const h = hi[i]!;
+      const l = lo[i]!;
+      const from = i;
+      while (i < n && hi[i] === h && lo[i] === l) i++;
+      term[1] = h >>> 24;
+      term[2] = (h >>> 16) & 255;
+      term[3] = (h >>> 8) & 255;
+      term[4] = h & 255;
+      term[5] = l >>> 24;
+      term[6] = (l >>> 16) & 255;
+      term[7] = (l >>> 8) & 255;
+      term[8] = l & 255;
+      writer.add(term, ids, from, i);
+    }
+  }
+
+  /** The occurrences sorted by digest, ids ascending within one digest. */
+  private sorted(): { hi: Uint32Array; lo: Uint32Array; ids: Uint32Array; n: number } {
     const n = this.length;
-    if (n === 0) return;
+    if (n === 0) return { hi: this.hi, lo: this.lo, ids: this.ids, n };
     let hi = this.hi.subarray(0, n);
     let lo = this.lo.subarray(0, n);
     let ids = this.ids.subarray(0, n);
@@ -110,16 +152,6 @@ export class HmacPostings {
       }
       start = end;
     }
-    let i = 0;
-    while (i < n) {
-      const h = hi[i]!;
-      const l = lo[i]!;
-      const list: number[] = [];
-      for (; i < n && hi[i] === h && lo[i] === l; i++) {
-        const id = ids[i]!;
-        if (list[list.length - 1] !== id) list.push(id);
-      }
-      out.set(hmacTermFromDigest(h, l), list);
-    }
+    return { hi, lo, ids, n };
   }
 }

@@ -11,7 +11,7 @@ import { FIELDS } from "../audit/field-catalog.js";
 import { termText } from "../audit/index-term.js";
 import { ByteWriter } from "../codec/byte-writer.js";
 import { BLOCK_BYTES, encodeRecordBlock } from "../codec/record-block.js";
-import { encodeTermPages } from "../codec/term-pages.js";
+import { TermPagesWriter } from "../codec/term-pages.js";
 import { HmacPostings, looksLikeHmac } from "./hmac-postings.js";
 import { packResult, type BadLine, type FieldPages, type Span } from "./worker-protocol.js";
 
@@ -189,8 +189,8 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
   const fields: FieldPages[] = [];
   for (let f = 0; f < FIELDS.length; f++) {
     const terms = termsOfTexts(f, textMaps[f]!);
-    hmacs[f]!.collect(terms);
-    if (terms.size === 0) continue;
+    const hmacTerms = hmacs[f]!;
+    if (terms.size === 0 && hmacTerms.length === 0) continue;
     // Binary strings compare in byte order, which is the order the pages are searched in.
     const sorted = [...terms.keys()].sort();
     if (f === TIME_FIELD) {
@@ -198,7 +198,12 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
       minTimeTerm = sorted[0];
       maxTimeTerm = sorted[sorted.length - 1];
     }
-    const encoded = encodeTermPages(sorted, terms, records);
+    const writer = new TermPagesWriter(records);
+    for (const term of sorted) writer.add(term, terms.get(term)!);
+    // HMAC terms (TAG_HMAC) sort after every text term (TAG_TEXT): they go last, straight from
+    // their sorted typed arrays.
+    hmacTerms.writeTo(writer);
+    const encoded = writer.finish();
     const pages: Span[] = [];
     for (const page of encoded.pages) {
       pages.push([payload.length, page.length]);

@@ -34,3 +34,31 @@ test("a value that is not lowercase hex is refused (it takes the Map path)", () 
   expect(postings.add("hmac-sha256:" + "AB".repeat(32), 0)).toBe(false);
   expect(postings.length).toBe(0);
 });
+
+test("HMAC terms streamed into a page writer encode exactly as through the Map path", async () => {
+  const { encodeTermPages, TermPagesWriter } = await import("../../src/codec/term-pages.js");
+  const postings = new HmacPostings();
+  for (let id = 0; id < 5000; id++) {
+    postings.add(hmac(id % 700), id);
+    postings.add(hmac((id * 7) % 1300), id);
+  }
+  const viaMap = new Map<string, number[]>();
+  postings.collect(viaMap);
+  const expected = encodeTermPages([...viaMap.keys()].sort(), viaMap, 5000);
+  const writer = new TermPagesWriter(5000);
+  postings.writeTo(writer);
+  const streamed = writer.finish();
+  expect(streamed.termCount).toBe(expected.termCount);
+  expect(Buffer.from(streamed.directory)).toEqual(Buffer.from(expected.directory));
+  expect(streamed.pages.map((p) => Buffer.from(p))).toEqual(
+    expected.pages.map((p) => Buffer.from(p)),
+  );
+});
+
+test("a value with a non-hex character past the first 16 digits is text, not an HMAC", () => {
+  const postings = new HmacPostings();
+  const value = "hmac-sha256:" + "a".repeat(40) + "Z" + "a".repeat(23);
+  expect(looksLikeHmac(value)).toBe(true);
+  expect(postings.add(value, 0)).toBe(false);
+  expect(textTerm(value).term.startsWith("\u0000")).toBe(true);
+});
