@@ -133,7 +133,7 @@ class SegmentRun {
       needle: node.needle?.toString("utf8"),
     };
     const transferList = task.candidates ? [buffer, task.candidates] : [buffer];
-    const out = new Uint32Array(await scanPool().run(task, { transferList }));
+    const out = new Uint32Array(await (await scanPool()).run(task, { transferList }));
     this.stats?.add(this.stats.parsed, node, todo);
     return out;
   }

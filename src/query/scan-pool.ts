@@ -1,19 +1,20 @@
 // The scan workers (piscina, one per core), created on the first large scan of a process and
-// reused by the queries after it (the shell keeps one).
+// reused by the queries after it (the shell keeps one). piscina itself is loaded then too: a
+// one-shot query that needs no scan does not pay its ~20 ms of start-up.
 import os from "node:os";
-import { Piscina } from "piscina";
+import type { Piscina } from "piscina";
 import { builtWorker } from "../built-worker.js";
 import type { ScanResult, ScanTask } from "./scan-protocol.js";
 
 let pool: Piscina<ScanTask, ScanResult> | undefined;
 
-export function scanPool(): Piscina<ScanTask, ScanResult> {
+export async function scanPool(): Promise<Piscina<ScanTask, ScanResult>> {
   if (!pool) {
-    const threads = Math.max(1, os.availableParallelism());
-    pool = new Piscina({
+    const { Piscina } = await import("piscina");
+    pool ??= new Piscina<ScanTask, ScanResult>({
       filename: builtWorker("query/scan-worker.js"),
       minThreads: 0,
-      maxThreads: threads,
+      maxThreads: Math.max(1, os.availableParallelism()),
       // Idle workers exit soon, so a one-shot command is not kept alive by them.
       idleTimeout: 500,
     });
