@@ -6,8 +6,16 @@
 // LZ4 (lz4-napi): ~340 MB/s to compress and ~1.1 GB/s to decompress on this machine, against
 // deflate level 1's ~120 MB/s, measured on generated audit lines; the index is larger (~0.5 vs 0.3
 // of the text) but ingest stays ahead of the JSON parser.
-import { compressSync, uncompressSync } from "lz4-napi";
+import { createRequire } from "node:module";
 import { readU32 } from "./byte-writer.js";
+
+// Loaded on first use: the native LZ4 binding takes ~12 ms to load, which a query answered from
+// posting lists alone (`| count`) never needs.
+type Lz4 = { compressSync(data: Buffer): Buffer; uncompressSync(data: Buffer): Buffer };
+let lz4: Lz4 | undefined;
+function codec(): Lz4 {
+  return (lz4 ??= createRequire(import.meta.url)("lz4-napi") as Lz4);
+}
 
 /** Target uncompressed bytes a block: 64 KiB keeps a point lookup's decompression near 60 µs. */
 export const BLOCK_BYTES = 64 << 10;
@@ -26,7 +34,7 @@ export function encodeRecordBlock(source: Uint8Array, starts: number[], ends: nu
     raw.writeUInt32BE(ends[i]! - spanStart, 8 + 8 * i);
   }
   raw.set(source.subarray(spanStart, spanEnd), header);
-  return compressSync(raw);
+  return codec().compressSync(raw);
 }
 
 /** A decoded block: `line(i)` is a view into the block's buffer. */
@@ -36,7 +44,7 @@ export class RecordBlock {
   private readonly textStart: number;
 
   constructor(compressed: Uint8Array) {
-    this.raw = uncompressSync(
+    this.raw = codec().uncompressSync(
       Buffer.from(compressed.buffer, compressed.byteOffset, compressed.byteLength),
     );
     this.count = readU32(this.raw, 0);
