@@ -318,11 +318,11 @@ export class Indexer {
           for await (const chunk of chunks) {
             sawChunk = true;
             if (queue.length >= maxInFlight) await commitHead();
-            queue.push({
-              plan,
-              chunk,
-              result: parsePool.parse(chunk.buffer, chunk.byteLength, opts.prefix),
-            });
+            const result = parsePool.parse(chunk.buffer, chunk.byteLength, opts.prefix);
+            // If a commit fails (a full disk), the pool is destroyed with chunks still in flight:
+            // their rejections are expected then, not unhandled.
+            result.catch(() => undefined);
+            queue.push({ plan, chunk, result });
             if (opts.signal?.aborted) break;
           }
         } catch (err) {

@@ -2,6 +2,7 @@
 // file's new progress) in ONE LMDB write transaction, so an interrupted run (Ctrl-C, kill -9, a
 // full disk) leaves an index that is exactly the chunks committed, and the next run resumes
 // from the file progress it recorded. This is the only code that opens a write transaction.
+import fs from "node:fs";
 import { InputError } from "../errors.js";
 import type { ParseResult } from "../ingest/worker-protocol.js";
 import {
@@ -25,9 +26,23 @@ export interface CommittedChunk {
   readonly base: number;
 }
 
+/** Free bytes on the index's file system, or undefined when it cannot be asked. */
+function freeBytes(dir: string): number | undefined {
+  try {
+    const s = fs.statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Below this much free space a failed write is a full disk (LMDB reports it as EIO). */
+const FULL_DISK_BYTES = 64 << 20;
+
 function diskError(env: IndexEnv, err: unknown): InputError {
   const msg = (err as Error).message ?? String(err);
-  if (/ENOSPC|MDB_MAP_FULL|No space/i.test(msg)) {
+  const free = freeBytes(env.dir);
+  if (/ENOSPC|MDB_MAP_FULL|No space/i.test(msg) || (free !== undefined && free < FULL_DISK_BYTES)) {
     return new InputError(
       `the disk holding the index ${env.dir} is full: ${msg}`,
       "free space and run `breakglass index` again: it resumes where the last commit ended",
