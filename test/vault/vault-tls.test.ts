@@ -15,7 +15,20 @@ let vault: FakeVault;
 let caFile: string;
 let dir: string;
 
+function haveOpenssl(): boolean {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+// .ci/run installs openssl where it is missing; elsewhere say so rather than fail obscurely.
+const canRun = haveOpenssl();
+if (!canRun) console.warn("NOTICE: openssl not found: the Vault-over-HTTPS tests are skipped");
+
 beforeAll(async () => {
+  if (!canRun) return;
   await ensureBuilt();
   dir = tempDir();
   const key = path.join(dir, "key.pem");
@@ -53,7 +66,7 @@ afterAll(async () => {
   await vault?.close();
 });
 
-describe("Vault over HTTPS", () => {
+describe.runIf(canRun)("Vault over HTTPS", () => {
   test("the address is https", () => {
     expect(vault.addr).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
   });
