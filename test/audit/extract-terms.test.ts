@@ -1,14 +1,12 @@
 // The ingest fast path (TermExtractor + termForText) yields exactly the terms of the slow,
 // obviously-right definition (catalogFieldValues + termOf) on every corpus and generated entry.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { referenceTerms, TermExtractor, termForText } from "../../src/audit/extract-terms.js";
 import { generateAuditLines } from "../../src/demo/generate-log.js";
+import { corpusLogs, noticeIfNoCorpus } from "../helpers/shared-corpus.js";
 
-const CORPUS = path.resolve(import.meta.dirname, "../../../shared/corpus");
-const haveCorpus = existsSync(CORPUS);
-if (!haveCorpus) console.warn(`NOTICE: ${CORPUS} not found: corpus term tests are skipped`);
+noticeIfNoCorpus("extract-terms");
 
 function fastTerms(entry: unknown): Map<number, Set<string>> {
   const out = new Map<number, Set<string>>();
@@ -26,11 +24,9 @@ function entries(): unknown[] {
   const out: unknown[] = [...generateAuditLines({ seed: 7, targetBytes: 300_000, salt: "s" })].map(
     (l) => JSON.parse(l),
   );
-  if (haveCorpus) {
-    for (const f of readdirSync(CORPUS).filter((n) => n.endsWith(".log"))) {
-      for (const line of readFileSync(path.join(CORPUS, f), "utf8").split("\n")) {
-        if (line.trim()) out.push(JSON.parse(line));
-      }
+  for (const file of corpusLogs()) {
+    for (const line of readFileSync(file, "utf8").split("\n")) {
+      if (line.trim()) out.push(JSON.parse(line));
     }
   }
   return out;

@@ -1,7 +1,7 @@
 // Real logs written by other projects' Vaults (../shared/corpus, see its SOURCES.md): every entry
 // is indexed, and every field answers as a plain JSON.parse scan of the same files says it must.
 // A user's clone has no ../shared: the tests then skip, and say so.
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -16,15 +16,9 @@ import {
   type LogScan,
 } from "../oracle/scan-log.js";
 import { tempDirs } from "../helpers/temp-dir.js";
+import { HAS_CORPUS, corpusLogs, noticeIfNoCorpus } from "../helpers/shared-corpus.js";
 
-const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
-const CORPUS = path.resolve(REPO_ROOT, "../shared/corpus");
-const HAS_CORPUS = existsSync(CORPUS);
-if (!HAS_CORPUS) {
-  console.warn(
-    `[index-corpus] SKIPPED: no corpus at ${CORPUS} (only CI and the team's box have it)`,
-  );
-}
+noticeIfNoCorpus("index-corpus");
 const CORPUS_ENTRIES = 5351; // SOURCES.md: 5,350 newline-terminated lines + 1 unterminated one
 
 const tempDir = tempDirs("bg-corpus-");
@@ -36,10 +30,7 @@ describe.skipIf(!HAS_CORPUS)("indexing the shared corpus of real audit logs", ()
   let index: BreakglassIndex;
 
   beforeAll(async () => {
-    files = readdirSync(CORPUS)
-      .filter((f) => f.endsWith(".log"))
-      .sort()
-      .map((f) => path.join(CORPUS, f));
+    files = corpusLogs();
     scan = scanLogs(files);
     const db = path.join(tempDir(), "db");
     summary = await indexFiles(db, files, { workers: 2 });

@@ -11,7 +11,6 @@
 //
 // A failure names the seed and the query; rerun one with
 //   BREAKGLASS_QUERY_SEED=<seed> npx vitest run test/query/randomized-queries.test.ts -t "#<n> "
-import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { plantedIncidents, writeAuditLog } from "../../src/demo/generate-log.js";
@@ -38,19 +37,13 @@ import {
   type OStage,
 } from "../oracle/query-oracle.js";
 import { rfc3339Nanos, scanLogs } from "../oracle/scan-log.js";
+import { HAS_CORPUS, corpusLogs, noticeIfNoCorpus } from "../helpers/shared-corpus.js";
 
 const SEED = Number(process.env.BREAKGLASS_QUERY_SEED ?? 20261123);
 const QUERY_COUNT = 360;
 const SALT = "randomized-queries-salt";
 
-const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
-const CORPUS = path.resolve(REPO_ROOT, "../shared/corpus");
-const HAS_CORPUS = existsSync(CORPUS);
-if (!HAS_CORPUS) {
-  console.warn(
-    `[randomized-queries] corpus part SKIPPED: no corpus at ${CORPUS} (only CI and the team's box have it)`,
-  );
-}
+noticeIfNoCorpus("randomized-queries");
 
 const tempDir = tempDirs("bg-random-queries-");
 
@@ -62,12 +55,7 @@ const GENERATE = { seed: SEED, targetBytes: 5 << 20, salt: SALT };
 await writeAuditLog(GENERATED_LOG, GENERATE);
 /** Plaintexts whose HMAC the generated log holds (for `hash()`), and some it does not. */
 const PLAINTEXTS = [plantedIncidents(GENERATE)!.leakedPassword, "password", "root"];
-const CORPUS_FILES = HAS_CORPUS
-  ? readdirSync(CORPUS)
-      .filter((f) => f.endsWith(".log"))
-      .sort()
-      .map((f) => path.join(CORPUS, f))
-  : [];
+const CORPUS_FILES = corpusLogs();
 const GENERATED_ENTRIES = oracleEntries(scanLogs([GENERATED_LOG]));
 const CORPUS_ENTRIES = HAS_CORPUS ? oracleEntries(scanLogs(CORPUS_FILES)) : [];
 

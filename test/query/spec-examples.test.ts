@@ -5,7 +5,6 @@
 // tree printed must be SPEC's text, so the two cannot drift apart. Leases and distinct values are
 // compared as ordered lists, counts and count-by tables exactly, records as their original lines
 // in record id order. On the generated log the answers must also be the planted facts.
-import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
@@ -34,15 +33,9 @@ import {
   type OQuery,
 } from "../oracle/query-oracle.js";
 import { scanLogs } from "../oracle/scan-log.js";
+import { HAS_CORPUS, corpusLogs, noticeIfNoCorpus } from "../helpers/shared-corpus.js";
 
-const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
-const CORPUS = path.resolve(REPO_ROOT, "../shared/corpus");
-const HAS_CORPUS = existsSync(CORPUS);
-if (!HAS_CORPUS) {
-  console.warn(
-    `[spec-examples] corpus part SKIPPED: no corpus at ${CORPUS} (only CI and the team's box have it)`,
-  );
-}
+noticeIfNoCorpus("spec-examples");
 
 const SALT = "spec-examples-salt";
 const GENERATED = { seed: 20261120, targetBytes: 5 << 20, salt: SALT };
@@ -305,10 +298,7 @@ describe.skipIf(!HAS_CORPUS)("SPEC's examples on the shared corpus of real audit
   let ds: Dataset;
 
   beforeAll(async () => {
-    const files = readdirSync(CORPUS)
-      .filter((f) => f.endsWith(".log"))
-      .sort()
-      .map((f) => path.join(CORPUS, f));
+    const files = corpusLogs();
     ds = await indexed(files);
   });
   afterAll(async () => {
