@@ -1,21 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { auditHmac } from "../../src/audit/audit-hmac.js";
 import { resolveAuditHash, resolveAuditHashes } from "../../src/vault/audit-hash.js";
-import { VaultClient } from "../../src/vault/vault-client.js";
-import { resolveVaultConfig } from "../../src/vault/vault-config.js";
+import type { VaultClient } from "../../src/vault/vault-client.js";
 import { FakeVault } from "../helpers/fake-vault-server.js";
+import { vaultClientFor } from "../helpers/vault-client-for.js";
 
 describe("resolveAuditHash", () => {
   let vault: FakeVault;
   let client: VaultClient;
   beforeAll(async () => {
     vault = await FakeVault.start({ salt: "s3cr3t-salt", auditDevices: ["file", "syslog"] });
-    client = new VaultClient(
-      await resolveVaultConfig(
-        { VAULT_ADDR: vault.addr, VAULT_TOKEN: vault.rootToken },
-        { homeDir: "/nonexistent" },
-      ),
-    );
+    client = await vaultClientFor(vault);
   });
   afterAll(async () => {
     client.close();

@@ -9,9 +9,8 @@ import {
   type LeaseTarget,
   type RevokeOptions,
 } from "../../src/vault/revoke-leases.js";
-import { VaultClient } from "../../src/vault/vault-client.js";
-import { resolveVaultConfig } from "../../src/vault/vault-config.js";
 import { FakeVault, type FakeVaultOptions } from "../helpers/fake-vault-server.js";
+import { vaultClientFor } from "../helpers/vault-client-for.js";
 
 const open: { close(): unknown }[] = [];
 afterEach(async () => {
@@ -20,11 +19,7 @@ afterEach(async () => {
 
 async function setup(opts: FakeVaultOptions = {}, env: Record<string, string> = {}) {
   const vault = await FakeVault.start(opts);
-  const config = await resolveVaultConfig(
-    { VAULT_ADDR: vault.addr, VAULT_TOKEN: vault.rootToken, ...env },
-    { homeDir: "/nonexistent" },
-  );
-  const client = new VaultClient(config, { maxSockets: 16 });
+  const client = await vaultClientFor(vault, { env, maxSockets: 16 });
   open.push(client, vault);
   return { vault, client };
 }
@@ -140,11 +135,7 @@ describe("revokeLeases", () => {
 
   test("permission denied fails that lease without retrying it", async () => {
     const { vault } = await setup({ tokens: { limited: { deny: ["sys/leases/revoke"] } } });
-    const config = await resolveVaultConfig(
-      { VAULT_ADDR: vault.addr, VAULT_TOKEN: "limited" },
-      { homeDir: "/nonexistent" },
-    );
-    const limited = new VaultClient(config);
+    const limited = await vaultClientFor(vault, { token: "limited" });
     open.push(limited);
     const s = await revokeLeases([{ leaseId: "a" }, { leaseId: "b" }], {
       client: limited,
@@ -157,11 +148,7 @@ describe("revokeLeases", () => {
 
   test("when every call is denied, it stops early with a clear message", async () => {
     const { vault } = await setup();
-    const config = await resolveVaultConfig(
-      { VAULT_ADDR: vault.addr, VAULT_TOKEN: "wrong-token" },
-      { homeDir: "/nonexistent" },
-    );
-    const client = new VaultClient(config);
+    const client = await vaultClientFor(vault, { token: "wrong-token" });
     open.push(client);
     const err = await revokeLeases(
       ids(500).map((leaseId) => ({ leaseId })),

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { VaultClient } from "../../src/vault/vault-client.js";
-import { resolveVaultConfig } from "../../src/vault/vault-config.js";
+import type { VaultClient } from "../../src/vault/vault-client.js";
 import {
   resetUnseal,
   sealStatus,
@@ -9,18 +8,14 @@ import {
   vaultHealth,
 } from "../../src/vault/vault-seal.js";
 import { FakeVault } from "../helpers/fake-vault-server.js";
+import { vaultClientFor } from "../helpers/vault-client-for.js";
 
 describe("seal and unseal", () => {
   let vault: FakeVault;
   let client: VaultClient;
   beforeAll(async () => {
     vault = await FakeVault.start({ unsealKeys: ["k1", "k2", "k3", "k4", "k5"], threshold: 3 });
-    client = new VaultClient(
-      await resolveVaultConfig(
-        { VAULT_ADDR: vault.addr, VAULT_TOKEN: vault.rootToken },
-        { homeDir: "/nonexistent" },
-      ),
-    );
+    client = await vaultClientFor(vault);
   });
   afterAll(async () => {
     client.close();
