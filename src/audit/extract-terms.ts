@@ -7,7 +7,7 @@
 import { HMAC_PREFIX } from "./audit-hmac.js";
 import { catalogFieldValues } from "./audit-entry.js";
 import { FIELDS } from "./field-catalog.js";
-import { termOf } from "./index-term.js";
+import { termOf, wordText } from "./index-term.js";
 
 type Accessor = (entry: unknown) => unknown;
 
@@ -87,20 +87,7 @@ function fastTimeTerm(text: string): string | undefined {
   // 8 bytes of seconds + 2^62, then 4 bytes of nanoseconds, big-endian (time-key.ts).
   const hi = 0x40000000 + Math.floor(seconds / 0x100000000);
   const lo = seconds >>> 0;
-  return String.fromCharCode(
-    hi >>> 24,
-    (hi >>> 16) & 255,
-    (hi >>> 8) & 255,
-    hi & 255,
-    lo >>> 24,
-    (lo >>> 16) & 255,
-    (lo >>> 8) & 255,
-    lo & 255,
-    nanos >>> 24,
-    (nanos >>> 16) & 255,
-    (nanos >>> 8) & 255,
-    nanos & 255,
-  );
+  return wordText(hi) + wordText(lo) + wordText(nanos);
 }
 
 /**

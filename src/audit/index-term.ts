@@ -22,19 +22,14 @@ export const MAX_TEXT_TERM_BYTES = 480;
 /** Digest bytes an HMAC term keeps. */
 export const HMAC_TERM_BYTES = 8;
 
+/** A u32 as 4 big-endian bytes of a binary string (terms are built from such words). */
+export function wordText(word: number): string {
+  return String.fromCharCode(word >>> 24, (word >>> 16) & 255, (word >>> 8) & 255, word & 255);
+}
+
 /** The term of an HMAC from the first 8 digest bytes as two big-endian u32 words. */
 export function hmacTermFromDigest(hi: number, lo: number): string {
-  return String.fromCharCode(
-    1,
-    hi >>> 24,
-    (hi >>> 16) & 255,
-    (hi >>> 8) & 255,
-    hi & 255,
-    lo >>> 24,
-    (lo >>> 16) & 255,
-    (lo >>> 8) & 255,
-    lo & 255,
-  );
+  return TAG_HMAC + wordText(hi) + wordText(lo);
 }
 
 function bytesToBinary(bytes: Uint8Array): string {
