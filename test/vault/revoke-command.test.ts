@@ -1,12 +1,12 @@
 // The built bin (dist/src/cli/main.js) against the fake Vault: what an operator sees.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, stat } from "node:fs/promises";
-import os from "node:os";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { auditHmac } from "../../src/audit/audit-hmac.js";
 import { FakeVault, type FakeVaultOptions } from "../helpers/fake-vault-server.js";
+import { tempDirs } from "../helpers/temp-dir.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const BIN = path.join(ROOT, "dist/src/cli/main.js");
@@ -42,6 +42,7 @@ function finish(child: ChildProcess): Promise<RunResult> {
 const run = (args: string[], env: Record<string, string>, input?: string) =>
   finish(start(args, env, input));
 
+const tempDir = tempDirs("bg-e2e-revoke-");
 const vaults: FakeVault[] = [];
 afterEach(async () => {
   for (const v of vaults.splice(0)) await v.close();
@@ -50,7 +51,7 @@ afterEach(async () => {
 async function fixture(opts: FakeVaultOptions = {}) {
   const vault = await FakeVault.start({ rootToken: TOKEN, ...opts });
   vaults.push(vault);
-  const home = await mkdtemp(path.join(os.tmpdir(), "bg-e2e-"));
+  const home = tempDir();
   const env = { HOME: home, VAULT_ADDR: vault.addr, VAULT_TOKEN: TOKEN };
   return { vault, home, env, journal: path.join(home, "journal.ndjson") };
 }

@@ -1,5 +1,4 @@
-import { appendFile, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { appendFile, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import {
@@ -9,8 +8,9 @@ import {
   RevokeJournal,
   type JournalRecord,
 } from "../../src/vault/revoke-journal.js";
+import { tempDirs } from "../helpers/temp-dir.js";
 
-const tmp = () => mkdtemp(path.join(os.tmpdir(), "bg-journal-"));
+const tmp = tempDirs("bg-journal-");
 const rec = (
   leaseId: string,
   outcome: JournalRecord["outcome"],

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile } from "node:fs/promises";
-import os from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { RevokeJournal } from "../../src/vault/revoke-journal.js";
@@ -10,7 +9,10 @@ import {
   type RevokeOptions,
 } from "../../src/vault/revoke-leases.js";
 import { FakeVault, type FakeVaultOptions } from "../helpers/fake-vault-server.js";
+import { tempDirs } from "../helpers/temp-dir.js";
 import { vaultClientFor } from "../helpers/vault-client-for.js";
+
+const tempDir = tempDirs("bg-journal-");
 
 const open: { close(): unknown }[] = [];
 afterEach(async () => {
@@ -210,7 +212,7 @@ describe("revokeLeases", () => {
 
   test("the journal records every outcome and a rerun skips what is done", async () => {
     const { vault, client } = await setup();
-    const dir = await mkdtemp(path.join(os.tmpdir(), "bg-journal-"));
+    const dir = tempDir();
     const file = path.join(dir, "j.ndjson");
     const leases = ids(20);
     for (const id of leases) vault.addLease(id);

@@ -1,13 +1,15 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { VaultError } from "../../src/errors.js";
 import { VaultClient, VaultRequestError } from "../../src/vault/vault-client.js";
 import { resolveVaultConfig, VaultToken } from "../../src/vault/vault-config.js";
 import { FakeVault } from "../helpers/fake-vault-server.js";
+import { tempDirs } from "../helpers/temp-dir.js";
+
+const tempDir = tempDirs("bg-home-");
 
 const TOKEN = "hvs.SECRET-token-that-must-never-show";
 
@@ -39,7 +41,7 @@ describe("resolveVaultConfig reads the environment like the Vault CLI", () => {
   });
 
   test("falls back to ~/.vault-token when VAULT_TOKEN is unset", async () => {
-    const home = await mkdtemp(path.join(os.tmpdir(), "bg-home-"));
+    const home = tempDir();
     await writeFile(path.join(home, ".vault-token"), `${TOKEN}\n`);
     const c = await resolveVaultConfig({ VAULT_ADDR: "http://v:8200/" }, { homeDir: home });
     expect(c.addr).toBe("http://v:8200");
