@@ -51,9 +51,7 @@ program
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 registerCommands(program);
 
-try {
-  await program.parseAsync(process.argv);
+// No top-level await: the bin runs this module as CommonJS (see code-cache.ts).
+program.parseAsync(process.argv).then(() => {
   if (process.exitCode === undefined) process.exitCode = ExitCode.ok;
-} catch (err) {
-  reportAndExit(err);
-}
+}, reportAndExit);
