@@ -34,12 +34,19 @@ async function timed(script: string, runs: number): Promise<{ ms: number; stdout
   return { ms: median(times), stdout };
 }
 
+const LEASE_JQ = `jq -r '.response.secret.lease_id // empty'`;
+
+/** The incident guide's way to list the compromised IP's leases: `grep -F IP log | jq …`. */
+export function grepJqLeasesCommand(data: BenchData): string {
+  return `grep -F -- ${quote(data.planted.compromisedIp)} ${quote(data.log)} | ${LEASE_JQ}`;
+}
+
 export async function measureBaselines(data: BenchData, runs: number): Promise<Baselines> {
   const ip = data.planted.compromisedIp;
-  const leaseJq = `jq -r '.response.secret.lease_id // empty'`;
+  const leaseJq = LEASE_JQ;
   const commands = {
     jqSelectIp: `jq -c 'select(.request.remote_address=="${ip}")' ${quote(data.log)} > /dev/null`,
-    grepJq: `grep -F -- ${quote(ip)} ${quote(data.log)} | ${leaseJq}`,
+    grepJq: grepJqLeasesCommand(data),
     zcatGrepJq: `zcat -- ${quote(data.gz)} | grep -F -- ${quote(ip)} | ${leaseJq}`,
     jqCidr:
       `jq -c 'select((.request.remote_address // "") | startswith("${CIDR_JQ_PREFIX}"))' ` +
