@@ -1,11 +1,20 @@
 // Record blocks: a run of consecutive records (original lines) packed together and compressed with
 // LZ4, so that any record can be read back byte for byte from the index alone. Pure; used by the
 // ingest workers (encode) and the store (decode).
-// Raw layout: u32 count, (u32 start, u32 end) of each line within the text, then the text: the
-// source span from the first line's start to the last line's end, verbatim.
-// LZ4 (lz4-napi): ~340 MB/s to compress and ~1.1 GB/s to decompress on this machine, against
-// deflate level 1's ~120 MB/s, measured on generated audit lines; the index is larger (~0.5 vs 0.3
-// of the text) but ingest stays ahead of the JSON parser.
+//
+// A block (one LMDB value, about BLOCK_BYTES of text) is a group of independently compressed
+// parts of about PART_BYTES each, so reading one record decompresses one part, not the block:
+//   u32 partCount, u32 lineCount, per part (u32 firstLine, u32 compressedEnd), the parts.
+// A part, decompressed: u32 count, (u32 start, u32 end) of each line within the text, then the
+// text: the source span from the first line's start to the last line's end, verbatim.
+//
+// Why parts: a point lookup reads about one record a block, and decompressing the whole 64 KiB
+// (and allocating its buffer, which GC then pays for) was most of a lookup's time. Measured on the
+// 1 GiB bench index, `ip = X` for IPs with 3–8k records: 22–34 µs a record with whole blocks,
+// 9–17 µs with 16 KiB parts; the index grew from 438 to 493 MiB (43 → 48 % of the log). Why not
+// smaller blocks instead: LMDB stores values over ~2 KiB on whole overflow pages, so 16 KiB
+// blocks grew the index to 57 % of the log. LZ4 (lz4-napi) ratio on generated audit lines:
+// 64 KiB 0.29, 16 KiB 0.34, 4 KiB 0.40.
 import { createRequire } from "node:module";
 import { readU32 } from "./byte-writer.js";
 
@@ -17,43 +26,123 @@ function codec(): Lz4 {
   return (lz4 ??= createRequire(import.meta.url)("lz4-napi") as Lz4);
 }
 
-/** Target uncompressed bytes a block: 64 KiB keeps a point lookup's decompression near 60 µs. */
+/** Target uncompressed bytes a block (one LMDB value). */
 export const BLOCK_BYTES = 64 << 10;
+/** Target uncompressed bytes a part: what one record read decompresses. */
+export const PART_BYTES = 16 << 10;
 
-export function encodeRecordBlock(source: Uint8Array, starts: number[], ends: number[]): Buffer {
+/** One part: the lines starts[from..to) of `source`, compressed. */
+function encodePart(
+  source: Uint8Array,
+  starts: number[],
+  ends: number[],
+  from: number,
+  to: number,
+) {
   // The lines are one contiguous span of the source (with newlines and prefixes between them):
   // copy the span once and keep each line's start and end within it.
-  const count = starts.length;
-  const spanStart = starts[0]!;
-  const spanEnd = ends[count - 1]!;
+  const count = to - from;
+  const spanStart = starts[from]!;
+  const spanEnd = ends[to - 1]!;
   const header = 4 + 8 * count;
   const raw = Buffer.allocUnsafe(header + spanEnd - spanStart);
   raw.writeUInt32BE(count, 0);
   for (let i = 0; i < count; i++) {
-    raw.writeUInt32BE(starts[i]! - spanStart, 4 + 8 * i);
-    raw.writeUInt32BE(ends[i]! - spanStart, 8 + 8 * i);
+    raw.writeUInt32BE(starts[from + i]! - spanStart, 4 + 8 * i);
+    raw.writeUInt32BE(ends[from + i]! - spanStart, 8 + 8 * i);
   }
   raw.set(source.subarray(spanStart, spanEnd), header);
   return codec().compressSync(raw);
 }
 
-/** A decoded block: `line(i)` is a view into the block's buffer. */
+function partsHeaderBytes(partCount: number): number {
+  return 8 + 8 * partCount;
+}
+
+/** The lines (starts[i], ends[i]) of `source`, in order, as one block. */
+export function encodeRecordBlock(source: Uint8Array, starts: number[], ends: number[]): Buffer {
+  const parts: Buffer[] = [];
+  const firstLines: number[] = [];
+  let from = 0;
+  let partBytes = 0;
+  for (let i = 0; i < starts.length; i++) {
+    partBytes += ends[i]! - starts[i]! + 8;
+    if (partBytes >= PART_BYTES || i === starts.length - 1) {
+      firstLines.push(from);
+      parts.push(encodePart(source, starts, ends, from, i + 1));
+      from = i + 1;
+      partBytes = 0;
+    }
+  }
+  const header = partsHeaderBytes(parts.length);
+  let size = header;
+  for (const p of parts) size += p.length;
+  const out = Buffer.allocUnsafe(size);
+  out.writeUInt32BE(parts.length, 0);
+  out.writeUInt32BE(starts.length, 4);
+  let at = header;
+  for (let p = 0; p < parts.length; p++) {
+    out.set(parts[p]!, at);
+    at += parts[p]!.length;
+    out.writeUInt32BE(firstLines[p]!, 8 + 8 * p);
+    out.writeUInt32BE(at - header, 12 + 8 * p);
+  }
+  return out;
+}
+
+/** A decompressed part. */
+interface Part {
+  readonly raw: Buffer;
+  readonly textStart: number;
+}
+
+/**
+ * A block: `line(i)` is a view into the decompressed part that holds line i. Parts are
+ * decompressed on first use, from `source`: the block's bytes when they stay put, or a function
+ * that returns them each time it is called (LMDB's read buffer is reused by the next read, and
+ * copying a whole block to keep it cost as much as decompressing it).
+ */
 export class RecordBlock {
   readonly count: number;
-  private readonly raw: Buffer;
-  private readonly textStart: number;
+  private readonly partCount: number;
+  private readonly firstLines: number[];
+  private readonly parts: (Part | undefined)[];
+  private readonly bytes: () => Uint8Array;
 
-  constructor(compressed: Uint8Array) {
-    this.raw = codec().uncompressSync(
-      Buffer.from(compressed.buffer, compressed.byteOffset, compressed.byteLength),
-    );
-    this.count = readU32(this.raw, 0);
-    this.textStart = 4 + 8 * this.count;
+  constructor(source: Uint8Array | (() => Uint8Array)) {
+    const bytes = typeof source === "function" ? source() : source;
+    this.bytes = typeof source === "function" ? source : () => source;
+    this.partCount = readU32(bytes, 0);
+    this.count = readU32(bytes, 4);
+    this.firstLines = [];
+    for (let p = 0; p < this.partCount; p++) this.firstLines.push(readU32(bytes, 8 + 8 * p));
+    this.parts = new Array<Part | undefined>(this.partCount);
+  }
+
+  private part(p: number): Part {
+    let part = this.parts[p];
+    if (part === undefined) {
+      const bytes = this.bytes();
+      const header = partsHeaderBytes(this.partCount);
+      const start = header + (p === 0 ? 0 : readU32(bytes, 12 + 8 * (p - 1)));
+      const end = header + readU32(bytes, 12 + 8 * p);
+      const compressed = bytes.subarray(start, end);
+      const raw = codec().uncompressSync(
+        Buffer.from(compressed.buffer, compressed.byteOffset, compressed.byteLength),
+      );
+      part = { raw, textStart: 4 + 8 * readU32(raw, 0) };
+      this.parts[p] = part;
+    }
+    return part;
   }
 
   line(i: number): Buffer {
-    const start = readU32(this.raw, 4 + 8 * i);
-    const end = readU32(this.raw, 8 + 8 * i);
-    return this.raw.subarray(this.textStart + start, this.textStart + end);
+    let p = this.partCount - 1;
+    while (p > 0 && this.firstLines[p]! > i) p--;
+    const { raw, textStart } = this.part(p);
+    const at = i - this.firstLines[p]!;
+    const start = readU32(raw, 4 + 8 * at);
+    const end = readU32(raw, 8 + 8 * at);
+    return raw.subarray(textStart + start, textStart + end);
   }
 }

@@ -1,7 +1,7 @@
 // Record blocks give back each line byte for byte, whatever lies between the lines in the source
 // (newlines, CRs, device prefixes).
 import { expect, test } from "vitest";
-import { encodeRecordBlock, RecordBlock } from "../../src/codec/record-block.js";
+import { encodeRecordBlock, PART_BYTES, RecordBlock } from "../../src/codec/record-block.js";
 
 test("every line of a block comes back byte for byte", () => {
   const lines = [
@@ -25,4 +25,68 @@ test("every line of a block comes back byte for byte", () => {
   expect(block.line(0).toString()).toBe(lines[0]);
   expect(block.line(1).toString()).toBe('{"type":"response","x":"é"}');
   expect(block.line(2).toString()).toBe(lines[2]);
+});
+
+/** `n` lines of varied length, newline-separated in one source buffer, with their spans. */
+function manyLines(n: number) {
+  const lines = Array.from(
+    { length: n },
+    (_, i) => `{"type":"request","n":${i},"pad":"${"x".repeat((i * 7919) % 1500)}"}`,
+  );
+  const source = Buffer.from(lines.join("\n") + "\n", "utf8");
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let at = 0;
+  for (const l of lines) {
+    starts.push(at);
+    ends.push(at + l.length);
+    at += l.length + 1;
+  }
+  return { lines, source, starts, ends };
+}
+
+test.each([1, 2, 17, 300])(
+  "a block of %i lines (one part or several) gives every line back, read in any order",
+  (n) => {
+    const { lines, source, starts, ends } = manyLines(n);
+    const encoded = encodeRecordBlock(source, starts, ends);
+    const partCount = encoded.readUInt32BE(0);
+    const textBytes = ends[n - 1]! - starts[0]!;
+    // Parts are about PART_BYTES of text each: a 300-line block has several.
+    if (n === 300) {
+      expect(partCount).toBeGreaterThan(1);
+      expect(partCount).toBeLessThanOrEqual(Math.ceil(textBytes / PART_BYTES));
+    } else {
+      expect(partCount).toBe(1);
+    }
+    const block = new RecordBlock(encoded);
+    expect(block.count).toBe(n);
+    const order = Array.from({ length: n }, (_, i) => (i * 37) % n);
+    for (const i of order) expect(block.line(i).toString()).toBe(lines[i]);
+  },
+);
+
+test("a block given a reader reads the bytes again for each part, so a reused buffer is fine", () => {
+  const { lines, source, starts, ends } = manyLines(300);
+  const encoded = encodeRecordBlock(source, starts, ends);
+  const partCount = encoded.readUInt32BE(0);
+  // Like LMDB's getBinaryFast: one shared buffer, overwritten by every read (here: with junk
+  // first, then the block), so bytes kept from an earlier read would be wrong.
+  const shared = Buffer.alloc(encoded.length);
+  let reads = 0;
+  const block = new RecordBlock(() => {
+    reads++;
+    shared.fill(0x55);
+    encoded.copy(shared);
+    return shared;
+  });
+  expect(block.count).toBe(300);
+  expect(reads).toBe(1); // the header, at construction
+  shared.fill(0x55);
+  expect(block.line(299).toString()).toBe(lines[299]);
+  expect(block.line(0).toString()).toBe(lines[0]);
+  expect(block.line(1).toString()).toBe(lines[1]); // part 0 again: already decompressed
+  expect(reads).toBe(3);
+  for (let i = 0; i < 300; i++) expect(block.line(i).toString()).toBe(lines[i]);
+  expect(reads).toBe(1 + partCount);
 });
