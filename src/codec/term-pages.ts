@@ -161,6 +161,13 @@ export function newBitset(records: number): Bitset {
   return new Uint32Array(Math.ceil(records / 32) || 1);
 }
 
+/** Set bits of each byte value. */
+const POPCOUNT_8 = Uint8Array.from({ length: 256 }, (_, v) => {
+  let n = 0;
+  for (let x = v; x; x &= x - 1) n++;
+  return n;
+});
+
 export class TermPage {
   readonly count: number;
   private readonly buf: Buffer;
@@ -217,6 +224,44 @@ export class TermPage {
       shift += 7;
     }
     return Math.floor(header / 2);
+  }
+
+  /** How many of term i's records are set in `bits` (`count by` from the dictionary). */
+  countIn(i: number, bits: Bitset, segmentRecords: number): number {
+    const buf = this.buf;
+    let at = this.termAt(i).next;
+    let header = 0;
+    let shift = 0;
+    for (;;) {
+      const b = buf[at++]!;
+      header += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) break;
+      shift += 7;
+    }
+    const count = Math.floor(header / 2);
+    let n = 0;
+    if (header & 1) {
+      const bytes = Math.ceil(segmentRecords / 8);
+      for (let byte = 0; byte < bytes; byte++) {
+        const v = buf[at + byte]! & ((bits[byte >>> 2]! >>> ((byte & 3) * 8)) & 0xff);
+        if (v) n += POPCOUNT_8[v]!;
+      }
+      return n;
+    }
+    let id = 0;
+    for (let k = 0; k < count; k++) {
+      let delta = 0;
+      let s = 0;
+      for (;;) {
+        const b = buf[at++]!;
+        delta |= (b & 0x7f) << s;
+        if (b < 0x80) break;
+        s += 7;
+      }
+      id += delta;
+      n += (bits[id >>> 5]! >>> (id & 31)) & 1;
+    }
+    return n;
   }
 
   /** OR term i's records into `bits` (a bitset over the segment's `segmentRecords` records). */

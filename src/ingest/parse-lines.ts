@@ -52,16 +52,23 @@ function unionSorted(a: readonly number[], b: readonly number[]): number[] {
  * A text seen in one record maps to that record's id (a number: most texts are unique, and one
  * array per text was a tenth of a worker's time in garbage collection).
  */
-function termsOfTexts(field: number, texts: Map<string, number | number[]>): Map<string, number[]> {
+function termsOfTexts(
+  field: number,
+  texts: Map<string, number | number[]>,
+): { terms: Map<string, number[]>; untermed: boolean } {
   const terms = new Map<string, number[]>();
+  let untermed = false;
   for (const [text, idOrIds] of texts) {
     const ids = typeof idOrIds === "number" ? [idOrIds] : idOrIds;
     const term = termForText(field, text);
-    if (term === undefined) continue;
+    if (term === undefined) {
+      untermed = true;
+      continue;
+    }
     const seen = terms.get(term);
     terms.set(term, seen ? unionSorted(seen, ids) : ids);
   }
-  return terms;
+  return { terms, untermed };
 }
 
 function isBlank(bytes: Uint8Array, s: number, e: number): boolean {
@@ -187,8 +194,10 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
   flushBlock();
 
   const fields: FieldPages[] = [];
+  const untermedFields: number[] = [];
   for (let f = 0; f < FIELDS.length; f++) {
-    const terms = termsOfTexts(f, textMaps[f]!);
+    const { terms, untermed } = termsOfTexts(f, textMaps[f]!);
+    if (untermed) untermedFields.push(FIELDS[f]!.code);
     const hmacTerms = hmacs[f]!;
     if (terms.size === 0 && hmacTerms.length === 0) continue;
     // Binary strings compare in byte order, which is the order the pages are searched in.
@@ -225,5 +234,6 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
     maxTime: maxTimeTerm === undefined ? undefined : termText("time", maxTimeTerm),
     detectedPrefix,
     timedRecords,
+    untermedFields,
   });
 }

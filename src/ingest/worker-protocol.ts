@@ -42,6 +42,8 @@ export interface ParseResultMeta {
   readonly maxTime: string | undefined;
   /** Records with a parsable `time` (all of them, normally). */
   readonly timedRecords: number;
+  /** Codes of the fields that had a value with no term (an address that does not parse). */
+  readonly untermedFields: readonly number[];
   /** Prefixes detected (text before `{`), so the summary can say what was stripped. */
   readonly detectedPrefix: string | undefined;
 }

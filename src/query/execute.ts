@@ -25,12 +25,14 @@ const SEGMENTS_AHEAD = 4;
 export class NodeStats {
   readonly matched = new Map<PlanNode, number>();
   readonly parsed = new Map<PlanNode, number>();
+  /** `count by` / `top`: segments counted from the term dictionary, and from their records. */
+  readonly groupSegments = { dictionary: 0, records: 0 };
   add(map: Map<PlanNode, number>, node: PlanNode, n: number): void {
     map.set(node, (map.get(node) ?? 0) + n);
   }
 }
 
-function popcount(bits: Bitset): number {
+export function popcount(bits: Bitset): number {
   let n = 0;
   for (let i = 0; i < bits.length; i++) {
     let v = bits[i]!;
@@ -279,6 +281,16 @@ export async function* executePlan(
       yield new LazyRecord(segment.base + local, reader.lineInSegment(segment, local), undefined);
     }
   }
+}
+
+/** The records of one segment that match `plan`, as a bitset over the segment's records. */
+export function segmentMatches(
+  reader: IndexReader,
+  segment: SegmentMeta,
+  plan: PlanNode,
+  stats?: NodeStats,
+): Promise<Bitset> {
+  return new SegmentRun(reader, segment, stats).eval(plan, undefined);
 }
 
 /** How many records match, without reading any record the plan does not need. */

@@ -88,5 +88,12 @@ export function explainPlan(
     if (node.kind === "not") walk(node.child, depth + 1);
   };
   walk(plan, 0);
+  const groups = stats?.groupSegments;
+  if (groups && groups.dictionary + groups.records > 0) {
+    lines.push(
+      `groups counted from the term dictionary in ${groups.dictionary} segments, ` +
+        `from the records in ${groups.records}`,
+    );
+  }
   return lines.join("\n");
 }

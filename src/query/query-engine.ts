@@ -8,12 +8,14 @@ import { QueryError } from "../errors.js";
 import type { IndexReader } from "../store/index-reader.js";
 import type { FieldRef, Query } from "./ast.js";
 import { fieldTexts } from "./entry-predicate.js";
+import { countGroupsByDictionary } from "./dictionary-groups.js";
 import { countPlan, executePlan, NodeStats } from "./execute.js";
 import { explainPlan } from "./explain.js";
 import type { MatchedRecord, StageContext } from "./matched-record.js";
 import { parseQuery } from "./parse-query.js";
 import { planExpr, type PlanNode } from "./plan.js";
 import { resolveValues } from "./resolve-values.js";
+import type { Group } from "./stages/count-by-stage.js";
 
 export type HashResolver = (plaintexts: readonly string[]) => Promise<string[]>;
 
@@ -75,6 +77,11 @@ export class QueryEngine implements StageContext {
 
   count(plan: PlanNode, stats?: NodeStats): Promise<number> {
     return countPlan(this.reader, plan, stats);
+  }
+
+  /** `count by F` over the plan's records, from the dictionary where it can (dictionary-groups). */
+  countGroups(plan: PlanNode, field: FieldRef, stats?: NodeStats): Promise<Group[]> {
+    return countGroupsByDictionary(this.reader, plan, field, stats);
   }
 
   explain(plan: PlanNode, stats?: NodeStats): string {

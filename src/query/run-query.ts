@@ -1,9 +1,12 @@
 // A query's whole pipeline on an open engine: prepare (parse, resolve, plan), execute, stages.
-// `… | count` with nothing before it is answered from posting lists alone (no record is read).
+// `… | count` with nothing before it is answered from posting lists alone (no record is read);
+// `… | count by F` and `… | top N F` on an indexed field from the term dictionary where it can
+// (dictionary-groups.ts), then the stages after them.
 import type { Stage } from "./ast.js";
+import { dictionaryGroupable } from "./dictionary-groups.js";
 import { NodeStats, type PreparedQuery, type QueryEngine } from "./query-engine.js";
 import type { MatchedRecord } from "./matched-record.js";
-import { runStages } from "./run-stages.js";
+import { runStages, runStagesOn } from "./run-stages.js";
 import type { StageOutput } from "./stage-output.js";
 
 export interface RunQueryOptions {
@@ -41,11 +44,23 @@ export async function runQuery(
   let items: AsyncIterable<StageOutput>;
   const countOnly =
     stages[0]?.kind === "count" && stages.slice(1).every((s) => s.kind === "limit" && s.n >= 1);
+  const first = stages[0];
   if (countOnly) {
     items = (async function* () {
       const count = await engine.count(prepared.plan, stats);
       yield { kind: "count", count } as const;
     })();
+  } else if (
+    (first?.kind === "countBy" || first?.kind === "top") &&
+    dictionaryGroupable(first.field)
+  ) {
+    const groups = (async function* () {
+      const all = await engine.countGroups(prepared.plan, first.field, stats);
+      for (const g of first.kind === "top" ? all.slice(0, first.n) : all) {
+        yield { kind: "group", field: first.field.name, value: g.value, count: g.count } as const;
+      }
+    })();
+    items = runStagesOn(groups, stages.slice(1), engine);
   } else {
     items = runStages(yielding(engine.records(prepared.plan, stats)), stages, engine);
   }

@@ -59,7 +59,16 @@ export function runStages(
   stages: readonly Stage[],
   ctx: StageContext,
 ): AsyncIterable<StageOutput> {
-  let items = asItems(records);
+  return runStagesOn(asItems(records), stages, ctx);
+}
+
+/** The rest of a pipeline, on items an earlier step produced (the dictionary's groups). */
+export function runStagesOn(
+  input: AsyncIterable<StageOutput>,
+  stages: readonly Stage[],
+  ctx: StageContext,
+): AsyncIterable<StageOutput> {
+  let items = input;
   for (const stage of stages) items = runStage(items, stage, ctx);
   return items;
 }

@@ -15,6 +15,16 @@ import type { IndexEnv } from "./index-env.js";
 import type { IndexWriter } from "./index-writer.js";
 
 /** A segment with fewer records than this is small (a full 16 MiB chunk holds ~10,000). */
+
+/** The merged segment's untermed fields: every run member's (unknown if any member's is). */
+function untermedFieldsOf(run: readonly SegmentMeta[]): number[] | undefined {
+  const codes = new Set<number>();
+  for (const s of run) {
+    if (s.untermedFields === undefined) return undefined;
+    for (const c of s.untermedFields) codes.add(c);
+  }
+  return [...codes].sort((a, b) => a - b);
+}
 export const SMALL_SEGMENT_RECORDS = 8192;
 /** A merged segment holds at most this many records (its bitsets stay at 8 KiB). */
 export const MAX_MERGED_RECORDS = 65536;
@@ -194,6 +204,7 @@ export function compactSegments(
       maxTime: run.reduce<string | undefined>((t, s) => pickTime(t, s.maxTime, true), undefined),
       timedRecords: run.reduce((n, s) => n + s.timedRecords, 0),
       fieldPages,
+      untermedFields: untermedFieldsOf(run),
     };
     env.root.transactionSync(() => {
       m.blocks.forEach((b, i) => env.blocks.putSync(blockKey(id, i), b));

@@ -57,6 +57,12 @@ export interface SegmentMeta {
   readonly timedRecords: number;
   /** Field code → number of term pages (fields absent have no terms in this segment). */
   readonly fieldPages: Readonly<Record<number, number>>;
+  /**
+   * Codes of the fields with a value that has no term (an address that does not parse), whose
+   * dictionary therefore does not list every value: `count by` reads records for them.
+   * Undefined (not known) counts as every field.
+   */
+  readonly untermedFields?: readonly number[] | undefined;
 }
 
 export function blockKey(segment: number, block: number): Buffer {

@@ -211,15 +211,21 @@ export class IndexReader {
   }
 
   /**
-   * Visit every term in [lo, hi] (inclusive; hi undefined = to the end) in order, with a function
-   * that ORs its records into a bitset. `visit` returns false to stop.
+   * Visit every term in [lo, hi] (inclusive; hi undefined = to the end) in order, with functions
+   * that OR its records into a bitset, count them, and count those set in a bitset. `visit`
+   * returns false to stop.
    */
   scanTerms(
     field: number,
     segment: SegmentMeta,
     lo: Uint8Array | undefined,
     hi: Uint8Array | undefined,
-    visit: (term: Buffer, add: (bits: Bitset) => void, count: () => number) => boolean | void,
+    visit: (
+      term: Buffer,
+      add: (bits: Bitset) => void,
+      count: () => number,
+      countIn: (bits: Bitset) => number,
+    ) => boolean | void,
   ): void {
     const dir = this.directory(field, segment);
     if (!dir) return;
@@ -236,6 +242,7 @@ export class IndexReader {
           term,
           (bits) => page.addPostings(idx, bits, segment.records),
           () => page.postingCount(idx),
+          (bits) => page.countIn(idx, bits, segment.records),
         );
         if (keep === false) return;
       }

@@ -105,6 +105,7 @@ export class IndexWriter {
             maxTime: meta.maxTime,
             timedRecords: meta.timedRecords,
             fieldPages,
+            untermedFields: meta.untermedFields,
           };
           env.segments.putSync(segment, seg);
         }

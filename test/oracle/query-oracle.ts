@@ -216,10 +216,14 @@ function scalarText(v: Json): string | undefined {
   return undefined;
 }
 
+/** The texts at a path: strings, and numbers and booleans written as JSON writes them (a role
+ * name of 42 is the text "42", as the engine indexes and prints it); empty strings are no value. */
 function nonEmptyStrings(entry: Json, path: readonly string[]): string[] {
   const v = at(entry, path);
   const items = Array.isArray(v) ? v : [v];
-  return items.filter((x): x is string => typeof x === "string" && x !== "");
+  return items
+    .map((x) => (typeof x === "number" || typeof x === "boolean" ? String(x) : x))
+    .filter((x): x is string => typeof x === "string" && x !== "");
 }
 
 function hmacStrings(node: Json, out: string[]): string[] {

@@ -5,10 +5,17 @@ import type { FieldRef } from "../ast.js";
 import { fieldValues, valueKey, valueText } from "../field-values.js";
 import type { JsonValue, StageOutput } from "../stage-output.js";
 
-interface Group {
+export interface Group {
   readonly value: JsonValue;
   readonly text: string;
   count: number;
+}
+
+/** Largest count first, ties in ascending value order (the order `count by` prints). */
+export function sortGroups(groups: Iterable<Group>): Group[] {
+  return [...groups].sort(
+    (a, b) => b.count - a.count || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0),
+  );
 }
 
 /** Every value of `field` with its count, largest first, ties in ascending value order. */
@@ -29,9 +36,7 @@ export async function countGroups(
       else groups.set(key, { value, text: valueText(value), count: 1 });
     }
   }
-  return [...groups.values()].sort(
-    (a, b) => b.count - a.count || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0),
-  );
+  return sortGroups(groups.values());
 }
 
 export async function* countByStage(

@@ -1,0 +1,234 @@
+// `count by F` and `top N F` answered from the term dictionaries give exactly the oracle's answer
+// (a JSON.parse scan), for every indexed field, on a generated log cut into many segments, on a
+// log of awkward values (addresses that do not parse, ports, HMACs in string fields, values longer
+// than a term, repeated values), and on the shared corpus. The explain stats show which path each
+// segment took, so a test fails if the dictionary is never used, or used where it cannot be exact.
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { FIELDS } from "../../src/audit/field-catalog.js";
+import { plantedIncidents, writeAuditLog } from "../../src/demo/generate-log.js";
+import { openIndex, type BreakglassIndex } from "../../src/index-api.js";
+import { indexFiles } from "../../src/ingest/index-files.js";
+import { NodeStats } from "../../src/query/execute.js";
+import { runQuery } from "../../src/query/run-query.js";
+import { HAS_CORPUS, corpusLogs, noticeIfNoCorpus } from "../helpers/shared-corpus.js";
+import { tempDirs } from "../helpers/temp-dir.js";
+import {
+  answerDifference,
+  cmp,
+  engineAnswer,
+  oracleAnswer,
+  oracleEntries,
+  type OEntry,
+  type OQuery,
+} from "../oracle/query-oracle.js";
+import { scanLogs } from "../oracle/scan-log.js";
+
+noticeIfNoCorpus("dictionary-groups");
+
+const SALT = "dictionary-groups-salt";
+const tempDir = tempDirs("bg-dict-groups-");
+const GROUP_FIELDS = FIELDS.filter((f) => f.kind !== "time").map((f) => f.name);
+
+/** Runs `text` with stats; compares with the oracle's answer to `oq`; returns the path counts. */
+async function check(index: BreakglassIndex, entries: readonly OEntry[], oq: OQuery, text: string) {
+  const expected = oracleAnswer(oq, entries, { salt: SALT });
+  const run = await runQuery(index.engine, text, { collectStats: true });
+  const actual = await engineAnswer(run.items);
+  const diff = answerDifference(expected, actual);
+  expect(diff, `${text}\n${diff}`).toBeUndefined();
+  return (run.stats ?? new NodeStats()).groupSegments;
+}
+
+const ALL = { kind: "all" } as const;
+const segmentCount = (index: BreakglassIndex): number => index.engine.reader.segments.length;
+
+const GENERATE = { seed: 7, targetBytes: 3 << 20, salt: SALT };
+const planted = plantedIncidents(GENERATE)!;
+
+describe("on a generated log in many segments", () => {
+  let index: BreakglassIndex;
+  let entries: OEntry[];
+  beforeAll(async () => {
+    const log = path.join(tempDir(), "audit.log");
+    await writeAuditLog(log, GENERATE);
+    entries = oracleEntries(scanLogs([log]));
+    const db = tempDir();
+    // 256 KiB chunks: about a dozen segments, so paths can differ from segment to segment.
+    await indexFiles(db, [log], { workers: 2, chunkBytes: 256 << 10 });
+    index = openIndex(db, { salt: SALT });
+    expect(segmentCount(index)).toBeGreaterThan(8);
+  }, 60_000);
+  afterAll(() => index?.close());
+
+  test.each(GROUP_FIELDS)("`* | count by %s` and `* | top 3` match the oracle", async (f) => {
+    await check(
+      index,
+      entries,
+      { where: ALL, stages: [{ kind: "countBy", field: f }] },
+      `* | count by ${f}`,
+    );
+    await check(
+      index,
+      entries,
+      { where: ALL, stages: [{ kind: "top", n: 3, field: f }] },
+      `* | top 3 ${f}`,
+    );
+  });
+
+  test("busy fields are counted from the dictionary in every segment", async () => {
+    for (const f of ["ip", "path", "op", "type", "mount_type"]) {
+      const used = await check(
+        index,
+        entries,
+        { where: ALL, stages: [{ kind: "countBy", field: f }] },
+        `* | count by ${f}`,
+      );
+      expect(used, f).toEqual({ dictionary: segmentCount(index), records: 0 });
+    }
+  });
+
+  test("HMAC'd tokens cannot be printed from 8 digest bytes: their segments read records", async () => {
+    const used = await check(
+      index,
+      entries,
+      { where: ALL, stages: [{ kind: "countBy", field: "token" }] },
+      "* | count by token",
+    );
+    expect(used.records).toBeGreaterThan(0);
+  });
+
+  test("a narrow match reads its few records; later stages run on the groups", async () => {
+    const oq: OQuery = {
+      where: cmp("ip", "=", planted.compromisedIp),
+      stages: [
+        { kind: "countBy", field: "path" },
+        { kind: "limit", n: 2 },
+      ],
+    };
+    const used = await check(
+      index,
+      entries,
+      oq,
+      `ip = ${planted.compromisedIp} | count by path | limit 2`,
+    );
+    expect(used.records).toBeGreaterThan(0);
+    const wide: OQuery = {
+      where: ALL,
+      stages: [
+        { kind: "top", n: 5, field: "ip" },
+        { kind: "limit", n: 3 },
+      ],
+    };
+    await check(index, entries, wide, "* | top 5 ip | limit 3");
+  });
+});
+
+describe("on awkward values", () => {
+  let index: BreakglassIndex;
+  let entries: OEntry[];
+  const hmac = (c: string) => `hmac-sha256:${c.repeat(64)}`;
+  const entry = (i: number, request: object, extra: object = {}) =>
+    JSON.stringify({
+      time: `2026-11-20T00:00:${String(i % 60).padStart(2, "0")}Z`,
+      type: i % 2 ? "response" : "request",
+      request: { id: `req-${i}`, operation: "read", ...request },
+      ...extra,
+    });
+  beforeAll(async () => {
+    const dir = tempDir();
+    const lines: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const addr = ["10.0.0.1", "10.0.0.1:8200", "[2001:db8::1]:443", "2001:db8::1", "10.0.0.2"][
+        i % 5
+      ]!;
+      lines.push(
+        entry(
+          i,
+          {
+            remote_address: i === 77 ? "unknown" : addr,
+            path: i % 50 === 0 ? `secret/${"x".repeat(600)}/${i % 100}` : `secret/app${i % 3}`,
+            client_token: i % 4 === 0 ? hmac("a") : i % 4 === 1 ? "s.plaintoken" : hmac("b"),
+            headers:
+              i % 7 === 0 ? { "x-forwarded-for": ["10.9.9.9, 10.0.0.1", "10.8.8.8"] } : undefined,
+          },
+          {
+            auth: {
+              policies: ["default", "default", i % 2 ? "admin" : "ops"],
+              metadata: { role_name: i % 9 === 0 ? 42 : "web" },
+            },
+          },
+        ),
+      );
+    }
+    // Four files: four segments at least; the address that does not parse is in one of them.
+    for (let k = 0; k < 4; k++) {
+      writeFileSync(
+        path.join(dir, `audit-${k}.log`),
+        lines.slice(k * 100, (k + 1) * 100).join("\n") + "\n",
+      );
+    }
+    const files = [0, 1, 2, 3].map((k) => path.join(dir, `audit-${k}.log`));
+    entries = oracleEntries(scanLogs(files));
+    const db = tempDir();
+    await indexFiles(db, files, { workers: 2 });
+    index = openIndex(db, { salt: SALT });
+  }, 60_000);
+  afterAll(() => index?.close());
+
+  test.each(["ip", "path", "token", "policy", "role"])(
+    "`* | count by %s` matches the oracle",
+    async (f) => {
+      await check(
+        index,
+        entries,
+        { where: ALL, stages: [{ kind: "countBy", field: f }] },
+        `* | count by ${f}`,
+      );
+    },
+  );
+
+  test("the segment with an address that does not parse is counted from its records", async () => {
+    const used = await check(
+      index,
+      entries,
+      { where: ALL, stages: [{ kind: "countBy", field: "ip" }] },
+      "* | count by ip",
+    );
+    expect(used.records).toBe(1);
+    expect(used.dictionary).toBe(segmentCount(index) - 1);
+  });
+
+  test("segments with a path longer than a term read their records", async () => {
+    const used = await check(
+      index,
+      entries,
+      { where: ALL, stages: [{ kind: "countBy", field: "path" }] },
+      "* | count by path",
+    );
+    expect(used.records).toBe(segmentCount(index));
+  });
+});
+
+describe.skipIf(!HAS_CORPUS)("on the shared corpus", () => {
+  let index: BreakglassIndex;
+  let entries: OEntry[];
+  beforeAll(async () => {
+    const files = corpusLogs();
+    entries = oracleEntries(scanLogs(files));
+    const db = tempDir();
+    await indexFiles(db, files, { workers: 2 });
+    index = openIndex(db, { salt: SALT });
+  }, 60_000);
+  afterAll(() => index?.close());
+
+  test.each(GROUP_FIELDS)("`* | count by %s` matches the oracle", async (f) => {
+    await check(
+      index,
+      entries,
+      { where: ALL, stages: [{ kind: "countBy", field: f }] },
+      `* | count by ${f}`,
+    );
+  });
+});
