@@ -264,6 +264,43 @@ export class TermPage {
     return n;
   }
 
+  /** The lowest of term i's records that is set in `bits`, or -1 when none is. */
+  firstIn(i: number, bits: Bitset, segmentRecords: number): number {
+    const buf = this.buf;
+    let at = this.termAt(i).next;
+    let header = 0;
+    let shift = 0;
+    for (;;) {
+      const b = buf[at++]!;
+      header += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) break;
+      shift += 7;
+    }
+    const count = Math.floor(header / 2);
+    if (header & 1) {
+      const bytes = Math.ceil(segmentRecords / 8);
+      for (let byte = 0; byte < bytes; byte++) {
+        const v = buf[at + byte]! & ((bits[byte >>> 2]! >>> ((byte & 3) * 8)) & 0xff);
+        if (v) return byte * 8 + 31 - Math.clz32(v & -v);
+      }
+      return -1;
+    }
+    let id = 0;
+    for (let k = 0; k < count; k++) {
+      let delta = 0;
+      let s = 0;
+      for (;;) {
+        const b = buf[at++]!;
+        delta |= (b & 0x7f) << s;
+        if (b < 0x80) break;
+        s += 7;
+      }
+      id += delta;
+      if ((bits[id >>> 5]! >>> (id & 31)) & 1) return id;
+    }
+    return -1;
+  }
+
   /** OR term i's records into `bits` (a bitset over the segment's `segmentRecords` records). */
   addPostings(i: number, bits: Bitset, segmentRecords: number): void {
     const buf = this.buf;

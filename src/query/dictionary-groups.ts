@@ -3,13 +3,16 @@
 // (TermPage.countIn). On the 1 GiB bench index, `* | count by ip` took 13.7 s reading every record.
 //
 // A term stands for exactly the text the stage prints (a string field's term is its UTF-8, an
-// address's is its 16-byte key, printed as the address) except: an HMAC-packed term (8 digest
-// bytes), a cut term (a value longer than a term), and values with no term at all (an address that
-// does not parse: SegmentMeta.untermedFields). A segment with any of those, or with so few matches
-// that reading them costs less than its dictionary, is counted from its records, with the stage's
-// own rule (each distinct value of a record once). The answer is the same either way.
+// address's is its 16-byte key, printed as the address), but for two kinds. An HMAC term keeps 8
+// digest bytes, so its text is read from one record that holds it (the first match), once per
+// query. A cut term (a value longer than a term) may stand for several values, and values with no
+// term at all (an address that does not parse: SegmentMeta.untermedFields) are not in the
+// dictionary: a segment with either, or with so few matches that reading them costs less than its
+// dictionary, is counted from its records, with the stage's own rule (each distinct value of a
+// record once). The answer is the same either way.
 import { fieldByName, type FieldSpec } from "../audit/field-catalog.js";
-import { isCutTerm, termText } from "../audit/index-term.js";
+import { catalogFieldValues } from "../audit/audit-entry.js";
+import { isCutTerm, TAG_HMAC, termOf, termText } from "../audit/index-term.js";
 import type { Bitset } from "../codec/term-pages.js";
 import type { SegmentMeta } from "../store/format.js";
 import type { IndexReader } from "../store/index-reader.js";
@@ -26,36 +29,80 @@ import { sortGroups, type Group } from "./stages/count-by-stage.js";
  */
 const MATCHES_PER_PAGE = 3;
 
+/**
+ * A segment stops using its dictionary when it would read more than one record in this many
+ * matches for HMAC texts: such a read (a random record's fetch and JSON.parse, ~30 µs) costs
+ * about twice a read in order, and the dictionary's own pages come on top.
+ */
+const HMAC_READS_PER_MATCH = 4;
+
 /** Whether `count by` / `top` on this field may use the dictionary (catalog fields but `time`). */
 export function dictionaryGroupable(field: FieldRef): boolean {
   const spec = field.catalog ? fieldByName(field.name) : undefined;
   return spec !== undefined && spec.kind !== "time";
 }
 
-/** Text → records counted in this segment, or undefined when a term does not give the text. */
+/** The value of `spec` in a record whose term is `term` (an HMAC term: the full HMAC). */
+function valueWithTerm(
+  reader: IndexReader,
+  segment: SegmentMeta,
+  local: number,
+  spec: FieldSpec,
+  term: string,
+): string | undefined {
+  const entry: unknown = JSON.parse(reader.lineInSegment(segment, local).toString("utf8"));
+  return catalogFieldValues(entry, spec).find((v) => termOf(spec.kind, v) === term);
+}
+
+/**
+ * Text → records counted in this segment, or undefined when a term does not give the text, or
+ * when more than `maxReads` HMAC texts would have to be read (reading all the matched records is
+ * then cheaper: `* | count by hmac` has a new HMAC in almost every record).
+ */
 function countFromDictionary(
   reader: IndexReader,
   segment: SegmentMeta,
   spec: FieldSpec,
   bits: Bitset,
+  hmacTexts: Map<string, string>,
+  maxReads: number,
 ): Map<string, number> | undefined {
   const untermed = segment.untermedFields;
   if (untermed === undefined || untermed.includes(spec.code)) return undefined;
   const counts = new Map<string, number>();
+  const add = (text: string, n: number): void => {
+    counts.set(text, (counts.get(text) ?? 0) + n);
+  };
+  /** HMAC terms whose text is not known yet: the first matching record of each holds it. */
+  const unread: { term: string; n: number; local: number }[] = [];
   let exact = true;
-  reader.scanTerms(spec.code, segment, undefined, undefined, (term, _add, _count, countIn) => {
-    const binary = term.toString("latin1");
-    if (spec.kind === "string" && isCutTerm(binary)) {
-      exact = false;
-      return false;
-    }
-    const n = countIn(bits);
-    if (n > 0) {
-      const text = termText(spec.kind, binary);
-      counts.set(text, (counts.get(text) ?? 0) + n);
-    }
-  });
-  return exact ? counts : undefined;
+  reader.scanTerms(
+    spec.code,
+    segment,
+    undefined,
+    undefined,
+    (term, _add, _count, countIn, firstIn) => {
+      const binary = term.toString("latin1");
+      const hmac = spec.kind === "string" && binary[0] === TAG_HMAC;
+      if (spec.kind === "string" && !hmac && isCutTerm(binary)) {
+        exact = false;
+        return false;
+      }
+      const n = countIn(bits);
+      if (n === 0) return;
+      const text = hmac ? hmacTexts.get(binary) : termText(spec.kind, binary);
+      if (text !== undefined) add(text, n);
+      else unread.push({ term: binary, n, local: firstIn(bits) });
+    },
+  );
+  if (!exact || unread.length > maxReads) return undefined;
+  for (const { term, n, local } of unread) {
+    const text = valueWithTerm(reader, segment, local, spec, term);
+    if (text === undefined) throw new Error(`no value of ${spec.name} has its indexed term`);
+    hmacTexts.set(term, text);
+    add(text, n);
+  }
+  return counts;
 }
 
 /** Every value of F in the matched records, grouped (the count-by stage's rule). */
@@ -100,6 +147,7 @@ export async function countGroupsByDictionary(
     segments.map((segment) => segmentMatches(reader, segment, plan, stats)),
   );
   const groups = new Map<string, Group>();
+  const hmacTexts = new Map<string, string>();
   segments.forEach((segment, i) => {
     const bits = matches[i]!;
     const matched = popcount(bits);
@@ -107,7 +155,14 @@ export async function countGroupsByDictionary(
     const pages = segment.fieldPages[spec.code] ?? 0;
     const counts =
       matched > pages * MATCHES_PER_PAGE
-        ? countFromDictionary(reader, segment, spec, bits)
+        ? countFromDictionary(
+            reader,
+            segment,
+            spec,
+            bits,
+            hmacTexts,
+            matched / HMAC_READS_PER_MATCH,
+          )
         : undefined;
     if (counts === undefined) {
       countFromRecords(reader, segment, field, bits, groups);

@@ -212,8 +212,8 @@ export class IndexReader {
 
   /**
    * Visit every term in [lo, hi] (inclusive; hi undefined = to the end) in order, with functions
-   * that OR its records into a bitset, count them, and count those set in a bitset. `visit`
-   * returns false to stop.
+   * that OR its records into a bitset, count them, count those set in a bitset, and find the
+   * first of them set in a bitset. `visit` returns false to stop.
    */
   scanTerms(
     field: number,
@@ -225,6 +225,7 @@ export class IndexReader {
       add: (bits: Bitset) => void,
       count: () => number,
       countIn: (bits: Bitset) => number,
+      firstIn: (bits: Bitset) => number,
     ) => boolean | void,
   ): void {
     const dir = this.directory(field, segment);
@@ -243,6 +244,7 @@ export class IndexReader {
           (bits) => page.addPostings(idx, bits, segment.records),
           () => page.postingCount(idx),
           (bits) => page.countIn(idx, bits, segment.records),
+          (bits) => page.firstIn(idx, bits, segment.records),
         );
         if (keep === false) return;
       }

@@ -61,6 +61,27 @@ describe("term pages", () => {
     },
   );
 
+  test.each([0, 1, 500, 1234])(
+    "term %i: countIn and firstIn agree with its ids against a bitset of matches",
+    (k) => {
+      const term = terms[k]!;
+      const dir = new TermDirectory(encoded.directory);
+      const key = Buffer.from(term, "latin1");
+      const page = new TermPage(encoded.pages[dir.pageFor(key)]!);
+      const i = page.lowerBound(key);
+      const ids = postings.get(term)!;
+      // Matches: every third record from 1000 on, then none at all.
+      const matches = newBitset(records);
+      for (let id = 1000; id < records; id += 3) matches[id >>> 5]! |= 1 << (id & 31);
+      const hits = ids.filter((id) => id >= 1000 && (id - 1000) % 3 === 0);
+      expect(page.countIn(i, matches, records)).toBe(hits.length);
+      expect(page.firstIn(i, matches, records)).toBe(hits[0] ?? -1);
+      const none = newBitset(records);
+      expect(page.countIn(i, none, records)).toBe(0);
+      expect(page.firstIn(i, none, records)).toBe(-1);
+    },
+  );
+
   test("a segment of one record with one term round-trips", () => {
     const one = encodeTermPages(["\u0000a"], new Map([["\u0000a", [0]]]), 1);
     expect(lookup(one.directory, one.pages, "\u0000a", 1)).toEqual([0]);
