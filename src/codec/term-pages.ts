@@ -161,13 +161,6 @@ export function newBitset(records: number): Bitset {
   return new Uint32Array(Math.ceil(records / 32) || 1);
 }
 
-/** Set bits of each byte value. */
-const POPCOUNT_8 = Uint8Array.from({ length: 256 }, (_, v) => {
-  let n = 0;
-  for (let x = v; x; x &= x - 1) n++;
-  return n;
-});
-
 export class TermPage {
   readonly count: number;
   private readonly buf: Buffer;
@@ -211,23 +204,8 @@ export class TermPage {
     return lo;
   }
 
-  /** How many records hold term i (without decoding them). */
-  postingCount(i: number): number {
-    const { next } = this.termAt(i);
-    let at = next;
-    let header = 0;
-    let shift = 0;
-    for (;;) {
-      const b = this.buf[at++]!;
-      header += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) break;
-      shift += 7;
-    }
-    return Math.floor(header / 2);
-  }
-
-  /** How many of term i's records are set in `bits` (`count by` from the dictionary). */
-  countIn(i: number, bits: Bitset, segmentRecords: number): number {
+  /** Where term i's postings start, how many records hold it, and whether they are a bitset. */
+  private postingsOf(i: number): { at: number; count: number; dense: boolean } {
     const buf = this.buf;
     let at = this.termAt(i).next;
     let header = 0;
@@ -238,18 +216,38 @@ export class TermPage {
       if (b < 0x80) break;
       shift += 7;
     }
-    const count = Math.floor(header / 2);
-    let n = 0;
-    if (header & 1) {
+    return { at, count: Math.floor(header / 2), dense: (header & 1) === 1 };
+  }
+
+  /** How many records hold term i (without decoding them). */
+  postingCount(i: number): number {
+    return this.postingsOf(i).count;
+  }
+
+  /** Calls `onMatch` with term i's records that are set in `bits`, ascending, until it says stop. */
+  private eachMatch(
+    i: number,
+    bits: Bitset,
+    segmentRecords: number,
+    onMatch: (id: number) => boolean,
+  ): void {
+    const buf = this.buf;
+    const postings = this.postingsOf(i);
+    let at = postings.at;
+    if (postings.dense) {
       const bytes = Math.ceil(segmentRecords / 8);
       for (let byte = 0; byte < bytes; byte++) {
-        const v = buf[at + byte]! & ((bits[byte >>> 2]! >>> ((byte & 3) * 8)) & 0xff);
-        if (v) n += POPCOUNT_8[v]!;
+        let v = buf[at + byte]! & ((bits[byte >>> 2]! >>> ((byte & 3) * 8)) & 0xff);
+        while (v !== 0) {
+          const low = v & -v;
+          if (!onMatch(byte * 8 + 31 - Math.clz32(low))) return;
+          v ^= low;
+        }
       }
-      return n;
+      return;
     }
     let id = 0;
-    for (let k = 0; k < count; k++) {
+    for (let k = 0; k < postings.count; k++) {
       let delta = 0;
       let s = 0;
       for (;;) {
@@ -259,62 +257,36 @@ export class TermPage {
         s += 7;
       }
       id += delta;
-      n += (bits[id >>> 5]! >>> (id & 31)) & 1;
+      if ((bits[id >>> 5]! >>> (id & 31)) & 1 && !onMatch(id)) return;
     }
+  }
+
+  /** How many of term i's records are set in `bits` (`count by` from the dictionary). */
+  countIn(i: number, bits: Bitset, segmentRecords: number): number {
+    let n = 0;
+    this.eachMatch(i, bits, segmentRecords, () => ++n > 0);
     return n;
   }
 
   /** The lowest of term i's records that is set in `bits`, or -1 when none is. */
   firstIn(i: number, bits: Bitset, segmentRecords: number): number {
-    const buf = this.buf;
-    let at = this.termAt(i).next;
-    let header = 0;
-    let shift = 0;
-    for (;;) {
-      const b = buf[at++]!;
-      header += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) break;
-      shift += 7;
-    }
-    const count = Math.floor(header / 2);
-    if (header & 1) {
-      const bytes = Math.ceil(segmentRecords / 8);
-      for (let byte = 0; byte < bytes; byte++) {
-        const v = buf[at + byte]! & ((bits[byte >>> 2]! >>> ((byte & 3) * 8)) & 0xff);
-        if (v) return byte * 8 + 31 - Math.clz32(v & -v);
-      }
-      return -1;
-    }
-    let id = 0;
-    for (let k = 0; k < count; k++) {
-      let delta = 0;
-      let s = 0;
-      for (;;) {
-        const b = buf[at++]!;
-        delta |= (b & 0x7f) << s;
-        if (b < 0x80) break;
-        s += 7;
-      }
-      id += delta;
-      if ((bits[id >>> 5]! >>> (id & 31)) & 1) return id;
-    }
-    return -1;
+    let first = -1;
+    this.eachMatch(i, bits, segmentRecords, (id) => {
+      first = id;
+      return false;
+    });
+    return first;
   }
 
-  /** OR term i's records into `bits` (a bitset over the segment's `segmentRecords` records). */
+  /**
+   * OR term i's records into `bits` (a bitset over the segment's `segmentRecords` records).
+   * The query hot path: its own loops rather than eachMatch's callback per id.
+   */
   addPostings(i: number, bits: Bitset, segmentRecords: number): void {
     const buf = this.buf;
-    let at = this.termAt(i).next;
-    let header = 0;
-    let shift = 0;
-    for (;;) {
-      const b = buf[at++]!;
-      header += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) break;
-      shift += 7;
-    }
-    const count = Math.floor(header / 2);
-    if (header & 1) {
+    const { count, dense, at: start } = this.postingsOf(i);
+    let at = start;
+    if (dense) {
       const bytes = Math.ceil(segmentRecords / 8);
       for (let byte = 0; byte < bytes; byte++) {
         const v = buf[at + byte];

@@ -7,7 +7,7 @@ import os from "node:os";
 import { Worker } from "node:worker_threads";
 import { InputError } from "../errors.js";
 import { Indexer, type IndexPathsOptions } from "../ingest/index-files.js";
-import { distFile } from "./dist-file.js";
+import { distFile } from "../built-worker.js";
 import type { ListenerMessage, ListenerThreadData } from "./listener-thread.js";
 import { startLiveLoop, LIVE_INTERVAL_MS } from "./live-loop.js";
 import { maybeCompact } from "./maybe-compact.js";

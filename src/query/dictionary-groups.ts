@@ -18,10 +18,10 @@ import type { SegmentMeta } from "../store/format.js";
 import type { IndexReader } from "../store/index-reader.js";
 import type { FieldRef } from "./ast.js";
 import { forEachBit, popcount, segmentMatches, type NodeStats } from "./execute.js";
-import { recordFieldValues, valueKey, valueText } from "./field-values.js";
+import { recordFieldValues } from "./field-values.js";
 import type { MatchedRecord } from "./matched-record.js";
 import type { PlanNode } from "./plan.js";
-import { sortGroups, type Group } from "./stages/count-by-stage.js";
+import { countItemValues, sortGroups, type Group } from "./stages/count-by-stage.js";
 
 /**
  * A segment's dictionary is read when it has more than this many matches per term page of the
@@ -113,7 +113,6 @@ function countFromRecords(
   bits: Bitset,
   groups: Map<string, Group>,
 ): void {
-  const inRecord = new Set<string>();
   forEachBit(bits, (local) => {
     const line = reader.lineInSegment(segment, local);
     const record: MatchedRecord = {
@@ -121,15 +120,7 @@ function countFromRecords(
       line,
       entry: () => JSON.parse(line.toString("utf8")) as ReturnType<MatchedRecord["entry"]>,
     };
-    inRecord.clear();
-    for (const value of recordFieldValues(record, field)) {
-      const key = valueKey(value);
-      if (inRecord.has(key)) continue;
-      inRecord.add(key);
-      const group = groups.get(key);
-      if (group) group.count++;
-      else groups.set(key, { value, text: valueText(value), count: 1 });
-    }
+    countItemValues(groups, recordFieldValues(record, field));
   });
 }
 

@@ -42,7 +42,24 @@ async function check(index: BreakglassIndex, entries: readonly OEntry[], oq: OQu
 }
 
 const ALL = { kind: "all" } as const;
+
+/** `* | count by F` checked against the oracle; returns the path counts. */
+const countBy = (index: BreakglassIndex, entries: readonly OEntry[], f: string) =>
+  check(
+    index,
+    entries,
+    { where: ALL, stages: [{ kind: "countBy", field: f }] },
+    `* | count by ${f}`,
+  );
 const segmentCount = (index: BreakglassIndex): number => index.engine.reader.segments.length;
+
+/** An index over `files` and the oracle's entries of the same files. */
+async function indexed(files: string[], chunkBytes?: number) {
+  const entries = oracleEntries(scanLogs(files));
+  const db = tempDir();
+  await indexFiles(db, files, { workers: 2, chunkBytes });
+  return { index: openIndex(db, { salt: SALT }), entries };
+}
 
 const GENERATE = { seed: 7, targetBytes: 3 << 20, salt: SALT };
 const planted = plantedIncidents(GENERATE)!;
@@ -53,22 +70,14 @@ describe("on a generated log in many segments", () => {
   beforeAll(async () => {
     const log = path.join(tempDir(), "audit.log");
     await writeAuditLog(log, GENERATE);
-    entries = oracleEntries(scanLogs([log]));
-    const db = tempDir();
     // 256 KiB chunks: about a dozen segments, so paths can differ from segment to segment.
-    await indexFiles(db, [log], { workers: 2, chunkBytes: 256 << 10 });
-    index = openIndex(db, { salt: SALT });
+    ({ index, entries } = await indexed([log], 256 << 10));
     expect(segmentCount(index)).toBeGreaterThan(8);
   }, 60_000);
   afterAll(() => index?.close());
 
   test.each(GROUP_FIELDS)("`* | count by %s` and `* | top 3` match the oracle", async (f) => {
-    await check(
-      index,
-      entries,
-      { where: ALL, stages: [{ kind: "countBy", field: f }] },
-      `* | count by ${f}`,
-    );
+    await countBy(index, entries, f);
     await check(
       index,
       entries,
@@ -79,23 +88,13 @@ describe("on a generated log in many segments", () => {
 
   test("busy fields are counted from the dictionary in every segment", async () => {
     for (const f of ["ip", "path", "op", "type", "mount_type"]) {
-      const used = await check(
-        index,
-        entries,
-        { where: ALL, stages: [{ kind: "countBy", field: f }] },
-        `* | count by ${f}`,
-      );
+      const used = await countBy(index, entries, f);
       expect(used, f).toEqual({ dictionary: segmentCount(index), records: 0 });
     }
   });
 
   test("`count by hmac` (a new HMAC in most records) reads the records rather than one per HMAC", async () => {
-    const used = await check(
-      index,
-      entries,
-      { where: ALL, stages: [{ kind: "countBy", field: "hmac" }] },
-      "* | count by hmac",
-    );
+    const used = await countBy(index, entries, "hmac");
     expect(used).toEqual({ dictionary: 0, records: segmentCount(index) });
   });
 
@@ -169,54 +168,30 @@ describe("on awkward values", () => {
         lines.slice(k * 100, (k + 1) * 100).join("\n") + "\n",
       );
     }
-    const files = [0, 1, 2, 3].map((k) => path.join(dir, `audit-${k}.log`));
-    entries = oracleEntries(scanLogs(files));
-    const db = tempDir();
-    await indexFiles(db, files, { workers: 2 });
-    index = openIndex(db, { salt: SALT });
+    ({ index, entries } = await indexed([0, 1, 2, 3].map((k) => path.join(dir, `audit-${k}.log`))));
   }, 60_000);
   afterAll(() => index?.close());
 
   test.each(["ip", "path", "token", "policy", "role"])(
     "`* | count by %s` matches the oracle",
     async (f) => {
-      await check(
-        index,
-        entries,
-        { where: ALL, stages: [{ kind: "countBy", field: f }] },
-        `* | count by ${f}`,
-      );
+      await countBy(index, entries, f);
     },
   );
 
   test("HMAC'd tokens (8 digest bytes in the index) are printed in full, read from one record each", async () => {
-    const used = await check(
-      index,
-      entries,
-      { where: ALL, stages: [{ kind: "countBy", field: "token" }] },
-      "* | count by token",
-    );
+    const used = await countBy(index, entries, "token");
     expect(used).toEqual({ dictionary: segmentCount(index), records: 0 });
   });
 
   test("the segment with an address that does not parse is counted from its records", async () => {
-    const used = await check(
-      index,
-      entries,
-      { where: ALL, stages: [{ kind: "countBy", field: "ip" }] },
-      "* | count by ip",
-    );
+    const used = await countBy(index, entries, "ip");
     expect(used.records).toBe(1);
     expect(used.dictionary).toBe(segmentCount(index) - 1);
   });
 
   test("segments with a path longer than a term read their records", async () => {
-    const used = await check(
-      index,
-      entries,
-      { where: ALL, stages: [{ kind: "countBy", field: "path" }] },
-      "* | count by path",
-    );
+    const used = await countBy(index, entries, "path");
     expect(used.records).toBe(segmentCount(index));
   });
 });
@@ -225,20 +200,11 @@ describe.skipIf(!HAS_CORPUS)("on the shared corpus", () => {
   let index: BreakglassIndex;
   let entries: OEntry[];
   beforeAll(async () => {
-    const files = corpusLogs();
-    entries = oracleEntries(scanLogs(files));
-    const db = tempDir();
-    await indexFiles(db, files, { workers: 2 });
-    index = openIndex(db, { salt: SALT });
+    ({ index, entries } = await indexed(corpusLogs()));
   }, 60_000);
   afterAll(() => index?.close());
 
   test.each(GROUP_FIELDS)("`* | count by %s` matches the oracle", async (f) => {
-    await check(
-      index,
-      entries,
-      { where: ALL, stages: [{ kind: "countBy", field: f }] },
-      `* | count by ${f}`,
-    );
+    await countBy(index, entries, f);
   });
 });

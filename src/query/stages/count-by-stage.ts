@@ -18,24 +18,28 @@ export function sortGroups(groups: Iterable<Group>): Group[] {
   );
 }
 
+/** Counts one item's values into `groups` (by value key): each distinct value once. */
+export function countItemValues(groups: Map<string, Group>, values: readonly JsonValue[]): void {
+  const seen = values.length > 1 ? new Set<string>() : undefined;
+  for (const value of values) {
+    const key = valueKey(value);
+    if (seen) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
+    const group = groups.get(key);
+    if (group) group.count++;
+    else groups.set(key, { value, text: valueText(value), count: 1 });
+  }
+}
+
 /** Every value of `field` with its count, largest first, ties in ascending value order. */
 export async function countGroups(
   input: AsyncIterable<StageOutput>,
   field: FieldRef,
 ): Promise<Group[]> {
   const groups = new Map<string, Group>();
-  const inItem = new Set<string>();
-  for await (const item of input) {
-    inItem.clear();
-    for (const value of fieldValues(item, field)) {
-      const key = valueKey(value);
-      if (inItem.has(key)) continue;
-      inItem.add(key);
-      const group = groups.get(key);
-      if (group) group.count++;
-      else groups.set(key, { value, text: valueText(value), count: 1 });
-    }
-  }
+  for await (const item of input) countItemValues(groups, fieldValues(item, field));
   return sortGroups(groups.values());
 }
 
