@@ -16,6 +16,9 @@ export interface Baselines {
   readonly zcatGrepJqLeasesMs: number;
   readonly jqCidrScanMs: number;
   readonly jqCidrCount: number;
+  /** Every address with its count: jq | sort | uniq -c, against `* | count by ip`. */
+  readonly jqCountByIpMs: number;
+  readonly jqCountByIpGroups: number;
   /** The pipelines as run, for the report. */
   readonly commands: Readonly<Record<string, string>>;
 }
@@ -51,6 +54,9 @@ export async function measureBaselines(data: BenchData, runs: number): Promise<B
     jqCidr:
       `jq -c 'select((.request.remote_address // "") | startswith("${CIDR_JQ_PREFIX}"))' ` +
       `${quote(data.log)} | wc -l`,
+    jqCountByIp:
+      `jq -r '.request.remote_address // empty' ${quote(data.log)} | sort | uniq -c | ` +
+      `sort -rn | wc -l`,
   };
   await warmPageCache(data.log);
   await warmPageCache(data.gz);
@@ -62,6 +68,8 @@ export async function measureBaselines(data: BenchData, runs: number): Promise<B
   const zcat = await timed(commands.zcatGrepJq, runs);
   process.stderr.write(`  jq select ${CIDR} | wc -l …\n`);
   const cidr = await timed(commands.jqCidr, 1);
+  process.stderr.write("  jq | sort | uniq -c (addresses) …\n");
+  const countBy = await timed(commands.jqCountByIp, 1);
   return {
     jqSelectIpMs: jqSelect.ms,
     grepJqLeasesMs: grepJq.ms,
@@ -69,6 +77,8 @@ export async function measureBaselines(data: BenchData, runs: number): Promise<B
     zcatGrepJqLeasesMs: zcat.ms,
     jqCidrScanMs: cidr.ms,
     jqCidrCount: Number(cidr.stdout.trim()),
+    jqCountByIpMs: countBy.ms,
+    jqCountByIpGroups: Number(countBy.stdout.trim()),
     commands,
   };
 }

@@ -18,6 +18,10 @@ export interface ProcessQueries {
   readonly cidrQuery: string;
   readonly cidrMs: number;
   readonly cidrCount: number;
+  /** `* | count by ip` (groups counted from the term dictionary). */
+  readonly countByQuery: string;
+  readonly countByMs: number;
+  readonly countByGroups: number;
   readonly runs: number;
 }
 
@@ -59,6 +63,9 @@ export async function measureProcessQueries(
   const leases = await medianRun(bin, db, leasesQuery, runs, grepJqLeasesCommand(data));
   process.stderr.write(`  '${cidrQuery}' ×${runs} …\n`);
   const cidr = await medianRun(bin, db, cidrQuery, runs);
+  const countByQuery = "* | count by ip";
+  process.stderr.write(`  '${countByQuery}' ×${runs} …\n`);
+  const countBy = await medianRun(bin, db, countByQuery, runs);
   const printed = leases.stdout.split("\n").filter(Boolean);
   return {
     leasesQuery,
@@ -69,6 +76,9 @@ export async function measureProcessQueries(
     cidrQuery,
     cidrMs: cidr.ms,
     cidrCount: Number(cidr.stdout.trim()),
+    countByQuery,
+    countByMs: countBy.ms,
+    countByGroups: countBy.stdout.split("\n").filter(Boolean).length,
     runs,
   };
 }

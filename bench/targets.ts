@@ -176,6 +176,15 @@ function processRows(p: ProcessQueries, b: Baselines | undefined): ResultRow[] {
       target: `≥ ${TARGETS.cidrCountOverJq}× faster`,
       ...faster(b?.jqCidrScanMs, p.cidrMs, TARGETS.cidrCountOverJq),
     },
+    {
+      step: "query, whole process",
+      metric: `\`${p.countByQuery}\` (${p.countByGroups} groups) vs jq | sort | uniq -c`,
+      value: `${fmtMs(p.countByMs)} (median of ${p.runs})`,
+      baseline: b ? `${fmtMs(b.jqCountByIpMs)} (${b.jqCountByIpGroups} groups)` : "skipped",
+      ratio: b ? fmtSpeedup(b.jqCountByIpMs, p.countByMs) : "—",
+      target: "",
+      verdict: "",
+    },
   ];
 }
 
