@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { openIndex } from "../index-api.js";
 import { indexFiles } from "../ingest/index-files.js";
 import { writeOutput } from "../output/write-output.js";
@@ -86,7 +87,6 @@ async function render(
   format: ReturnType<typeof defaultFormat>,
 ): Promise<string> {
   const chunks: Buffer[] = [];
-  const { Writable } = await import("node:stream");
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       chunks.push(Buffer.from(chunk));

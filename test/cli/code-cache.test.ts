@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { BIN, ensureBuilt, ROOT } from "../helpers/run-bin.js";
+import { writeAuditLog } from "../../src/demo/generate-log.js";
+import { BIN, ensureBuilt, ROOT, runBin } from "../helpers/run-bin.js";
 import { tempDirs } from "../helpers/temp-dir.js";
 
 const BUNDLE_DIR = path.join(ROOT, "dist", "bundle");
@@ -65,4 +66,33 @@ describe("the bin's code cache", () => {
     const { launcher } = copyOfBin("damaged");
     expect(version(launcher)).toMatchObject({ code: 0, stdout: "0.1.0\n", status: "rejected" });
   });
+});
+
+describe("what the bundle loads lazily", () => {
+  test("the CLI bundle has no import() left: Node 20 cannot run one from a code-cached vm.Script", () => {
+    const bundle = readFileSync(path.join(BUNDLE_DIR, "breakglass.cjs"), "utf8");
+    expect(bundle.match(/\bimport\(\s*["'`]/g) ?? []).toEqual([]);
+  });
+
+  test("the bin filters a large segment in its scan worker threads (piscina, loaded on demand)", async () => {
+    const dir = tempDir();
+    const log = path.join(dir, "audit.log");
+    // ~9,000 entries in one segment: over the 8,192 candidates that send a filter to the workers.
+    await writeAuditLog(log, { seed: 3, targetBytes: 10_000_000, salt: "s" });
+    const updates = readFileSync(log, "utf8")
+      .split("\n")
+      .filter((l) => l !== "")
+      .filter(
+        (l) =>
+          (JSON.parse(l) as { request?: { operation?: unknown } }).request?.operation === "update",
+      ).length;
+    const db = path.join(dir, "db");
+    expect((await runBin(["index", "--db", db, log], {})).code).toBe(0);
+    const run = await runBin(
+      ["query", "--explain", "--db", db, 'request.operation = "update" | count'],
+      {},
+    );
+    expect(run.stderr).toMatch(/entry scan request\.operation = "update".*parsed [0-9]{4}/);
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 0, stdout: `${updates}\n` });
+  }, 60_000);
 });
