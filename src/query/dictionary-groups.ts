@@ -1,6 +1,7 @@
-// `count by F` and `top N F` on an indexed field, mostly without reading records: in each segment,
-// the plan's bitset, then every term of F in the segment's dictionary counted against it
-// (TermPage.countIn). On the 1 GiB bench index, `* | count by ip` took 13.7 s reading every record.
+// `count by F` and `top N F` on an indexed field, and `timeline`, mostly without reading records:
+// in each segment, the plan's bitset, then every term of F (of `time`) in the segment's dictionary
+// counted against it (TermPage.countIn). On the 1 GiB bench index, whole process: `* | count by
+// ip` 13.7 s reading every record → 0.24 s; `* | timeline` 8.6 s → 0.95 s.
 //
 // A term stands for exactly the text the stage prints (a string field's term is its UTF-8, an
 // address's is its 16-byte key, printed as the address), but for two kinds. An HMAC term keeps 8
@@ -9,9 +10,11 @@
 // term at all (an address that does not parse: SegmentMeta.untermedFields) are not in the
 // dictionary: a segment with either, or with so few matches that reading them costs less than its
 // dictionary, is counted from its records, with the stage's own rule (each distinct value of a
-// record once). The answer is the same either way.
+// record once). A time term is the instant itself; a record with two `time`s sends its segment to
+// the records too (the stage takes the first). The answer is the same either way.
 import { fieldByName, type FieldSpec } from "../audit/field-catalog.js";
 import { catalogFieldValues } from "../audit/audit-entry.js";
+import { keyInstant } from "../audit/time-key.js";
 import { isCutTerm, TAG_HMAC, termOf, termText } from "../audit/index-term.js";
 import type { Bitset } from "../codec/term-pages.js";
 import type { SegmentMeta } from "../store/format.js";
@@ -22,6 +25,7 @@ import { recordFieldValues } from "./field-values.js";
 import type { MatchedRecord } from "./matched-record.js";
 import type { PlanNode } from "./plan.js";
 import { countItemValues, sortGroups, type Group } from "./stages/count-by-stage.js";
+import { recordTimeMs, type TimelinePoint } from "./stages/timeline-stage.js";
 
 /**
  * A segment's dictionary is read when it has more than this many matches per term page of the
@@ -105,6 +109,47 @@ function countFromDictionary(
   return counts;
 }
 
+/** Record `local` of a segment as the stages see it (parsed on demand). */
+function recordAt(reader: IndexReader, segment: SegmentMeta, local: number): MatchedRecord {
+  const line = reader.lineInSegment(segment, local);
+  return {
+    id: segment.base + local,
+    line,
+    entry: () => JSON.parse(line.toString("utf8")) as ReturnType<MatchedRecord["entry"]>,
+  };
+}
+
+/**
+ * For each segment with matches: `fromDictionary` when the segment has more than
+ * MATCHES_PER_PAGE matches a page of the field's dictionary (it returns false when the dictionary
+ * cannot answer exactly), else, or then, `fromRecords`. Counts the paths taken in `stats`.
+ */
+async function eachMatchedSegment(
+  reader: IndexReader,
+  plan: PlanNode,
+  fieldCode: number,
+  stats: NodeStats | undefined,
+  fromDictionary: (segment: SegmentMeta, bits: Bitset, matched: number) => boolean,
+  fromRecords: (segment: SegmentMeta, bits: Bitset) => void,
+): Promise<void> {
+  const segments = reader.segments;
+  const matches = await Promise.all(
+    segments.map((segment) => segmentMatches(reader, segment, plan, stats)),
+  );
+  segments.forEach((segment, i) => {
+    const bits = matches[i]!;
+    const matched = popcount(bits);
+    if (matched === 0) return;
+    const pages = segment.fieldPages[fieldCode] ?? 0;
+    if (matched > pages * MATCHES_PER_PAGE && fromDictionary(segment, bits, matched)) {
+      if (stats) stats.groupSegments.dictionary++;
+    } else {
+      fromRecords(segment, bits);
+      if (stats) stats.groupSegments.records++;
+    }
+  });
+}
+
 /** Every value of F in the matched records, grouped (the count-by stage's rule). */
 function countFromRecords(
   reader: IndexReader,
@@ -114,13 +159,7 @@ function countFromRecords(
   groups: Map<string, Group>,
 ): void {
   forEachBit(bits, (local) => {
-    const line = reader.lineInSegment(segment, local);
-    const record: MatchedRecord = {
-      id: segment.base + local,
-      line,
-      entry: () => JSON.parse(line.toString("utf8")) as ReturnType<MatchedRecord["entry"]>,
-    };
-    countItemValues(groups, recordFieldValues(record, field));
+    countItemValues(groups, recordFieldValues(recordAt(reader, segment, local), field));
   });
 }
 
@@ -133,40 +172,79 @@ export async function countGroupsByDictionary(
 ): Promise<Group[]> {
   const spec = fieldByName(field.name);
   if (!spec) throw new Error(`not a catalog field: ${field.name}`);
-  const segments = reader.segments;
-  const matches = await Promise.all(
-    segments.map((segment) => segmentMatches(reader, segment, plan, stats)),
-  );
   const groups = new Map<string, Group>();
   const hmacTexts = new Map<string, string>();
-  segments.forEach((segment, i) => {
-    const bits = matches[i]!;
-    const matched = popcount(bits);
-    if (matched === 0) return;
-    const pages = segment.fieldPages[spec.code] ?? 0;
-    const counts =
-      matched > pages * MATCHES_PER_PAGE
-        ? countFromDictionary(
-            reader,
-            segment,
-            spec,
-            bits,
-            hmacTexts,
-            matched / HMAC_READS_PER_MATCH,
-          )
-        : undefined;
-    if (counts === undefined) {
-      countFromRecords(reader, segment, field, bits, groups);
-      if (stats) stats.groupSegments.records++;
-      return;
-    }
-    // A catalog field's values are strings, so a value's key is its text.
-    for (const [text, n] of counts) {
-      const group = groups.get(text);
-      if (group) group.count += n;
-      else groups.set(text, { value: text, text, count: n });
-    }
-    if (stats) stats.groupSegments.dictionary++;
-  });
+  await eachMatchedSegment(
+    reader,
+    plan,
+    spec.code,
+    stats,
+    (segment, bits, matched) => {
+      const maxReads = matched / HMAC_READS_PER_MATCH;
+      const counts = countFromDictionary(reader, segment, spec, bits, hmacTexts, maxReads);
+      if (counts === undefined) return false;
+      // A catalog field's values are strings, so a value's key is its text.
+      for (const [text, n] of counts) {
+        const group = groups.get(text);
+        if (group) group.count += n;
+        else groups.set(text, { value: text, text, count: n });
+      }
+      return true;
+    },
+    (segment, bits) => countFromRecords(reader, segment, field, bits, groups),
+  );
   return sortGroups(groups.values());
+}
+
+const TIME = fieldByName("time")!;
+
+/**
+ * A segment's `timeline` points from its time terms, or undefined when a record has more than one
+ * `time` (the stage takes an entry's first, which the dictionary cannot tell).
+ */
+function timelineFromDictionary(
+  reader: IndexReader,
+  segment: SegmentMeta,
+  bits: Bitset,
+): TimelinePoint[] | undefined {
+  const points: TimelinePoint[] = [];
+  const timed = reader.newBitset(segment);
+  let postings = 0;
+  reader.scanTerms(TIME.code, segment, undefined, undefined, (term, add, _count, countIn) => {
+    const n = countIn(bits);
+    if (n === 0) return;
+    const t = keyInstant(term);
+    points.push([t.seconds * 1000 + Math.floor(t.nanos / 1e6), n]);
+    add(timed);
+    postings += n;
+  });
+  for (let i = 0; i < timed.length; i++) timed[i]! &= bits[i]!;
+  return popcount(timed) === postings ? points : undefined;
+}
+
+/** `timeline`'s points (ms, how many) over the records matching `plan`, in no order. */
+export async function timelinePoints(
+  reader: IndexReader,
+  plan: PlanNode,
+  stats?: NodeStats,
+): Promise<TimelinePoint[]> {
+  const points: TimelinePoint[] = [];
+  await eachMatchedSegment(
+    reader,
+    plan,
+    TIME.code,
+    stats,
+    (segment, bits) => {
+      const fromDictionary = timelineFromDictionary(reader, segment, bits);
+      if (fromDictionary) for (const p of fromDictionary) points.push(p);
+      return fromDictionary !== undefined;
+    },
+    (segment, bits) => {
+      forEachBit(bits, (local) => {
+        const ms = recordTimeMs(recordAt(reader, segment, local));
+        if (ms !== undefined) points.push([ms, 1]);
+      });
+    },
+  );
+  return points;
 }

@@ -8,7 +8,7 @@ import { QueryError } from "../errors.js";
 import type { IndexReader } from "../store/index-reader.js";
 import type { FieldRef, Query } from "./ast.js";
 import { fieldTexts } from "./entry-predicate.js";
-import { countGroupsByDictionary } from "./dictionary-groups.js";
+import { countGroupsByDictionary, timelinePoints } from "./dictionary-groups.js";
 import { countPlan, executePlan, NodeStats } from "./execute.js";
 import { explainPlan } from "./explain.js";
 import type { MatchedRecord, StageContext } from "./matched-record.js";
@@ -16,6 +16,7 @@ import { parseQuery } from "./parse-query.js";
 import { planExpr, type PlanNode } from "./plan.js";
 import { resolveValues } from "./resolve-values.js";
 import type { Group } from "./stages/count-by-stage.js";
+import type { TimelinePoint } from "./stages/timeline-stage.js";
 
 export type HashResolver = (plaintexts: readonly string[]) => Promise<string[]>;
 
@@ -82,6 +83,11 @@ export class QueryEngine implements StageContext {
   /** `count by F` over the plan's records, from the dictionary where it can (dictionary-groups). */
   countGroups(plan: PlanNode, field: FieldRef, stats?: NodeStats): Promise<Group[]> {
     return countGroupsByDictionary(this.reader, plan, field, stats);
+  }
+
+  /** `timeline`'s points over the plan's records, from the time dictionary where it can. */
+  timelinePoints(plan: PlanNode, stats?: NodeStats): Promise<TimelinePoint[]> {
+    return timelinePoints(this.reader, plan, stats);
   }
 
   explain(plan: PlanNode, stats?: NodeStats): string {

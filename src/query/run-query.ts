@@ -1,12 +1,13 @@
 // A query's whole pipeline on an open engine: prepare (parse, resolve, plan), execute, stages.
 // `… | count` with nothing before it is answered from posting lists alone (no record is read);
-// `… | count by F` and `… | top N F` on an indexed field from the term dictionary where it can
-// (dictionary-groups.ts), then the stages after them.
+// `… | count by F`, `… | top N F` on an indexed field and `… | timeline` from the term dictionary
+// where it can (dictionary-groups.ts), then the stages after them.
 import type { Stage } from "./ast.js";
 import { dictionaryGroupable } from "./dictionary-groups.js";
 import { NodeStats, type PreparedQuery, type QueryEngine } from "./query-engine.js";
 import type { MatchedRecord } from "./matched-record.js";
 import { runStages, runStagesOn } from "./run-stages.js";
+import { timelineBuckets } from "./stages/timeline-stage.js";
 import type { StageOutput } from "./stage-output.js";
 
 export interface RunQueryOptions {
@@ -61,6 +62,11 @@ export async function runQuery(
       }
     })();
     items = runStagesOn(groups, stages.slice(1), engine);
+  } else if (first?.kind === "timeline") {
+    const buckets = (async function* () {
+      yield* timelineBuckets(await engine.timelinePoints(prepared.plan, stats), first.intervalMs);
+    })();
+    items = runStagesOn(buckets, stages.slice(1), engine);
   } else {
     items = runStages(yielding(engine.records(prepared.plan, stats)), stages, engine);
   }

@@ -20,7 +20,9 @@ import {
   engineAnswer,
   oracleAnswer,
   oracleEntries,
+  oracleMatches,
   type OEntry,
+  type OExpr,
   type OQuery,
 } from "../oracle/query-oracle.js";
 import { scanLogs } from "../oracle/scan-log.js";
@@ -52,6 +54,38 @@ const countBy = (index: BreakglassIndex, entries: readonly OEntry[], f: string) 
     `* | count by ${f}`,
   );
 const segmentCount = (index: BreakglassIndex): number => index.engine.reader.segments.length;
+
+/**
+ * `timeline` against an independent count: each matched entry's `time` through Date.parse, bucketed
+ * by the interval (the engine also prints the empty buckets between: they must be zero).
+ */
+async function checkTimeline(
+  index: BreakglassIndex,
+  entries: readonly OEntry[],
+  where: OExpr,
+  text: string,
+  intervalMs: number,
+) {
+  const expected = new Map<number, number>();
+  for (const e of oracleMatches(where, entries, { salt: SALT })) {
+    const time = (e.entry as { time?: unknown }).time;
+    const ms = typeof time === "string" ? Date.parse(time) : NaN;
+    if (Number.isNaN(ms)) continue;
+    const start = Math.floor(ms / intervalMs) * intervalMs;
+    expected.set(start, (expected.get(start) ?? 0) + 1);
+  }
+  const run = await runQuery(index.engine, `${text} | timeline ${intervalMs / 60_000}m`, {
+    collectStats: true,
+  });
+  const actual = new Map<number, number>();
+  for await (const item of run.items) {
+    if (item.kind !== "bucket") throw new Error(`not a bucket: ${item.kind}`);
+    expect(item.intervalMs).toBe(intervalMs);
+    if (item.count > 0) actual.set(item.startMs, item.count);
+  }
+  expect(actual).toEqual(expected);
+  return run.stats!.groupSegments;
+}
 
 /** An index over `files` and the oracle's entries of the same files. */
 async function indexed(files: string[], chunkBytes?: number) {
@@ -96,6 +130,24 @@ describe("on a generated log in many segments", () => {
   test("`count by hmac` (a new HMAC in most records) reads the records rather than one per HMAC", async () => {
     const used = await countBy(index, entries, "hmac");
     expect(used).toEqual({ dictionary: 0, records: segmentCount(index) });
+  });
+
+  test("`timeline` of every entry comes from the time dictionary and matches Date.parse", async () => {
+    const used = await checkTimeline(index, entries, ALL, "*", 10 * 60_000);
+    expect(used).toEqual({ dictionary: segmentCount(index), records: 0 });
+    await checkTimeline(index, entries, ALL, "*", 60_000);
+  });
+
+  test("`timeline` of a narrow match reads its records and matches Date.parse", async () => {
+    const where = cmp("ip", "=", planted.compromisedIp);
+    const used = await checkTimeline(
+      index,
+      entries,
+      where,
+      `ip = ${planted.compromisedIp}`,
+      60_000,
+    );
+    expect(used.records).toBeGreaterThan(0);
   });
 
   test("a narrow match reads its few records; later stages run on the groups", async () => {
@@ -178,6 +230,10 @@ describe("on awkward values", () => {
       await countBy(index, entries, f);
     },
   );
+
+  test("`timeline` matches Date.parse here too", async () => {
+    await checkTimeline(index, entries, ALL, "*", 60_000);
+  });
 
   test("HMAC'd tokens (8 digest bytes in the index) are printed in full, read from one record each", async () => {
     const used = await countBy(index, entries, "token");

@@ -5,6 +5,7 @@
 // only the non-empty ones are emitted. Emits at the end. Memory: one number per entry.
 import { parseInstant } from "../../audit/time-key.js";
 import { recordFieldValues } from "../field-values.js";
+import type { MatchedRecord } from "../matched-record.js";
 import type { StageOutput } from "../stage-output.js";
 import { expectRecord } from "./expect-record.js";
 
@@ -28,21 +29,18 @@ export function pickInterval(minMs: number, maxMs: number): number {
   return NICE_INTERVALS_MS[NICE_INTERVALS_MS.length - 1]!;
 }
 
-export async function* timelineStage(
-  input: AsyncIterable<StageOutput>,
+/** A moment (ms since 1970) and how many entries fall on it. */
+export type TimelinePoint = readonly [ms: number, count: number];
+
+/** The buckets of `timeline` over some points (any order). */
+export function* timelineBuckets(
+  points: readonly TimelinePoint[],
   intervalMs: number | undefined,
-): AsyncIterable<StageOutput> {
-  const times: number[] = [];
-  for await (const item of input) {
-    const record = expectRecord(item, "timeline");
-    const text = recordFieldValues(record, TIME)[0];
-    const t = typeof text === "string" ? parseInstant(text) : undefined;
-    if (t) times.push(t.seconds * 1000 + Math.floor(t.nanos / 1e6));
-  }
-  if (times.length === 0) return;
+): Generator<StageOutput> {
+  if (points.length === 0) return;
   let min = Infinity;
   let max = -Infinity;
-  for (const t of times) {
+  for (const [t] of points) {
     if (t < min) min = t;
     if (t > max) max = t;
   }
@@ -51,7 +49,7 @@ export async function* timelineStage(
   const last = Math.floor(max / interval);
   if (last - first + 1 <= MAX_BUCKETS) {
     const counts = new Array<number>(last - first + 1).fill(0);
-    for (const t of times) counts[Math.floor(t / interval) - first]!++;
+    for (const [t, n] of points) counts[Math.floor(t / interval) - first]! += n;
     for (let i = 0; i < counts.length; i++) {
       yield {
         kind: "bucket",
@@ -63,11 +61,30 @@ export async function* timelineStage(
     return;
   }
   const sparse = new Map<number, number>();
-  for (const t of times) {
+  for (const [t, n] of points) {
     const b = Math.floor(t / interval);
-    sparse.set(b, (sparse.get(b) ?? 0) + 1);
+    sparse.set(b, (sparse.get(b) ?? 0) + n);
   }
   for (const b of [...sparse.keys()].sort((x, y) => x - y)) {
     yield { kind: "bucket", startMs: b * interval, intervalMs: interval, count: sparse.get(b)! };
   }
+}
+
+/** The moment of an entry's `time` in ms, or undefined when it has none that parses. */
+export function recordTimeMs(record: MatchedRecord): number | undefined {
+  const text = recordFieldValues(record, TIME)[0];
+  const t = typeof text === "string" ? parseInstant(text) : undefined;
+  return t ? t.seconds * 1000 + Math.floor(t.nanos / 1e6) : undefined;
+}
+
+export async function* timelineStage(
+  input: AsyncIterable<StageOutput>,
+  intervalMs: number | undefined,
+): AsyncIterable<StageOutput> {
+  const points: TimelinePoint[] = [];
+  for await (const item of input) {
+    const ms = recordTimeMs(expectRecord(item, "timeline"));
+    if (ms !== undefined) points.push([ms, 1]);
+  }
+  yield* timelineBuckets(points, intervalMs);
 }
