@@ -8,7 +8,7 @@ import { QueryError } from "../errors.js";
 import type { IndexReader } from "../store/index-reader.js";
 import type { FieldRef, Query } from "./ast.js";
 import { fieldTexts } from "./entry-predicate.js";
-import { countGroupsByDictionary, timelinePoints } from "./dictionary-groups.js";
+import { countGroupsByDictionary, distinctValues, timelinePoints } from "./dictionary-groups.js";
 import { countPlan, executePlan, NodeStats } from "./execute.js";
 import { explainPlan } from "./explain.js";
 import type { MatchedRecord, StageContext } from "./matched-record.js";
@@ -83,6 +83,11 @@ export class QueryEngine implements StageContext {
   /** `count by F` over the plan's records, from the dictionary where it can (dictionary-groups). */
   countGroups(plan: PlanNode, field: FieldRef, stats?: NodeStats): Promise<Group[]> {
     return countGroupsByDictionary(this.reader, plan, field, stats);
+  }
+
+  /** `distinct F` over the plan's records, from the dictionary where it can (dictionary-groups). */
+  distinctValues(plan: PlanNode, field: FieldRef, stats?: NodeStats): AsyncGenerator<string> {
+    return distinctValues(this.reader, plan, field, stats);
   }
 
   /** `timeline`'s points over the plan's records, from the time dictionary where it can. */

@@ -1,7 +1,7 @@
 // A query's whole pipeline on an open engine: prepare (parse, resolve, plan), execute, stages.
 // `… | count` with nothing before it is answered from posting lists alone (no record is read);
-// `… | count by F`, `… | top N F` on an indexed field and `… | timeline` from the term dictionary
-// where it can (dictionary-groups.ts), then the stages after them.
+// `… | count by F`, `… | top N F`, `… | distinct F` on an indexed field and `… | timeline` from
+// the term dictionary where it can (dictionary-groups.ts), then the stages after them.
 import type { Stage } from "./ast.js";
 import { dictionaryGroupable } from "./dictionary-groups.js";
 import { NodeStats, type PreparedQuery, type QueryEngine } from "./query-engine.js";
@@ -62,6 +62,13 @@ export async function runQuery(
       }
     })();
     items = runStagesOn(groups, stages.slice(1), engine);
+  } else if (first?.kind === "distinct" && dictionaryGroupable(first.field)) {
+    const values = (async function* () {
+      for await (const value of engine.distinctValues(prepared.plan, first.field, stats)) {
+        yield { kind: "value", field: first.field.name, value } as const;
+      }
+    })();
+    items = runStagesOn(values, stages.slice(1), engine);
   } else if (first?.kind === "timeline") {
     const buckets = (async function* () {
       yield* timelineBuckets(await engine.timelinePoints(prepared.plan, stats), first.intervalMs);

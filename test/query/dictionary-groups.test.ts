@@ -53,6 +53,14 @@ const countBy = (index: BreakglassIndex, entries: readonly OEntry[], f: string) 
     { where: ALL, stages: [{ kind: "countBy", field: f }] },
     `* | count by ${f}`,
   );
+/** `* | distinct F` checked against the oracle; returns the path counts. */
+const distinct = (index: BreakglassIndex, entries: readonly OEntry[], f: string) =>
+  check(
+    index,
+    entries,
+    { where: ALL, stages: [{ kind: "distinct", field: f }] },
+    `* | distinct ${f}`,
+  );
 const segmentCount = (index: BreakglassIndex): number => index.engine.reader.segments.length;
 
 /**
@@ -118,6 +126,33 @@ describe("on a generated log in many segments", () => {
       { where: ALL, stages: [{ kind: "top", n: 3, field: f }] },
       `* | top 3 ${f}`,
     );
+  });
+
+  test.each(GROUP_FIELDS)(
+    "`* | distinct %s` (order of first appearance) matches the oracle",
+    async (f) => {
+      await distinct(index, entries, f);
+    },
+  );
+
+  test("`distinct` of busy fields comes from the dictionary; a limit after it stops early", async () => {
+    for (const f of ["ip", "path", "op", "policy"]) {
+      const used = await distinct(index, entries, f);
+      expect(used, f).toEqual({ dictionary: segmentCount(index), records: 0 });
+    }
+    const limited = await check(
+      index,
+      entries,
+      {
+        where: ALL,
+        stages: [
+          { kind: "distinct", field: "path" },
+          { kind: "limit", n: 2 },
+        ],
+      },
+      "* | distinct path | limit 2",
+    );
+    expect(limited.dictionary).toBeLessThan(segmentCount(index));
   });
 
   test("busy fields are counted from the dictionary in every segment", async () => {
@@ -231,6 +266,13 @@ describe("on awkward values", () => {
     },
   );
 
+  test.each(["ip", "path", "token", "policy", "role"])(
+    "`* | distinct %s` matches the oracle",
+    async (f) => {
+      await distinct(index, entries, f);
+    },
+  );
+
   test("`timeline` matches Date.parse here too", async () => {
     await checkTimeline(index, entries, ALL, "*", 60_000);
   });
@@ -260,7 +302,8 @@ describe.skipIf(!HAS_CORPUS)("on the shared corpus", () => {
   }, 60_000);
   afterAll(() => index?.close());
 
-  test.each(GROUP_FIELDS)("`* | count by %s` matches the oracle", async (f) => {
+  test.each(GROUP_FIELDS)("`count by` and `distinct` of %s match the oracle", async (f) => {
     await countBy(index, entries, f);
+    await distinct(index, entries, f);
   });
 });
