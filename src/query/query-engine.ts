@@ -8,7 +8,12 @@ import { QueryError } from "../errors.js";
 import type { IndexReader } from "../store/index-reader.js";
 import type { FieldRef, Query } from "./ast.js";
 import { fieldTexts } from "./entry-predicate.js";
-import { countGroupsByDictionary, distinctValues, timelinePoints } from "./dictionary-groups.js";
+import {
+  countGroupsByDictionary,
+  dictionaryGroupable,
+  distinctValues,
+  timelinePoints,
+} from "./dictionary-groups.js";
 import { countPlan, executePlan, NodeStats } from "./execute.js";
 import { explainPlan } from "./explain.js";
 import type { MatchedRecord, StageContext } from "./matched-record.js";
@@ -65,6 +70,11 @@ export class QueryEngine implements StageContext {
       throw new QueryError("a subquery must end in `| distinct FIELD`", q.text, 0);
     }
     const { plan } = await this.prepareParsed({ ...q, stages: [] });
+    if (dictionaryGroupable(last.field)) {
+      const values: string[] = [];
+      for await (const v of this.distinctValues(plan, last.field)) values.push(v);
+      return values;
+    }
     const seen = new Set<string>();
     for await (const record of executePlan(this.reader, plan)) {
       for (const v of displayValues(record.entry(), last.field)) seen.add(v);
