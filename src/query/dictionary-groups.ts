@@ -273,6 +273,22 @@ export async function* distinctValues(
   field: FieldRef,
   stats?: NodeStats,
 ): AsyncGenerator<string> {
+  for await (const first of distinctFirsts(reader, plan, field, stats)) yield first.text;
+}
+
+/** A value of `distinct F` and the first matching record that holds it. */
+export interface DistinctFirst {
+  readonly text: string;
+  readonly record: MatchedRecord;
+}
+
+/** distinctValues, each with its first matching record (`leases` needs its namespace). */
+export async function* distinctFirsts(
+  reader: IndexReader,
+  plan: PlanNode,
+  field: FieldRef,
+  stats?: NodeStats,
+): AsyncGenerator<DistinctFirst> {
   const spec = fieldByName(field.name);
   if (!spec) throw new Error(`not a catalog field: ${field.name}`);
   const segments = reader.segments;
@@ -330,11 +346,12 @@ export async function* distinctValues(
         firsts.push({ local, texts: values.filter((v): v is string => typeof v === "string") });
       });
     }
-    for (const { texts } of firsts) {
+    for (const { local, texts } of firsts) {
+      let record: MatchedRecord | undefined;
       for (const text of texts) {
         if (seen.has(text)) continue;
         seen.add(text);
-        yield text;
+        yield { text, record: (record ??= recordAt(reader, segment, local)) };
       }
     }
   }

@@ -11,8 +11,10 @@ import { fieldTexts } from "./entry-predicate.js";
 import {
   countGroupsByDictionary,
   dictionaryGroupable,
+  distinctFirsts,
   distinctValues,
   timelinePoints,
+  type DistinctFirst,
 } from "./dictionary-groups.js";
 import { countPlan, executePlan, NodeStats } from "./execute.js";
 import { explainPlan } from "./explain.js";
@@ -98,6 +100,15 @@ export class QueryEngine implements StageContext {
   /** `distinct F` over the plan's records, from the dictionary where it can (dictionary-groups). */
   distinctValues(plan: PlanNode, field: FieldRef, stats?: NodeStats): AsyncGenerator<string> {
     return distinctValues(this.reader, plan, field, stats);
+  }
+
+  /** distinctValues with each value's first record (`leases` from the lease dictionary). */
+  distinctFirsts(
+    plan: PlanNode,
+    field: FieldRef,
+    stats?: NodeStats,
+  ): AsyncGenerator<DistinctFirst> {
+    return distinctFirsts(this.reader, plan, field, stats);
   }
 
   /** `timeline`'s points over the plan's records, from the time dictionary where it can. */

@@ -1,12 +1,14 @@
 // A query's whole pipeline on an open engine: prepare (parse, resolve, plan), execute, stages.
 // `… | count` with nothing before it is answered from posting lists alone (no record is read);
-// `… | count by F`, `… | top N F`, `… | distinct F` on an indexed field and `… | timeline` from
-// the term dictionary where it can (dictionary-groups.ts), then the stages after them.
+// `… | count by F`, `… | top N F`, `… | distinct F` on an indexed field, `… | leases` and
+// `… | timeline` from the term dictionary where it can (dictionary-groups.ts), then the stages
+// after them.
 import type { Stage } from "./ast.js";
 import { dictionaryGroupable } from "./dictionary-groups.js";
 import { NodeStats, type PreparedQuery, type QueryEngine } from "./query-engine.js";
 import type { MatchedRecord } from "./matched-record.js";
 import { runStages, runStagesOn } from "./run-stages.js";
+import { LEASE, leaseItem } from "./stages/leases-stage.js";
 import { timelineBuckets } from "./stages/timeline-stage.js";
 import type { StageOutput } from "./stage-output.js";
 
@@ -69,6 +71,13 @@ export async function runQuery(
       }
     })();
     items = runStagesOn(values, stages.slice(1), engine);
+  } else if (first?.kind === "leases") {
+    const leases = (async function* () {
+      for await (const { text, record } of engine.distinctFirsts(prepared.plan, LEASE, stats)) {
+        yield leaseItem(text, record);
+      }
+    })();
+    items = runStagesOn(leases, stages.slice(1), engine);
   } else if (first?.kind === "timeline") {
     const buckets = (async function* () {
       yield* timelineBuckets(await engine.timelinePoints(prepared.plan, stats), first.intervalMs);

@@ -155,6 +155,29 @@ describe("on a generated log in many segments", () => {
     expect(limited.dictionary).toBeLessThan(segmentCount(index));
   });
 
+  test("`leases` (with each lease's namespace) comes from the lease dictionary and matches the oracle", async () => {
+    const used = await check(
+      index,
+      entries,
+      { where: ALL, stages: [{ kind: "leases" }] },
+      "* | leases",
+    );
+    expect(used).toEqual({ dictionary: segmentCount(index), records: 0 });
+    // A narrow match: the planted host's leases, whichever way each segment goes.
+    await check(
+      index,
+      entries,
+      { where: cmp("ip", "=", planted.compromisedIp), stages: [{ kind: "leases" }] },
+      `ip = ${planted.compromisedIp} | leases`,
+    );
+    await check(
+      index,
+      entries,
+      { where: ALL, stages: [{ kind: "leases" }, { kind: "limit", n: 3 }] },
+      "* | leases | limit 3",
+    );
+  });
+
   test("busy fields are counted from the dictionary in every segment", async () => {
     for (const f of ["ip", "path", "op", "type", "mount_type"]) {
       const used = await countBy(index, entries, f);
@@ -301,6 +324,10 @@ describe.skipIf(!HAS_CORPUS)("on the shared corpus", () => {
     ({ index, entries } = await indexed(corpusLogs()));
   }, 60_000);
   afterAll(() => index?.close());
+
+  test("`leases` matches the oracle", async () => {
+    await check(index, entries, { where: ALL, stages: [{ kind: "leases" }] }, "* | leases");
+  });
 
   test.each(GROUP_FIELDS)("`count by` and `distinct` of %s match the oracle", async (f) => {
     await countBy(index, entries, f);

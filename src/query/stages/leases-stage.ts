@@ -4,10 +4,18 @@
 // entry per distinct lease.
 import { valuesAtPath } from "../../audit/audit-entry.js";
 import { recordFieldValues } from "../field-values.js";
+import type { MatchedRecord } from "../matched-record.js";
 import type { StageOutput } from "../stage-output.js";
 import { expectRecord } from "./expect-record.js";
 
-const LEASE = { kind: "field", name: "lease", catalog: true, offset: 0 } as const;
+/** The `lease` field, as a stage refers to it. */
+export const LEASE = { kind: "field", name: "lease", catalog: true, offset: 0 } as const;
+
+/** A lease as the stage emits it, with the namespace of the entry `record` (null: root). */
+export function leaseItem(lease: string, record: MatchedRecord): StageOutput {
+  const ns = valuesAtPath(record.entry(), "request.namespace.path")[0];
+  return { kind: "lease", lease, namespace: typeof ns === "string" && ns !== "" ? ns : null };
+}
 
 export async function* leasesStage(input: AsyncIterable<StageOutput>): AsyncIterable<StageOutput> {
   const seen = new Set<string>();
@@ -16,8 +24,7 @@ export async function* leasesStage(input: AsyncIterable<StageOutput>): AsyncIter
     for (const lease of recordFieldValues(record, LEASE)) {
       if (typeof lease !== "string" || seen.has(lease)) continue;
       seen.add(lease);
-      const ns = valuesAtPath(record.entry(), "request.namespace.path")[0];
-      yield { kind: "lease", lease, namespace: typeof ns === "string" && ns !== "" ? ns : null };
+      yield leaseItem(lease, record);
     }
   }
 }
