@@ -25,7 +25,8 @@ const SEGMENTS_AHEAD = 4;
 export class NodeStats {
   readonly matched = new Map<PlanNode, number>();
   readonly parsed = new Map<PlanNode, number>();
-  /** `count by` / `top`: segments counted from the term dictionary, and from their records. */
+  /** `count by`, `top`, `distinct`, `leases`, `timeline`: segments answered from the term
+   * dictionary, and from their records (dictionary-groups.ts). */
   readonly groupSegments = { dictionary: 0, records: 0 };
   add(map: Map<PlanNode, number>, node: PlanNode, n: number): void {
     map.set(node, (map.get(node) ?? 0) + n);

@@ -91,7 +91,7 @@ export function explainPlan(
   const groups = stats?.groupSegments;
   if (groups && groups.dictionary + groups.records > 0) {
     lines.push(
-      `groups counted from the term dictionary in ${groups.dictionary} segments, ` +
+      `first stage answered from the term dictionary in ${groups.dictionary} segments, ` +
         `from the records in ${groups.records}`,
     );
   }

@@ -178,6 +178,14 @@ describe("on a generated log in many segments", () => {
     );
   });
 
+  test("--explain says which way the segments went", async () => {
+    const run = await runQuery(index.engine, "* | count by ip", { collectStats: true });
+    for await (const _ of run.items); // run it to the end so the stats are complete
+    expect(index.engine.explain(run.prepared.plan, run.stats)).toContain(
+      `first stage answered from the term dictionary in ${segmentCount(index)} segments, from the records in 0`,
+    );
+  });
+
   test("busy fields are counted from the dictionary in every segment", async () => {
     for (const f of ["ip", "path", "op", "type", "mount_type"]) {
       const used = await countBy(index, entries, f);
