@@ -3,6 +3,7 @@
 // newline, parsed with JSON.parse, and its ip, request id, lease id and one of its HMAC strings
 // are kept. Reads only a few hundred KiB-sized windows, never the whole file.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { hmacValues, valuesAtPath } from "../src/audit/audit-entry.js";
 import { mulberry32 } from "../src/demo/seeded-random.js";
 
 export interface SampledValues {
@@ -16,26 +17,6 @@ export interface SampledValues {
 const WINDOW_BYTES = 64 << 10;
 /** Give up on a kind after this many lines per wanted value (lease ids are on ~1 line in 10). */
 const MAX_TRIES_PER_VALUE = 200;
-const HMAC_PREFIX = "hmac-sha256:";
-
-function get(obj: unknown, ...keys: string[]): unknown {
-  let cur = obj;
-  for (const k of keys) {
-    if (cur === null || typeof cur !== "object") return undefined;
-    cur = (cur as Record<string, unknown>)[k];
-  }
-  return cur;
-}
-
-function hmacStrings(value: unknown, into: string[]): void {
-  if (typeof value === "string") {
-    if (value.startsWith(HMAC_PREFIX)) into.push(value);
-  } else if (Array.isArray(value)) {
-    for (const v of value) hmacStrings(v, into);
-  } else if (value !== null && typeof value === "object") {
-    for (const v of Object.values(value)) hmacStrings(v, into);
-  }
-}
 
 /** Up to `count` distinct values of each kind (fewer when the file has fewer). */
 export function sampleValues(file: string, count: number, seed = 1): SampledValues {
@@ -63,11 +44,10 @@ export function sampleValues(file: string, count: number, seed = 1): SampledValu
       } catch {
         continue;
       }
-      const ip = get(entry, "request", "remote_address");
-      const requestId = get(entry, "request", "id");
-      const lease = get(entry, "response", "secret", "lease_id");
-      const hmacs: string[] = [];
-      hmacStrings(entry, hmacs);
+      const [ip] = valuesAtPath(entry, "request.remote_address");
+      const [requestId] = valuesAtPath(entry, "request.id");
+      const [lease] = valuesAtPath(entry, "response.secret.lease_id");
+      const hmacs = hmacValues(entry);
       const hmac = hmacs[Math.floor(random() * hmacs.length)];
       if (typeof ip === "string" && ip && sets.ip.size < count) sets.ip.add(ip);
       if (typeof requestId === "string" && requestId && sets.requestId.size < count) {

@@ -143,20 +143,17 @@ export class IndexReader {
 
   /** A segment's compressed blocks back to back, with block i at [offsets[i], offsets[i+1]). */
   segmentBlocks(segment: SegmentMeta): { buffer: ArrayBuffer; offsets: number[] } {
-    const parts: Buffer[] = [];
-    const offsets = [0];
-    for (let b = 0; b < segment.blockStarts.length; b++) {
-      const bytes = getIn(this.env.blocks, blockKey(segment.id, b), this.txn);
+    // Two passes over lmdb's uncopied views: sizes first, then one copy into the result.
+    const block = (b: number): Buffer => {
+      const bytes = getFastIn(this.env.blocks, blockKey(segment.id, b), this.txn);
       if (!bytes) throw new Error(`index is missing block ${segment.id}:${b}`);
-      parts.push(bytes);
-      offsets.push(offsets[offsets.length - 1]! + bytes.length);
-    }
-    const all = Buffer.allocUnsafeSlow(offsets[offsets.length - 1]!);
-    let at = 0;
-    for (const p of parts) {
-      p.copy(all, at);
-      at += p.length;
-    }
+      return bytes;
+    };
+    const count = segment.blockStarts.length;
+    const offsets = [0];
+    for (let b = 0; b < count; b++) offsets.push(offsets[b]! + block(b).length);
+    const all = Buffer.allocUnsafeSlow(offsets[count]!);
+    for (let b = 0; b < count; b++) block(b).copy(all, offsets[b]!);
     return { buffer: all.buffer as ArrayBuffer, offsets };
   }
 

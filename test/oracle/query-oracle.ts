@@ -19,7 +19,7 @@
 // - stages: leases, distinct, count, count by, top, fields, limit, sort.
 import { createHmac } from "node:crypto";
 import net from "node:net";
-import { ORACLE_FIELDS, rfc3339Nanos, type LogScan } from "./scan-log.js";
+import { hmacsOf, ORACLE_FIELDS, rfc3339Nanos, type LogScan } from "./scan-log.js";
 
 // ---------------------------------------------------------------------------------------------
 // The oracle's syntax tree.
@@ -226,17 +226,6 @@ function nonEmptyStrings(entry: Json, path: readonly string[]): string[] {
     .filter((x): x is string => typeof x === "string" && x !== "");
 }
 
-function hmacStrings(node: Json, out: string[]): string[] {
-  if (typeof node === "string") {
-    if (node.startsWith(HMAC_PREFIX)) out.push(node);
-  } else if (Array.isArray(node)) {
-    for (const item of node) hmacStrings(item, out);
-  } else if (isObject(node)) {
-    for (const value of Object.values(node)) hmacStrings(value, out);
-  }
-  return out;
-}
-
 /** A field's values in an entry as text, in entry order (ip: as written, port and all). */
 export function valueTexts(entry: Json, field: OField): string[] {
   if (field === "ip") {
@@ -246,7 +235,7 @@ export function valueTexts(entry: Json, field: OField): string[] {
     }
     return out;
   }
-  if (field === "hmac") return hmacStrings(entry, []);
+  if (field === "hmac") return hmacsOf(entry, []);
   if (field === "time") return nonEmptyStrings(entry, ["time"]);
   const paths = ORACLE_FIELDS[field];
   if (paths) return paths.flatMap((p) => nonEmptyStrings(entry, p));

@@ -122,7 +122,8 @@ function ipsOf(entry: Json): string[] {
   return raw.map(oracleIp).filter((ip): ip is string => ip !== undefined);
 }
 
-function hmacsOf(node: Json, out: string[]): string[] {
+/** Every `hmac-sha256:` string anywhere in `node`, in document order, appended to `out`. */
+export function hmacsOf(node: Json, out: string[]): string[] {
   if (typeof node === "string") {
     if (node.startsWith(HMAC_PREFIX)) out.push(node);
   } else if (Array.isArray(node)) {

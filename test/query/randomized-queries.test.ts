@@ -591,11 +591,13 @@ async function check(index: BreakglassIndex, entries: readonly OEntry[], c: Case
   ).toBeUndefined();
 }
 
-describe(`${QUERY_COUNT} random queries (seed ${SEED}) on a generated 5 MB log`, () => {
+/** The cases on an index of `files`: the generator matches something (a `minShare` of the
+ * queries match some but not all entries), and every answer is the oracle's. */
+function randomQueriesOn(files: string[], entries: readonly OEntry[], minShare: number): void {
   let index: BreakglassIndex;
   beforeAll(async () => {
     const db = path.join(tempDir(), "db");
-    await indexFiles(db, [GENERATED_LOG], { workers: 2 });
+    await indexFiles(db, files, { workers: 2 });
     index = openIndex(db, { salt: SALT });
   });
   afterAll(async () => {
@@ -604,43 +606,21 @@ describe(`${QUERY_COUNT} random queries (seed ${SEED}) on a generated 5 MB log`,
 
   test("the generator is not vacuous: many queries match, and not everything", () => {
     const sizes = CASES.map(
-      (c) =>
-        oracleAnswer({ where: c.query.where, stages: [] }, GENERATED_ENTRIES, { salt: SALT })
-          .length,
+      (c) => oracleAnswer({ where: c.query.where, stages: [] }, entries, { salt: SALT }).length,
     );
-    const some = sizes.filter((s) => s > 0 && s < GENERATED_ENTRIES.length).length;
-    expect(some).toBeGreaterThan(QUERY_COUNT / 3);
+    const some = sizes.filter((s) => s > 0 && s < entries.length).length;
+    expect(some).toBeGreaterThan(QUERY_COUNT * minShare);
   });
 
   test.each(CASES)("$label", async (c) => {
-    await check(index, GENERATED_ENTRIES, c);
+    await check(index, entries, c);
   });
-});
+}
+
+describe(`${QUERY_COUNT} random queries (seed ${SEED}) on a generated 5 MB log`, () =>
+  randomQueriesOn([GENERATED_LOG], GENERATED_ENTRIES, 1 / 3));
 
 describe.skipIf(!HAS_CORPUS)(
   `${QUERY_COUNT} random queries (seed ${SEED}) on the shared corpus`,
-  () => {
-    let index: BreakglassIndex;
-    beforeAll(async () => {
-      const db = path.join(tempDir(), "db");
-      await indexFiles(db, CORPUS_FILES, { workers: 2 });
-      index = openIndex(db, { salt: SALT });
-    });
-    afterAll(async () => {
-      await index?.close();
-    });
-
-    test("the generator is not vacuous: many queries match, and not everything", () => {
-      const sizes = CASES.map(
-        (c) =>
-          oracleAnswer({ where: c.query.where, stages: [] }, CORPUS_ENTRIES, { salt: SALT }).length,
-      );
-      const some = sizes.filter((s) => s > 0 && s < CORPUS_ENTRIES.length).length;
-      expect(some).toBeGreaterThan(QUERY_COUNT / 4);
-    });
-
-    test.each(CASES)("$label", async (c) => {
-      await check(index, CORPUS_ENTRIES, c);
-    });
-  },
+  () => randomQueriesOn(CORPUS_FILES, CORPUS_ENTRIES, 1 / 4),
 );

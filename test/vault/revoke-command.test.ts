@@ -1,46 +1,16 @@
-// The built bin (dist/src/cli/main.js) against the fake Vault: what an operator sees.
-import { spawn, type ChildProcess } from "node:child_process";
+// The built bin (dist/bundle/main.mjs) against the fake Vault: what an operator sees.
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { auditHmac } from "../../src/audit/audit-hmac.js";
 import { FakeVault, type FakeVaultOptions } from "../helpers/fake-vault-server.js";
+import { BIN, ensureBuilt, finishBin, ROOT, runBin, startBin } from "../helpers/run-bin.js";
 import { tempDirs } from "../helpers/temp-dir.js";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const BIN = path.join(ROOT, "dist/src/cli/main.js");
 const TOKEN = "hvs.CANARY-0123456789abcdef-never-print-me";
-
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(args: string[], env: Record<string, string>, input?: string): ChildProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  child.stdin?.end(input ?? "");
-  return child;
-}
-
-function finish(child: ChildProcess): Promise<RunResult> {
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
-  child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-}
-
-const run = (args: string[], env: Record<string, string>, input?: string) =>
-  finish(start(args, env, input));
+const run = runBin;
 
 const tempDir = tempDirs("bg-e2e-revoke-");
 const vaults: FakeVault[] = [];
@@ -59,16 +29,7 @@ async function fixture(opts: FakeVaultOptions = {}) {
 const ids = (n: number) =>
   Array.from({ length: n }, (_, i) => `database/creds/app/${String(i).padStart(5, "0")}`);
 
-beforeAll(async () => {
-  if (!existsSync(BIN)) {
-    const tsc = path.join(ROOT, "node_modules/typescript/bin/tsc");
-    await finish(
-      spawn(process.execPath, [tsc, "-p", "tsconfig.json", "--noEmitOnError", "false"], {
-        cwd: ROOT,
-      }),
-    );
-  }
-}, 120_000);
+beforeAll(ensureBuilt, 120_000);
 
 describe("breakglass revoke", () => {
   test("revokes the lease ids on stdin (comments and blank lines ignored) and prints a summary", async () => {
@@ -277,8 +238,8 @@ describe("breakglass revoke", () => {
     const { vault, env, journal } = await fixture({ faults: { latencyMs: 10 } });
     const leases = ids(400);
     for (const id of leases) vault.addLease(id);
-    const child = start(["revoke", "--yes", "--journal", journal], env, leases.join("\n"));
-    const done = finish(child);
+    const child = startBin(["revoke", "--yes", "--journal", journal], env, leases.join("\n"));
+    const done = finishBin(child);
     while (vault.totalRevokeRequests < 150) await new Promise((r) => setTimeout(r, 5));
     child.kill("SIGKILL");
     const first = await done;
