@@ -276,10 +276,10 @@ export async function* distinctValues(
   for await (const first of distinctFirsts(reader, plan, field, stats)) yield first.text;
 }
 
-/** A value of `distinct F` and the first matching record that holds it. */
+/** A value of `distinct F` and the first matching record that holds it (read on request). */
 export interface DistinctFirst {
   readonly text: string;
-  readonly record: MatchedRecord;
+  record(): MatchedRecord;
 }
 
 /** distinctValues, each with its first matching record (`leases` needs its namespace). */
@@ -347,11 +347,10 @@ export async function* distinctFirsts(
       });
     }
     for (const { local, texts } of firsts) {
-      let record: MatchedRecord | undefined;
       for (const text of texts) {
         if (seen.has(text)) continue;
         seen.add(text);
-        yield { text, record: (record ??= recordAt(reader, segment, local)) };
+        yield { text, record: () => recordAt(reader, segment, local) };
       }
     }
   }

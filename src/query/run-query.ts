@@ -5,6 +5,7 @@
 // after them.
 import type { Stage } from "./ast.js";
 import { dictionaryGroupable } from "./dictionary-groups.js";
+import type { PlanNode } from "./plan.js";
 import { NodeStats, type PreparedQuery, type QueryEngine } from "./query-engine.js";
 import type { MatchedRecord } from "./matched-record.js";
 import { runStages, runStagesOn } from "./run-stages.js";
@@ -35,6 +36,45 @@ async function* yielding(records: AsyncIterable<MatchedRecord>): AsyncGenerator<
   }
 }
 
+/** The output of a first stage answered from the term dictionaries, or undefined (read records). */
+function firstStageFromIndex(
+  engine: QueryEngine,
+  plan: PlanNode,
+  stage: Stage,
+  stats: NodeStats | undefined,
+): AsyncIterable<StageOutput> | undefined {
+  switch (stage.kind) {
+    case "countBy":
+    case "top":
+      if (!dictionaryGroupable(stage.field)) return undefined;
+      return (async function* () {
+        const all = await engine.countGroups(plan, stage.field, stats);
+        for (const g of stage.kind === "top" ? all.slice(0, stage.n) : all) {
+          yield { kind: "group", field: stage.field.name, value: g.value, count: g.count } as const;
+        }
+      })();
+    case "distinct":
+      if (!dictionaryGroupable(stage.field)) return undefined;
+      return (async function* () {
+        for await (const { text } of engine.distinctFirsts(plan, stage.field, stats)) {
+          yield { kind: "value", field: stage.field.name, value: text } as const;
+        }
+      })();
+    case "leases":
+      return (async function* () {
+        for await (const { text, record } of engine.distinctFirsts(plan, LEASE, stats)) {
+          yield leaseItem(text, record());
+        }
+      })();
+    case "timeline":
+      return (async function* () {
+        yield* timelineBuckets(await engine.timelinePoints(plan, stats), stage.intervalMs);
+      })();
+    default:
+      return undefined;
+  }
+}
+
 export async function runQuery(
   engine: QueryEngine,
   text: string,
@@ -47,42 +87,14 @@ export async function runQuery(
   let items: AsyncIterable<StageOutput>;
   const countOnly =
     stages[0]?.kind === "count" && stages.slice(1).every((s) => s.kind === "limit" && s.n >= 1);
-  const first = stages[0];
+  const fromIndex = stages[0] && firstStageFromIndex(engine, prepared.plan, stages[0], stats);
   if (countOnly) {
     items = (async function* () {
       const count = await engine.count(prepared.plan, stats);
       yield { kind: "count", count } as const;
     })();
-  } else if (
-    (first?.kind === "countBy" || first?.kind === "top") &&
-    dictionaryGroupable(first.field)
-  ) {
-    const groups = (async function* () {
-      const all = await engine.countGroups(prepared.plan, first.field, stats);
-      for (const g of first.kind === "top" ? all.slice(0, first.n) : all) {
-        yield { kind: "group", field: first.field.name, value: g.value, count: g.count } as const;
-      }
-    })();
-    items = runStagesOn(groups, stages.slice(1), engine);
-  } else if (first?.kind === "distinct" && dictionaryGroupable(first.field)) {
-    const values = (async function* () {
-      for await (const value of engine.distinctValues(prepared.plan, first.field, stats)) {
-        yield { kind: "value", field: first.field.name, value } as const;
-      }
-    })();
-    items = runStagesOn(values, stages.slice(1), engine);
-  } else if (first?.kind === "leases") {
-    const leases = (async function* () {
-      for await (const { text, record } of engine.distinctFirsts(prepared.plan, LEASE, stats)) {
-        yield leaseItem(text, record);
-      }
-    })();
-    items = runStagesOn(leases, stages.slice(1), engine);
-  } else if (first?.kind === "timeline") {
-    const buckets = (async function* () {
-      yield* timelineBuckets(await engine.timelinePoints(prepared.plan, stats), first.intervalMs);
-    })();
-    items = runStagesOn(buckets, stages.slice(1), engine);
+  } else if (fromIndex) {
+    items = runStagesOn(fromIndex, stages.slice(1), engine);
   } else {
     items = runStages(yielding(engine.records(prepared.plan, stats)), stages, engine);
   }
