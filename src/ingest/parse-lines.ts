@@ -13,6 +13,7 @@ import { ByteWriter } from "../codec/byte-writer.js";
 import { BLOCK_BYTES, encodeRecordBlock } from "../codec/record-block.js";
 import { TermPagesWriter } from "../codec/term-pages.js";
 import { HmacPostings, looksLikeHmac } from "./hmac-postings.js";
+import { TimePostings } from "./time-postings.js";
 import { packResult, type BadLine, type FieldPages, type Span } from "./worker-protocol.js";
 
 const NEWLINE = 10;
@@ -90,6 +91,7 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const textMaps = FIELDS.map(() => new Map<string, number | number[]>());
   const hmacs = FIELDS.map(() => new HmacPostings());
+  const times = new TimePostings();
   const bad: BadLine[] = [];
   const payload = new ByteWriter(bytes.length >>> 1);
   const blocks: Span[] = [];
@@ -106,6 +108,7 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
   let timedRecords = 0;
   const sink = (f: number, text: string): void => {
     if (IS_TEXT_FIELD[f] && looksLikeHmac(text) && hmacs[f]!.add(text, currentId)) return;
+    if (f === TIME_FIELD && times.add(text, currentId)) return;
     const map = textMaps[f]!;
     const seen = map.get(text);
     if (seen === undefined) map.set(text, currentId);
@@ -199,16 +202,24 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
     const { terms, untermed } = termsOfTexts(f, textMaps[f]!);
     if (untermed) untermedFields.push(FIELDS[f]!.code);
     const hmacTerms = hmacs[f]!;
-    if (terms.size === 0 && hmacTerms.length === 0) continue;
-    // Binary strings compare in byte order, which is the order the pages are searched in.
-    const sorted = [...terms.keys()].sort();
-    if (f === TIME_FIELD) {
-      for (const ids of terms.values()) timedRecords += ids.length;
-      minTimeTerm = sorted[0];
-      maxTimeTerm = sorted[sorted.length - 1];
-    }
+    // Times of the usual shape are in `times`; merged into the Map only when other shapes came too.
+    const fastTimes = f === TIME_FIELD && times.length > 0;
+    if (fastTimes && terms.size > 0) times.collect(terms);
+    if (terms.size === 0 && hmacTerms.length === 0 && !fastTimes) continue;
     const writer = new TermPagesWriter(records);
-    for (const term of sorted) writer.add(term, terms.get(term)!);
+    if (fastTimes && terms.size === 0) {
+      const span = times.writeTo(writer);
+      ({ min: minTimeTerm, max: maxTimeTerm, records: timedRecords } = span);
+    } else {
+      // Binary strings compare in byte order, which is the order the pages are searched in.
+      const sorted = [...terms.keys()].sort();
+      if (f === TIME_FIELD) {
+        for (const ids of terms.values()) timedRecords += ids.length;
+        minTimeTerm = sorted[0];
+        maxTimeTerm = sorted[sorted.length - 1];
+      }
+      for (const term of sorted) writer.add(term, terms.get(term)!);
+    }
     // HMAC terms (TAG_HMAC) sort after every text term (TAG_TEXT): they go last, straight from
     // their sorted typed arrays.
     hmacTerms.writeTo(writer);
