@@ -14,6 +14,8 @@ export interface LatencySeries {
   /** One query of the series as text, for the report. */
   readonly example: string;
   readonly samplesMs: readonly number[];
+  /** Time to the first result of each query (results stream: what a user waits before output). */
+  readonly firstMs: readonly number[];
   /** How many records each query produced (for `count`, the count). */
   readonly resultCounts: readonly number[];
   readonly distinctValues: number;
@@ -22,18 +24,27 @@ export interface LatencySeries {
 /** Queries per series run unmeasured first (JIT, page cache, lmdb's read txn). */
 const WARMUP_QUERIES = 20;
 
-/** Runs a query to its end; returns how many records it produced, or the count it printed. */
-async function runOnce(engine: QueryEngine, text: string): Promise<number> {
+/**
+ * Runs a query to its end, from `t0`; returns how many records it produced (or the count it
+ * printed) and when the first result came.
+ */
+async function runOnce(
+  engine: QueryEngine,
+  text: string,
+  t0: number,
+): Promise<{ n: number; firstMs: number }> {
   const run = await runQuery(engine, text);
   let items = 0;
   let bytes = 0;
+  let firstMs = NaN;
   for await (const item of run.items) {
-    if (item.kind === "count") return item.count;
+    if (items === 0) firstMs = performance.now() - t0;
+    if (item.kind === "count") return { n: item.count, firstMs };
     items++;
     if (item.kind === "record") bytes += item.record.line.length;
   }
   // `bytes` keeps the line fetch from being optimised away; nothing reads it.
-  return bytes >= 0 ? items : -1;
+  return { n: bytes >= 0 ? items : -1, firstMs };
 }
 
 async function series(
@@ -43,21 +54,24 @@ async function series(
   iterations: number,
 ): Promise<LatencySeries> {
   for (let i = 0; i < Math.min(WARMUP_QUERIES, iterations); i++) {
-    await runOnce(engine, texts[(iterations - 1 - i) % texts.length]!);
+    await runOnce(engine, texts[(iterations - 1 - i) % texts.length]!, performance.now());
   }
   const samplesMs: number[] = [];
+  const firstMs: number[] = [];
   const resultCounts: number[] = [];
   for (let i = 0; i < iterations; i++) {
     const text = texts[i % texts.length]!;
     const t0 = performance.now();
-    const n = await runOnce(engine, text);
+    const run = await runOnce(engine, text, t0);
     samplesMs.push(performance.now() - t0);
-    resultCounts.push(n);
+    firstMs.push(run.firstMs);
+    resultCounts.push(run.n);
   }
   return {
     name,
     example: texts[0] ?? "",
     samplesMs,
+    firstMs,
     resultCounts,
     distinctValues: new Set(texts).size,
   };
