@@ -16,7 +16,7 @@
 // blocks grew the index to 57 % of the log. LZ4 (lz4-napi) ratio on generated audit lines:
 // 64 KiB 0.29, 16 KiB 0.34, 4 KiB 0.40.
 import { createRequire } from "node:module";
-import { readU32 } from "./byte-writer.js";
+import { ByteWriter, readU32 } from "./byte-writer.js";
 
 // Loaded on first use: the native LZ4 binding takes ~12 ms to load, which a query answered from
 // posting lists alone (`| count`) never needs.
@@ -30,6 +30,8 @@ function codec(): Lz4 {
 export const BLOCK_BYTES = 64 << 10;
 /** Target uncompressed bytes a part: what one record read decompresses. */
 export const PART_BYTES = 16 << 10;
+
+let partScratch = Buffer.allocUnsafe(PART_BYTES * 2);
 
 /** One part: the lines starts[from..to) of `source`, compressed. */
 function encodePart(
@@ -45,7 +47,12 @@ function encodePart(
   const spanStart = starts[from]!;
   const spanEnd = ends[to - 1]!;
   const header = 4 + 8 * count;
-  const raw = Buffer.allocUnsafe(header + spanEnd - spanStart);
+  const size = header + spanEnd - spanStart;
+  // One scratch buffer, reused: a fresh 16 KiB buffer a part was an external allocation each,
+  // which the workers' garbage collector then had to sweep.
+  if (partScratch.length < size)
+    partScratch = Buffer.allocUnsafe(Math.max(size, 2 * partScratch.length));
+  const raw = partScratch.subarray(0, size);
   raw.writeUInt32BE(count, 0);
   for (let i = 0; i < count; i++) {
     raw.writeUInt32BE(starts[from + i]! - spanStart, 4 + 8 * i);
@@ -61,6 +68,22 @@ function partsHeaderBytes(partCount: number): number {
 
 /** The lines (starts[i], ends[i]) of `source`, in order, as one block. */
 export function encodeRecordBlock(source: Uint8Array, starts: number[], ends: number[]): Buffer {
+  const out = new ByteWriter(BLOCK_BYTES >>> 1);
+  appendRecordBlock(out, source, starts, ends);
+  const view = out.view();
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+}
+
+/**
+ * encodeRecordBlock written at the end of `out` (the ingest workers' result buffer), without a
+ * buffer of its own; returns its length.
+ */
+export function appendRecordBlock(
+  out: ByteWriter,
+  source: Uint8Array,
+  starts: number[],
+  ends: number[],
+): number {
   const parts: Buffer[] = [];
   const firstLines: number[] = [];
   let from = 0;
@@ -74,20 +97,17 @@ export function encodeRecordBlock(source: Uint8Array, starts: number[], ends: nu
       partBytes = 0;
     }
   }
-  const header = partsHeaderBytes(parts.length);
-  let size = header;
-  for (const p of parts) size += p.length;
-  const out = Buffer.allocUnsafe(size);
-  out.writeUInt32BE(parts.length, 0);
-  out.writeUInt32BE(starts.length, 4);
-  let at = header;
+  const begin = out.length;
+  out.u32(parts.length);
+  out.u32(starts.length);
+  let compressedEnd = 0;
   for (let p = 0; p < parts.length; p++) {
-    out.set(parts[p]!, at);
-    at += parts[p]!.length;
-    out.writeUInt32BE(firstLines[p]!, 8 + 8 * p);
-    out.writeUInt32BE(at - header, 12 + 8 * p);
+    compressedEnd += parts[p]!.length;
+    out.u32(firstLines[p]!);
+    out.u32(compressedEnd);
   }
-  return out;
+  for (const part of parts) out.bytes(part);
+  return out.length - begin;
 }
 
 /** A decompressed part. */

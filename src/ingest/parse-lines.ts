@@ -10,7 +10,7 @@ import { TermExtractor, termForText } from "../audit/extract-terms.js";
 import { FIELDS } from "../audit/field-catalog.js";
 import { termText } from "../audit/index-term.js";
 import { ByteWriter } from "../codec/byte-writer.js";
-import { BLOCK_BYTES, encodeRecordBlock } from "../codec/record-block.js";
+import { appendRecordBlock, BLOCK_BYTES } from "../codec/record-block.js";
 import { TermPagesWriter } from "../codec/term-pages.js";
 import { HmacPostings, looksLikeHmac } from "./hmac-postings.js";
 import { TimePostings } from "./time-postings.js";
@@ -119,9 +119,8 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
 
   const flushBlock = (): void => {
     if (blockLineStarts.length === 0) return;
-    const block = encodeRecordBlock(bytes, blockLineStarts, blockLineEnds);
-    blocks.push([payload.length, block.length]);
-    payload.bytes(block);
+    const at = payload.length;
+    blocks.push([at, appendRecordBlock(payload, bytes, blockLineStarts, blockLineEnds)]);
     blockLineStarts = [];
     blockLineEnds = [];
     blockBytes = 0;

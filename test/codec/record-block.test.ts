@@ -1,7 +1,13 @@
 // Record blocks give back each line byte for byte, whatever lies between the lines in the source
 // (newlines, CRs, device prefixes).
 import { expect, test } from "vitest";
-import { encodeRecordBlock, PART_BYTES, RecordBlock } from "../../src/codec/record-block.js";
+import { ByteWriter } from "../../src/codec/byte-writer.js";
+import {
+  appendRecordBlock,
+  encodeRecordBlock,
+  PART_BYTES,
+  RecordBlock,
+} from "../../src/codec/record-block.js";
 
 test("every line of a block comes back byte for byte", () => {
   const lines = [
@@ -89,4 +95,22 @@ test("a block given a reader reads the bytes again for each part, so a reused bu
   expect(reads).toBe(3);
   for (let i = 0; i < 300; i++) expect(block.line(i).toString()).toBe(lines[i]);
   expect(reads).toBe(1 + partCount);
+});
+
+test("blocks appended to one buffer after other bytes are the blocks encoded alone", () => {
+  const a = manyLines(300);
+  const b = manyLines(5);
+  const out = new ByteWriter(16);
+  out.bytes(Buffer.from("header bytes the block must not touch"));
+  const atA = out.length;
+  const lengthA = appendRecordBlock(out, a.source, a.starts, a.ends);
+  const atB = out.length;
+  const lengthB = appendRecordBlock(out, b.source, b.starts, b.ends);
+  const all = Buffer.from(out.view());
+  expect(all.subarray(0, atA).toString()).toBe("header bytes the block must not touch");
+  expect(all.subarray(atA, atA + lengthA)).toEqual(encodeRecordBlock(a.source, a.starts, a.ends));
+  expect(all.subarray(atB, atB + lengthB)).toEqual(encodeRecordBlock(b.source, b.starts, b.ends));
+  expect(atB + lengthB).toBe(all.length);
+  const block = new RecordBlock(all.subarray(atA, atA + lengthA));
+  for (let i = 0; i < 300; i++) expect(block.line(i).toString()).toBe(a.lines[i]);
 });
