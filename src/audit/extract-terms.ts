@@ -104,8 +104,9 @@ export function utcTimeWords(text: string, words: Uint32Array): boolean {
   const len = text.length;
   if (len < 20 || text.charCodeAt(len - 1) !== 90 /* Z */ || text.charCodeAt(10) !== 84)
     return false;
-  const day = text.slice(0, 10);
-  if (day !== lastDay) {
+  // Most times share the previous one's day: compare in place rather than slice a new string.
+  if (lastDay === "" || !text.startsWith(lastDay)) {
+    const day = text.slice(0, 10);
     const ms = Date.parse(day + "T00:00:00Z");
     if (Number.isNaN(ms)) return false;
     lastDay = day;

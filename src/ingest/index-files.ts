@@ -13,6 +13,7 @@ import { readFileMetas } from "../store/index-reader.js";
 import { IndexWriter } from "../store/index-writer.js";
 import { contentFrom, hashHead, HEAD_BYTES, isGzip, readHead } from "./content-stream.js";
 import { expandSources } from "./expand-sources.js";
+import { ChunkBuffers } from "./chunk-buffers.js";
 import { lineChunks, plainFileLineChunks, type LineChunk } from "./line-chunks.js";
 import { defaultWorkers, ParsePool } from "./parse-pool.js";
 import type { ParseResult } from "./worker-protocol.js";
@@ -197,6 +198,7 @@ export class Indexer {
 
       const parsePool = (this.pool ??= new ParsePool(workers));
       const maxInFlight = workers * IN_FLIGHT_PER_WORKER;
+      const buffers = new ChunkBuffers(chunkBytes);
       type Pending = { plan: Plan; chunk: LineChunk; result: Promise<ParseResult> };
       const queue: Pending[] = [];
       const state = new Map<Plan, FileMeta>();
@@ -204,6 +206,7 @@ export class Indexer {
       const commitHead = async (): Promise<void> => {
         const { plan, chunk, result: pending } = queue.shift()!;
         const result = await pending;
+        buffers.give(chunk.buffer); // the worker is done with it
         let file = state.get(plan)!;
         let { meta } = result;
         let consumedBytes = chunk.byteLength;
@@ -312,9 +315,9 @@ export class Indexer {
             ? lineChunks(
                 contentFrom(plan.path, true, base.doneBytes, progress),
                 base.doneBytes,
-                chunkBytes,
+                buffers,
               )
-            : plainFileLineChunks(plan.path, base.doneBytes, chunkBytes, progress);
+            : plainFileLineChunks(plan.path, base.doneBytes, buffers, progress);
           for await (const chunk of chunks) {
             sawChunk = true;
             if (queue.length >= maxInFlight) await commitHead();

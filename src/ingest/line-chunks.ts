@@ -1,10 +1,12 @@
-// Content bytes → chunks of whole lines, each in its own ArrayBuffer so it can be moved (not
-// copied) to a worker. A line longer than a chunk (10 MB entries exist) grows the chunk.
-// Memory: one chunk being filled plus what the caller keeps in flight.
+// Content bytes → chunks of whole lines, each in its own buffer (from ChunkBuffers: shared memory
+// that a worker reads in place, recycled once its result is in). A line longer than a chunk
+// (10 MB entries exist) grows the chunk. Memory: one chunk being filled plus what the caller
+// keeps in flight.
 import fs from "node:fs/promises";
+import type { ChunkBuffers } from "./chunk-buffers.js";
 
 export interface LineChunk {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBufferLike;
   readonly byteLength: number;
   /** Content offset of the chunk's first byte. */
   readonly startByte: number;
@@ -24,15 +26,15 @@ function cutAtLastNewline(
   buf: Buffer,
   len: number,
   startByte: number,
-  chunkBytes: number,
+  buffers: ChunkBuffers,
 ): { chunk: LineChunk; next: Buffer; rest: number } | undefined {
   const nl = buf.lastIndexOf(NEWLINE, len - 1);
   if (nl < 0) return undefined;
   const cut = nl + 1;
-  const next = Buffer.allocUnsafeSlow(Math.max(chunkBytes, (len - cut) * 2));
+  const next = buffers.take(Math.max(buffers.chunkBytes, (len - cut) * 2));
   buf.copy(next, 0, cut, len);
   const chunk: LineChunk = {
-    buffer: buf.buffer as ArrayBuffer,
+    buffer: buf.buffer,
     byteLength: cut,
     startByte,
     endsWithNewline: true,
@@ -45,7 +47,7 @@ function cutAtLastNewline(
 function lastChunk(buf: Buffer, len: number, startByte: number): LineChunk {
   const terminated = buf[len - 1] === NEWLINE;
   return {
-    buffer: buf.buffer as ArrayBuffer,
+    buffer: buf.buffer,
     byteLength: len,
     startByte,
     endsWithNewline: terminated,
@@ -53,8 +55,8 @@ function lastChunk(buf: Buffer, len: number, startByte: number): LineChunk {
   };
 }
 
-function grow(buf: Buffer, len: number): Buffer {
-  const bigger = Buffer.allocUnsafeSlow(buf.length * 2);
+function grow(buf: Buffer, len: number, buffers: ChunkBuffers): Buffer {
+  const bigger = buffers.take(buf.length * 2);
   buf.copy(bigger, 0, 0, len);
   return bigger;
 }
@@ -62,9 +64,9 @@ function grow(buf: Buffer, len: number): Buffer {
 export async function* lineChunks(
   source: AsyncIterable<Buffer>,
   startByte: number,
-  chunkBytes: number,
+  buffers: ChunkBuffers,
 ): AsyncGenerator<LineChunk> {
-  let buf: Buffer = Buffer.allocUnsafeSlow(chunkBytes);
+  let buf: Buffer = buffers.take(buffers.chunkBytes);
   let len = 0;
   let pos = startByte;
   for await (const piece of source) {
@@ -75,9 +77,9 @@ export async function* lineChunks(
       len += n;
       off += n;
       if (len < buf.length) continue;
-      const cut = cutAtLastNewline(buf, len, pos, chunkBytes);
+      const cut = cutAtLastNewline(buf, len, pos, buffers);
       if (!cut) {
-        buf = grow(buf, len); // one line longer than the buffer
+        buf = grow(buf, len, buffers); // one line longer than the buffer
         continue;
       }
       yield cut.chunk;
@@ -97,24 +99,24 @@ export async function* lineChunks(
 export async function* plainFileLineChunks(
   file: string,
   startByte: number,
-  chunkBytes: number,
+  buffers: ChunkBuffers,
   onFileBytes?: (n: number) => void,
 ): AsyncGenerator<LineChunk> {
   const handle = await fs.open(file, "r");
   try {
-    let buf: Buffer = Buffer.allocUnsafeSlow(chunkBytes);
+    let buf: Buffer = buffers.take(buffers.chunkBytes);
     let len = 0;
     let pos = startByte; // content offset of buf[0]
     let readAt = startByte;
     for (;;) {
-      if (len === buf.length) buf = grow(buf, len); // one line longer than the buffer
+      if (len === buf.length) buf = grow(buf, len, buffers); // one line longer than the buffer
       const { bytesRead } = await handle.read(buf, len, buf.length - len, readAt);
       if (bytesRead === 0) break;
       onFileBytes?.(bytesRead);
       len += bytesRead;
       readAt += bytesRead;
       if (len < buf.length) continue;
-      const cut = cutAtLastNewline(buf, len, pos, chunkBytes);
+      const cut = cutAtLastNewline(buf, len, pos, buffers);
       if (!cut) continue;
       yield cut.chunk;
       pos += cut.chunk.byteLength;

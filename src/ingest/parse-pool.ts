@@ -27,12 +27,13 @@ export class ParsePool {
   }
 
   async parse(
-    buffer: ArrayBuffer,
+    buffer: ArrayBufferLike,
     byteLength: number,
     prefix: string | undefined,
   ): Promise<ParseResult> {
     const task: ParseTask = { buffer, byteLength, prefix };
-    const out = await this.pool.run(task, { transferList: [buffer] });
+    const transferList = buffer instanceof ArrayBuffer ? [buffer] : [];
+    const out = await this.pool.run(task, { transferList });
     return unpackResult(out);
   }
 

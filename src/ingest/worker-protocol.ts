@@ -5,8 +5,11 @@
 // Bad lines come back as data: errors thrown in a worker lose their class (piscina #141).
 
 export interface ParseTask {
-  /** Whole lines; the last one may lack its newline only at the end of the input. */
-  readonly buffer: ArrayBuffer;
+  /**
+   * Whole lines; the last one may lack its newline only at the end of the input. Shared memory
+   * is read in place (the main thread reuses it once the result is in); an ArrayBuffer is moved.
+   */
+  readonly buffer: ArrayBufferLike;
   readonly byteLength: number;
   /** A device prefix to strip before every JSON object; undefined: detect text before `{`. */
   readonly prefix: string | undefined;
