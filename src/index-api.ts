@@ -57,7 +57,7 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
     for (const segment of reader.segments) {
       const bits = reader.newBitset(segment);
       if (hi === undefined) reader.addTerm(field, segment, lo, bits);
-      else reader.scanTerms(field, segment, lo, hi, (_t, add) => add(bits));
+      else reader.scanTerms(field, segment, lo, hi, (_t, postings) => postings.add(bits));
       forEachBit(bits, (local) => ids.push(segment.base + local));
     }
     return ids;

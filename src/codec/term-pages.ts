@@ -309,3 +309,40 @@ export class TermPage {
     }
   }
 }
+
+/**
+ * One term's records, as IndexReader.scanTerms hands them to its visitor: a cursor moved from
+ * term to term, so it is only good during the visit.
+ */
+export class TermPostings {
+  private page: TermPage | undefined;
+  private index = 0;
+
+  constructor(private readonly segmentRecords: number) {}
+
+  /** Point at term `index` of `page`. */
+  at(page: TermPage, index: number): void {
+    this.page = page;
+    this.index = index;
+  }
+
+  /** OR the records into `bits`. */
+  add(bits: Bitset): void {
+    this.page!.addPostings(this.index, bits, this.segmentRecords);
+  }
+
+  /** How many records hold the term (without decoding them). */
+  count(): number {
+    return this.page!.postingCount(this.index);
+  }
+
+  /** How many of the records are set in `bits`. */
+  countIn(bits: Bitset): number {
+    return this.page!.countIn(this.index, bits, this.segmentRecords);
+  }
+
+  /** The lowest of the records set in `bits`, or -1. */
+  firstIn(bits: Bitset): number {
+    return this.page!.firstIn(this.index, bits, this.segmentRecords);
+  }
+}

@@ -80,26 +80,20 @@ function eachMatchingTerm(
   if (untermed === undefined || untermed.includes(spec.code)) return false;
   const unread: { term: string; n: number; local: number }[] = [];
   let exact = true;
-  reader.scanTerms(
-    spec.code,
-    segment,
-    undefined,
-    undefined,
-    (term, _add, _count, countIn, firstIn) => {
-      const binary = term.toString("latin1");
-      const hmac = spec.kind === "string" && binary[0] === TAG_HMAC;
-      if (spec.kind === "string" && !hmac && isCutTerm(binary)) {
-        exact = false;
-        return false;
-      }
-      const text = hmac ? hmacTexts.get(binary) : termText(spec.kind, binary);
-      const local = want.first || text === undefined ? firstIn(bits) : -1;
-      const n = want.count ? countIn(bits) : local >= 0 ? 1 : 0;
-      if (n === 0) return;
-      if (text === undefined) unread.push({ term: binary, n, local });
-      else visit(text, n, local);
-    },
-  );
+  reader.scanTerms(spec.code, segment, undefined, undefined, (term, postings) => {
+    const binary = term.toString("latin1");
+    const hmac = spec.kind === "string" && binary[0] === TAG_HMAC;
+    if (spec.kind === "string" && !hmac && isCutTerm(binary)) {
+      exact = false;
+      return false;
+    }
+    const text = hmac ? hmacTexts.get(binary) : termText(spec.kind, binary);
+    const local = want.first || text === undefined ? postings.firstIn(bits) : -1;
+    const n = want.count ? postings.countIn(bits) : local >= 0 ? 1 : 0;
+    if (n === 0) return;
+    if (text === undefined) unread.push({ term: binary, n, local });
+    else visit(text, n, local);
+  });
   if (!exact || unread.length > maxReads) return false;
   for (const { term, n, local } of unread) {
     const text = valueWithTerm(reader, segment, local, spec, term);
@@ -219,17 +213,17 @@ function timelineFromDictionary(
 ): TimelinePoint[] | undefined {
   const points: TimelinePoint[] = [];
   const timed = reader.newBitset(segment);
-  let postings = 0;
-  reader.scanTerms(TIME.code, segment, undefined, undefined, (term, add, _count, countIn) => {
-    const n = countIn(bits);
+  let matched = 0;
+  reader.scanTerms(TIME.code, segment, undefined, undefined, (term, postings) => {
+    const n = postings.countIn(bits);
     if (n === 0) return;
     const t = keyInstant(term);
     points.push([t.seconds * 1000 + Math.floor(t.nanos / 1e6), n]);
-    add(timed);
-    postings += n;
+    postings.add(timed);
+    matched += n;
   });
   for (let i = 0; i < timed.length; i++) timed[i]! &= bits[i]!;
-  return popcount(timed) === postings ? points : undefined;
+  return popcount(timed) === matched ? points : undefined;
 }
 
 /** `timeline`'s points (ms, how many) over the records matching `plan`, in no order. */

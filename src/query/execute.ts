@@ -183,8 +183,8 @@ class SegmentRun {
         } else {
           bits = newBitset(records);
           const keep = node.keep;
-          reader.scanTerms(node.field.code, segment, node.lo, node.hi, (term, add) => {
-            if (!keep || keep(term)) add(bits);
+          reader.scanTerms(node.field.code, segment, node.lo, node.hi, (term, postings) => {
+            if (!keep || keep(term)) postings.add(bits);
           });
         }
         if (candidates) andInto(bits, candidates);
@@ -195,11 +195,11 @@ class SegmentRun {
         const bits = newBitset(records);
         const maybe = node.recheck ? newBitset(records) : undefined;
         const kind = node.field.kind;
-        reader.scanTerms(node.field.code, segment, undefined, undefined, (term, add) => {
+        reader.scanTerms(node.field.code, segment, undefined, undefined, (term, postings) => {
           const binary = term.toString("latin1");
           // A cut term's text is only the start of its value: the entry decides.
-          if (maybe && isCutTerm(binary)) add(maybe);
-          else if (node.test(termText(kind, binary), term)) add(bits);
+          if (maybe && isCutTerm(binary)) postings.add(maybe);
+          else if (node.test(termText(kind, binary), term)) postings.add(bits);
         });
         if (candidates) andInto(bits, candidates);
         if (!maybe) return bits;

@@ -21,8 +21,8 @@ export function estimate(reader: IndexReader, node: PlanNode): number | undefine
     case "range": {
       let n = 0;
       for (const segment of reader.segments) {
-        reader.scanTerms(node.field.code, segment, node.lo, node.hi, (term, _add, count) => {
-          if (!node.keep || node.keep(term)) n += count();
+        reader.scanTerms(node.field.code, segment, node.lo, node.hi, (term, postings) => {
+          if (!node.keep || node.keep(term)) n += postings.count();
         });
       }
       return n;

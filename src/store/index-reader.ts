@@ -4,7 +4,13 @@
 // segment (~5 µs each); a record fetch decompresses one 16 KiB part of a block (blocks cached,
 // LRU of BLOCK_CACHE).
 import { RecordBlock } from "../codec/record-block.js";
-import { TermDirectory, TermPage, newBitset, type Bitset } from "../codec/term-pages.js";
+import {
+  TermDirectory,
+  TermPage,
+  TermPostings,
+  newBitset,
+  type Bitset,
+} from "../codec/term-pages.js";
 import {
   blockKey,
   DIRECTORY_PAGE,
@@ -208,25 +214,20 @@ export class IndexReader {
   }
 
   /**
-   * Visit every term in [lo, hi] (inclusive; hi undefined = to the end) in order, with functions
-   * that OR its records into a bitset, count them, count those set in a bitset, and find the
-   * first of them set in a bitset. `visit` returns false to stop.
+   * Visit every term in [lo, hi] (inclusive; hi undefined = to the end) in order, with the term's
+   * postings. `visit` returns false to stop. The postings object is reused from term to term
+   * (no closures per term: an HMAC field's dictionary has tens of thousands a segment).
    */
   scanTerms(
     field: number,
     segment: SegmentMeta,
     lo: Uint8Array | undefined,
     hi: Uint8Array | undefined,
-    visit: (
-      term: Buffer,
-      add: (bits: Bitset) => void,
-      count: () => number,
-      countIn: (bits: Bitset) => number,
-      firstIn: (bits: Bitset) => number,
-    ) => boolean | void,
+    visit: (term: Buffer, postings: TermPostings) => boolean | void,
   ): void {
     const dir = this.directory(field, segment);
     if (!dir) return;
+    const postings = new TermPostings(segment.records);
     let p = lo ? Math.max(0, dir.pageFor(lo)) : 0;
     for (; p < dir.pageCount; p++) {
       if (hi && Buffer.compare(dir.firstTerm(p), hi) > 0) return;
@@ -235,15 +236,8 @@ export class IndexReader {
       for (; i < page.count; i++) {
         const term = page.term(i);
         if (hi && Buffer.compare(term, hi) > 0) return;
-        const idx = i;
-        const keep = visit(
-          term,
-          (bits) => page.addPostings(idx, bits, segment.records),
-          () => page.postingCount(idx),
-          (bits) => page.countIn(idx, bits, segment.records),
-          (bits) => page.firstIn(idx, bits, segment.records),
-        );
-        if (keep === false) return;
+        postings.at(page, i);
+        if (visit(term, postings) === false) return;
       }
     }
   }
