@@ -161,6 +161,24 @@ export function newBitset(records: number): Bitset {
   return new Uint32Array(Math.ceil(records / 32) || 1);
 }
 
+/** Where the varint that readVarint last read ends (a slot, not a returned object: it runs once
+ * per posting on the query path). */
+let varintEnd = 0;
+
+/** The unsigned varint (ByteWriter.varint) at buf[at]; sets varintEnd. */
+function readVarint(buf: Uint8Array, at: number): number {
+  let value = 0;
+  let scale = 1;
+  for (;;) {
+    const b = buf[at++]!;
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) break;
+    scale *= 128;
+  }
+  varintEnd = at;
+  return value;
+}
+
 export class TermPage {
   readonly count: number;
   private readonly buf: Buffer;
@@ -176,15 +194,8 @@ export class TermPage {
 
   /** Term i as a view, and where its postings start. */
   private termAt(i: number): { term: Buffer; next: number } {
-    let at = this.entryAt(i);
-    let len = 0;
-    let shift = 0;
-    for (;;) {
-      const b = this.buf[at++]!;
-      len |= (b & 0x7f) << shift;
-      if (b < 0x80) break;
-      shift += 7;
-    }
+    const len = readVarint(this.buf, this.entryAt(i));
+    const at = varintEnd;
     return { term: this.buf.subarray(at, at + len), next: at + len };
   }
 
@@ -206,17 +217,8 @@ export class TermPage {
 
   /** Where term i's postings start, how many records hold it, and whether they are a bitset. */
   private postingsOf(i: number): { at: number; count: number; dense: boolean } {
-    const buf = this.buf;
-    let at = this.termAt(i).next;
-    let header = 0;
-    let shift = 0;
-    for (;;) {
-      const b = buf[at++]!;
-      header += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) break;
-      shift += 7;
-    }
-    return { at, count: Math.floor(header / 2), dense: (header & 1) === 1 };
+    const header = readVarint(this.buf, this.termAt(i).next);
+    return { at: varintEnd, count: Math.floor(header / 2), dense: header % 2 === 1 };
   }
 
   /** How many records hold term i (without decoding them). */
@@ -248,15 +250,8 @@ export class TermPage {
     }
     let id = 0;
     for (let k = 0; k < postings.count; k++) {
-      let delta = 0;
-      let s = 0;
-      for (;;) {
-        const b = buf[at++]!;
-        delta |= (b & 0x7f) << s;
-        if (b < 0x80) break;
-        s += 7;
-      }
-      id += delta;
+      id += readVarint(buf, at);
+      at = varintEnd;
       if ((bits[id >>> 5]! >>> (id & 31)) & 1 && !onMatch(id)) return;
     }
   }
@@ -296,15 +291,8 @@ export class TermPage {
     }
     let id = 0;
     for (let n = 0; n < count; n++) {
-      let delta = 0;
-      let s = 0;
-      for (;;) {
-        const b = buf[at++]!;
-        delta |= (b & 0x7f) << s;
-        if (b < 0x80) break;
-        s += 7;
-      }
-      id += delta;
+      id += readVarint(buf, at);
+      at = varintEnd;
       bits[id >>> 5]! |= 1 << (id & 31);
     }
   }

@@ -82,6 +82,23 @@ describe("term pages", () => {
     },
   );
 
+  test("multi-byte varints round-trip: long terms, wide gaps between ids, long lists", () => {
+    const records = 3_000_000;
+    const long = "\u0000" + "x".repeat(300); // its length takes two varint bytes
+    const wide = [5, 20_000, 2_100_000, 2_999_999]; // deltas of one, three and four bytes
+    const many = Array.from({ length: 20_000 }, (_, k) => k * 37); // a count header of 3 bytes
+    const terms = ["\u0000a", long, "\u0000z"];
+    const postings = new Map([
+      ["\u0000a", wide],
+      [long, many],
+      ["\u0000z", [records - 1]],
+    ]);
+    const encoded = encodeTermPages(terms, postings, records);
+    for (const term of terms) {
+      expect(lookup(encoded.directory, encoded.pages, term, records)).toEqual(postings.get(term));
+    }
+  });
+
   test("a segment of one record with one term round-trips", () => {
     const one = encodeTermPages(["\u0000a"], new Map([["\u0000a", [0]]]), 1);
     expect(lookup(one.directory, one.pages, "\u0000a", 1)).toEqual([0]);
