@@ -15,16 +15,6 @@ import type { IndexEnv } from "./index-env.js";
 import type { IndexWriter } from "./index-writer.js";
 
 /** A segment with fewer records than this is small (a full 16 MiB chunk holds ~10,000). */
-
-/** The merged segment's untermed fields: every run member's (unknown if any member's is). */
-function untermedFieldsOf(run: readonly SegmentMeta[]): number[] | undefined {
-  const codes = new Set<number>();
-  for (const s of run) {
-    if (s.untermedFields === undefined) return undefined;
-    for (const c of s.untermedFields) codes.add(c);
-  }
-  return [...codes].sort((a, b) => a - b);
-}
 export const SMALL_SEGMENT_RECORDS = 8192;
 /** A merged segment holds at most this many records (its bitsets stay at 8 KiB). */
 export const MAX_MERGED_RECORDS = 65536;
@@ -169,6 +159,16 @@ function mergeRun(env: IndexEnv, run: readonly SegmentMeta[], total: number): Me
     fields.set(code, { pages: encoded.pages, directory: encoded.directory });
   }
   return { blocks, blockStarts, fields };
+}
+
+/** The merged segment's untermed fields: every run member's (unknown if any member's is). */
+function untermedFieldsOf(run: readonly SegmentMeta[]): number[] | undefined {
+  const codes = new Set<number>();
+  for (const s of run) {
+    if (s.untermedFields === undefined) return undefined;
+    for (const c of s.untermedFields) codes.add(c);
+  }
+  return [...codes].sort((a, b) => a - b);
 }
 
 /**
