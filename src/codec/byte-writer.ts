@@ -37,15 +37,6 @@ export class ByteWriter {
     b[this.length++] = value & 0xff;
   }
 
-  /** Overwrite a u32 written earlier (offset tables are filled in after their entries). */
-  setU32(at: number, value: number): void {
-    const b = this.buf;
-    b[at] = value >>> 24;
-    b[at + 1] = (value >>> 16) & 0xff;
-    b[at + 2] = (value >>> 8) & 0xff;
-    b[at + 3] = value & 0xff;
-  }
-
   bytes(src: Uint8Array): void {
     this.ensure(src.length);
     this.buf.set(src, this.length);
@@ -75,6 +66,14 @@ export class ByteWriter {
   raw(): Uint8Array {
     return this.buf;
   }
+}
+
+/** Write `value` as a big-endian u32 at b[at..at+4). */
+export function writeU32(b: Uint8Array, at: number, value: number): void {
+  b[at] = value >>> 24;
+  b[at + 1] = (value >>> 16) & 0xff;
+  b[at + 2] = (value >>> 8) & 0xff;
+  b[at + 3] = value & 0xff;
 }
 
 export function readU32(b: Uint8Array, at: number): number {

@@ -5,6 +5,7 @@
 // The 8-byte digest prefix is the term (index-term.ts): two different HMACs share it with
 // probability 2^-64 per pair.
 import { hmacTermFromDigest } from "../audit/index-term.js";
+import { writeU32 } from "../codec/byte-writer.js";
 import type { TermPagesWriter } from "../codec/term-pages.js";
 
 const HEX = new Int8Array(128).fill(-1);
@@ -88,14 +89,8 @@ export class HmacPostings {
       const l = lo[i]!;
       const from = i;
       while (i < n && hi[i] === h && lo[i] === l) i++;
-      term[1] = h >>> 24;
-      term[2] = (h >>> 16) & 255;
-      term[3] = (h >>> 8) & 255;
-      term[4] = h & 255;
-      term[5] = l >>> 24;
-      term[6] = (l >>> 16) & 255;
-      term[7] = (l >>> 8) & 255;
-      term[8] = l & 255;
+      writeU32(term, 1, h);
+      writeU32(term, 5, l);
       writer.add(term, ids, from, i);
     }
   }

@@ -5,6 +5,7 @@
 // are written in time order, so the sort mostly confirms runs that are already in order.
 import { utcTimeWords } from "../audit/extract-terms.js";
 import { wordText } from "../audit/index-term.js";
+import { writeU32 } from "../codec/byte-writer.js";
 import type { TermPagesWriter } from "../codec/term-pages.js";
 
 /** What the time terms of a chunk span, for the segment's metadata. */
@@ -14,13 +15,6 @@ export interface TimeSpan {
   readonly max: string | undefined;
   /** Records with a time (each record adds at most one). */
   readonly records: number;
-}
-
-function putWord(bytes: Uint8Array, at: number, word: number): void {
-  bytes[at] = word >>> 24;
-  bytes[at + 1] = (word >>> 16) & 255;
-  bytes[at + 2] = (word >>> 8) & 255;
-  bytes[at + 3] = word & 255;
 }
 
 export class TimePostings {
@@ -95,9 +89,9 @@ export class TimePostings {
       const first = order[i]!;
       const from = i;
       while (i < n && this.sameTerm(order[i]!, first)) i++;
-      putWord(term, 0, this.seconds0[first]!);
-      putWord(term, 4, this.seconds1[first]!);
-      putWord(term, 8, this.nanos[first]!);
+      writeU32(term, 0, this.seconds0[first]!);
+      writeU32(term, 4, this.seconds1[first]!);
+      writeU32(term, 8, this.nanos[first]!);
       writer.add(term, ids, from, i);
     }
     return { min: this.termAt(order[0]!), max: this.termAt(order[n - 1]!), records: n };
