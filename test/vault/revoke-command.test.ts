@@ -68,7 +68,9 @@ describe("breakglass revoke", () => {
       "a/1\nb/2\n",
     );
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("revoke\tteam-a\ta/1\nrevoke\tteam-a\tb/2\n");
+    expect(r.stdout).toBe(
+      "PUT /v1/sys/leases/revoke\tteam-a\ta/1\nPUT /v1/sys/leases/revoke\tteam-a\tb/2\n",
+    );
     expect(r.stderr).toMatch(
       /would revoke 2 leases at http:\/\/127\.0\.0\.1:\d+, skip 0 \(journal\); nothing was sent/,
     );
