@@ -41,14 +41,18 @@ export class VaultToken {
   }
 }
 
-/** `text` with every occurrence of the token, as is or percent-encoded (a path carries it
- * that way), replaced by "[redacted]". */
+/** `text` with every occurrence of the token replaced by "[redacted]": as is, and
+ * percent-encoded the ways a URL path carries it (whole, or segment by segment). */
 export function redactToken(text: string, token: VaultToken | undefined): string {
   const value = token?.reveal();
   if (!value) return text;
-  let out = text.split(value).join(REDACTED);
-  const encoded = encodeURIComponent(value);
-  if (encoded !== value) out = out.split(encoded).join(REDACTED);
+  const forms = new Set([
+    value,
+    encodeURIComponent(value),
+    value.split("/").map(encodeURIComponent).join("/"),
+  ]);
+  let out = text;
+  for (const form of forms) out = out.split(form).join(REDACTED);
   return out;
 }
 
