@@ -21,6 +21,7 @@ export interface ListenFlags {
   unix?: string[];
   prefix?: string;
   workers?: number;
+  maxLineBytes?: number;
   alert?: string[];
   rules?: string;
   onAlert?: string;
@@ -95,6 +96,7 @@ export async function runListen(dbDir: string, flags: ListenFlags): Promise<void
     endpoints: eps,
     prefix: flags.prefix,
     workers: flags.workers,
+    maxLineBytes: flags.maxLineBytes,
     onRecords: runner?.onRecords,
     onWarning: warn,
   });

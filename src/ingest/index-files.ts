@@ -14,7 +14,8 @@ import { IndexWriter } from "../store/index-writer.js";
 import { contentFrom, hashHead, HEAD_BYTES, isGzip, readHead } from "./content-stream.js";
 import { expandSources } from "./expand-sources.js";
 import { ChunkBuffers } from "./chunk-buffers.js";
-import { lineChunks, plainFileLineChunks, type LineChunk } from "./line-chunks.js";
+import { lineChunks, plainFileLineChunks, type ContentPiece } from "./line-chunks.js";
+import { longLineResult, MAX_LINE_BYTES } from "./long-lines.js";
 import { defaultWorkers, ParsePool } from "./parse-pool.js";
 import type { ParseResult } from "./worker-protocol.js";
 
@@ -29,13 +30,15 @@ export interface IndexOptions {
   readonly prefix?: string | undefined;
   readonly workers?: number | undefined;
   readonly chunkBytes?: number | undefined;
+  /** A longer line (newline not counted) is a bad line, skipped; default MAX_LINE_BYTES. */
+  readonly maxLineBytes?: number | undefined;
   /** Called with content bytes done so far and the total to do (plain files: exact). */
   readonly onProgress?: ((doneBytes: number, totalBytes: number) => void) | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
 /** One run of an open Indexer over resolved file paths. */
-export interface IndexPathsOptions extends Omit<IndexOptions, "workers"> {
+export interface IndexPathsOptions extends Omit<IndexOptions, "workers" | "maxLineBytes"> {
   /**
    * The path is the file's identity (spool files: unique names, often equal heads): a known file
    * is the one with this path, and no copy detection by content.
@@ -62,6 +65,8 @@ export interface IndexSummary {
   /** Files that could not be read (or ended early), with why. */
   readonly fileErrors: readonly string[];
   readonly detectedPrefix: string | undefined;
+  /** Files in which this run found plaintext client tokens (a log_raw audit device). */
+  readonly rawTokenFiles: readonly string[];
   readonly interrupted: boolean;
 }
 
@@ -129,13 +134,22 @@ export class Indexer {
     readonly dbDir: string,
     readonly env: IndexEnv,
     private readonly workers: number,
+    private readonly maxLineBytes: number,
   ) {
     this.writer = new IndexWriter(env);
   }
 
-  static open(dbDir: string, opts: { workers?: number | undefined } = {}): Indexer {
+  static open(
+    dbDir: string,
+    opts: { workers?: number | undefined; maxLineBytes?: number | undefined } = {},
+  ): Indexer {
     const env = openIndexEnv(dbDir, { create: true });
-    return new Indexer(dbDir, env, opts.workers ?? defaultWorkers());
+    return new Indexer(
+      dbDir,
+      env,
+      opts.workers ?? defaultWorkers(),
+      opts.maxLineBytes ?? MAX_LINE_BYTES,
+    );
   }
 
   /** The writer, for store maintenance (compaction) between runs. */
@@ -160,6 +174,7 @@ export class Indexer {
     const workers = this.workers;
     const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
     const byPath = opts.byPath ?? false;
+    const maxLineBytes = this.maxLineBytes;
     let records = 0;
     let badLines = 0;
     let bytes = 0;
@@ -167,6 +182,7 @@ export class Indexer {
     let detectedPrefix: string | undefined;
     const firstBadLines: BadLineReport[] = [];
     const fileErrors: string[] = [];
+    const rawTokenFiles = new Set<string>();
     {
       const known = readFileMetas(env);
       const plans: Plan[] = [];
@@ -196,17 +212,17 @@ export class Indexer {
         opts.onProgress?.(fileBytesDone, totalBytes);
       };
 
-      const parsePool = (this.pool ??= new ParsePool(workers));
+      const parsePool = (this.pool ??= new ParsePool(workers, maxLineBytes));
       const maxInFlight = workers * IN_FLIGHT_PER_WORKER;
       const buffers = new ChunkBuffers(chunkBytes);
-      type Pending = { plan: Plan; chunk: LineChunk; result: Promise<ParseResult> };
+      type Pending = { plan: Plan; chunk: ContentPiece; result: Promise<ParseResult> };
       const queue: Pending[] = [];
       const state = new Map<Plan, FileMeta>();
 
       const commitHead = async (): Promise<void> => {
         const { plan, chunk, result: pending } = queue.shift()!;
         const result = await pending;
-        buffers.give(chunk.buffer); // the worker is done with it
+        if (chunk.kind === "lines") buffers.give(chunk.buffer); // the worker is done with it
         let file = state.get(plan)!;
         let { meta } = result;
         let consumedBytes = chunk.byteLength;
@@ -227,6 +243,8 @@ export class Indexer {
           lines -= 1;
         }
         detectedPrefix ??= meta.detectedPrefix;
+        const rawTokenRecords = (file.rawTokenRecords ?? 0) + meta.rawTokenRecords;
+        if (meta.rawTokenRecords > 0) rawTokenFiles.add(plan.path);
         file = {
           ...file,
           doneBytes: chunk.startByte + consumedBytes,
@@ -237,6 +255,7 @@ export class Indexer {
           firstTime: pickTime(file.firstTime, meta.minTime, false),
           lastTime: pickTime(file.lastTime, meta.maxTime, true),
           tailBad,
+          ...(rawTokenRecords > 0 ? { rawTokenRecords } : {}),
         };
         writer.commitChunk(file, firstLine, { meta, bytes: result.bytes });
         state.set(plan, file);
@@ -316,12 +335,16 @@ export class Indexer {
                 contentFrom(plan.path, true, base.doneBytes, progress),
                 base.doneBytes,
                 buffers,
+                maxLineBytes,
               )
-            : plainFileLineChunks(plan.path, base.doneBytes, buffers, progress);
+            : plainFileLineChunks(plan.path, base.doneBytes, buffers, maxLineBytes, progress);
           for await (const chunk of chunks) {
             sawChunk = true;
             if (queue.length >= maxInFlight) await commitHead();
-            const result = parsePool.parse(chunk.buffer, chunk.byteLength, opts.prefix);
+            const result =
+              chunk.kind === "long"
+                ? Promise.resolve(longLineResult(chunk.lineBytes, maxLineBytes))
+                : parsePool.parse(chunk.buffer, chunk.byteLength, opts.prefix);
             // If a commit fails (a full disk), the pool is destroyed with chunks still in flight:
             // their rejections are expected then, not unhandled.
             result.catch(() => undefined);
@@ -367,6 +390,7 @@ export class Indexer {
       firstBadLines,
       fileErrors,
       detectedPrefix,
+      rawTokenFiles: [...rawTokenFiles],
       interrupted: opts.signal?.aborted ?? false,
     };
   }
@@ -378,7 +402,10 @@ export async function indexFiles(
   opts: IndexOptions = {},
 ): Promise<IndexSummary> {
   const paths = expandSources(args, dbDir);
-  const indexer = Indexer.open(dbDir, { workers: opts.workers });
+  const indexer = Indexer.open(dbDir, {
+    workers: opts.workers,
+    maxLineBytes: opts.maxLineBytes,
+  });
   try {
     return await indexer.indexPaths(paths, opts);
   } finally {

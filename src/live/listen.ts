@@ -20,6 +20,8 @@ export interface ListenOptions {
   readonly prefix?: string | undefined;
   /** Parse workers; default one core fewer than there are (the listener thread keeps one). */
   readonly workers?: number | undefined;
+  /** A longer line is a bad line, skipped (default: ingest's MAX_LINE_BYTES). */
+  readonly maxLineBytes?: number | undefined;
   readonly intervalMs?: number | undefined;
   readonly rotateBytes?: number | undefined;
   readonly warnBytes?: number | undefined;
@@ -43,6 +45,7 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
   // The index first: it creates the index directory the spool lives in.
   const indexer = Indexer.open(dbDir, {
     workers: opts.workers ?? Math.max(1, os.availableParallelism() - 1),
+    maxLineBytes: opts.maxLineBytes,
   });
   let unlock: () => void;
   try {
@@ -59,6 +62,7 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
   });
   let current: string | undefined;
   let records = 0;
+  let warnedRawTokens = false;
   let failWith: (e: Error) => void = () => {};
   const failed = new Promise<Error>((r) => (failWith = r));
 
@@ -115,6 +119,13 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
       if (!b.reason.endsWith("(last line, no newline)")) warn(`${b.file}:${b.line}: ${b.reason}`);
     }
     for (const e of summary.fileErrors) warn(e);
+    if (summary.rawTokenFiles.length > 0 && !warnedRawTokens) {
+      warnedRawTokens = true;
+      warn(
+        "warning: the stream holds plaintext tokens (a log_raw audit device): " +
+          "the index now holds live secrets; protect it like the log",
+      );
+    }
     maybeCompact(indexer, warn);
     opts.onStep?.(summary.records, backlogBytes);
   };

@@ -39,6 +39,11 @@ export interface FileMeta {
   /** A last line with no newline that did not parse: reported, not consumed (it may be half-written). */
   readonly tailBad: { readonly line: number; readonly reason: string } | undefined;
   readonly indexedAt: string;
+  /**
+   * Records whose client token is plaintext (a log_raw audit device): the index holds live
+   * secrets. Absent when none (and in indexes written before it was counted).
+   */
+  readonly rawTokenRecords?: number | undefined;
 }
 
 export interface SegmentMeta {
