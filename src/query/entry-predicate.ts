@@ -18,6 +18,7 @@ import { fieldByName, type FieldSpec } from "../audit/field-catalog.js";
 import { ipKey, ipKeyText, type KeyRange } from "../audit/ip-key.js";
 import { compareInstants, parseInstant } from "../audit/time-key.js";
 import type { CompareOp, FieldRef } from "./ast.js";
+import { compileSafeRegex, type SafeRegex } from "./safe-regex.js";
 
 export type EntryTest = (entry: AuditEntry) => boolean;
 
@@ -80,12 +81,12 @@ function equalTexts(spec: FieldSpec | undefined, value: string, literal: string)
   return false;
 }
 
-/** The test of `field op literal`. `regex` is the compiled pattern for `~`. */
+/** The test of `field op literal`. `regex` is the compiled pattern for `~` (safe-regex.ts). */
 export function compareTest(
   field: FieldRef,
   op: CompareOp,
   literal: string,
-  regex?: RegExp,
+  regex?: SafeRegex,
 ): EntryTest {
   const spec = field.catalog ? fieldByName(field.name) : undefined;
   const any =
@@ -105,7 +106,7 @@ export function compareTest(
         ? any((v) => addressText(v).startsWith(literal))
         : any((v) => v.startsWith(literal));
     case "~": {
-      const re = regex ?? new RegExp(literal);
+      const re = regex ?? compileSafeRegex(literal, literal, 0);
       return spec?.kind === "ip" ? any((v) => re.test(addressText(v))) : any((v) => re.test(v));
     }
     case "<":

@@ -21,6 +21,7 @@ import {
   type Value,
 } from "./ast.js";
 import { cidrTest, compareTest, existsTest, type EntryTest } from "./entry-predicate.js";
+import { compileSafeRegex, type SafeRegex } from "./safe-regex.js";
 
 export type PlanNode =
   | { readonly kind: "all" }
@@ -105,7 +106,7 @@ function planCompare(
   query: string,
 ): PlanNode {
   const label = describe(field, op, lit.text);
-  const regex = op === "~" ? compileRegex(lit, query) : undefined;
+  const regex = op === "~" ? compileSafeRegex(lit.text, query, lit.offset) : undefined;
   const test = compareTest(field, op, lit.text, regex);
   if (op === "!=") {
     return { kind: "not", child: planCompare(spec, field, "=", lit, query), label };
@@ -186,14 +187,6 @@ function planCompare(
   }
 }
 
-function compileRegex(lit: Literal, query: string): RegExp {
-  try {
-    return new RegExp(lit.text);
-  } catch (err) {
-    fail(query, lit.offset, `not a valid regular expression: ${(err as Error).message}`);
-  }
-}
-
 /** A dictionary scan: the predicate tested on each distinct term's text. */
 function dictNode(
   spec: FieldSpec,
@@ -201,7 +194,7 @@ function dictNode(
   test: EntryTest,
   op: CompareOp,
   literal: string,
-  regex: RegExp | undefined,
+  regex: SafeRegex | undefined,
 ): PlanNode {
   const probe = compareTest(
     { kind: "field", name: spec.name, catalog: true, offset: 0 },
@@ -263,7 +256,7 @@ export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
       const lit = literalText(expr.value, query);
       const spec = fieldSpec(expr.field);
       if (spec) return planCompare(spec, expr.field, expr.op, lit, query);
-      const regex = expr.op === "~" ? compileRegex(lit, query) : undefined;
+      const regex = expr.op === "~" ? compileSafeRegex(lit.text, query, lit.offset) : undefined;
       const test = compareTest(expr.field, expr.op, lit.text, regex);
       const needle = expr.op === "=" || expr.op === "^=" ? needleFor(lit.text) : undefined;
       return {
