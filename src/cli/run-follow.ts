@@ -8,10 +8,11 @@ import { FileFollower } from "../live/follow-file.js";
 import { startLiveLoop } from "../live/live-loop.js";
 import { maybeCompact } from "../live/maybe-compact.js";
 import { alertRunnerFromFlags, type ListenFlags } from "./run-listen.js";
+import { waitingMessage } from "./waiting-message.js";
 
 export type FollowFlags = Pick<
   ListenFlags,
-  "alert" | "rules" | "onAlert" | "webhook" | "salt" | "prefix" | "workers"
+  "alert" | "rules" | "onAlert" | "webhook" | "salt" | "prefix" | "workers" | "wait"
 >;
 
 export async function runFollow(dbDir: string, paths: string[], flags: FollowFlags): Promise<void> {
@@ -20,7 +21,12 @@ export async function runFollow(dbDir: string, paths: string[], flags: FollowFla
     process.stderr.write(`breakglass: ${m}\n`);
   };
   const { runner, background } = await alertRunnerFromFlags(flags, warn);
-  const indexer = Indexer.open(dbDir, { workers: flags.workers ?? 1 });
+  const indexer = await Indexer.open(dbDir, {
+    workers: flags.workers ?? 1,
+    command: "breakglass index --follow",
+    wait: flags.wait,
+    onWait: (holder) => warn(waitingMessage(dbDir, holder)),
+  });
   let records = 0;
   try {
     const follower = new FileFollower(indexer, paths[0]!, {

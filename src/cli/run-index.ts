@@ -4,6 +4,7 @@
 import { ExitCode, InputError } from "../errors.js";
 import { indexFiles } from "../ingest/index-files.js";
 import { progressBar } from "./progress-bar.js";
+import { waitingMessage } from "./waiting-message.js";
 
 export interface RunIndexFlags {
   prefix?: string;
@@ -11,6 +12,8 @@ export interface RunIndexFlags {
   json?: boolean;
   workers?: number;
   progress?: boolean;
+  /** False with --no-wait: exit 3 if another process writes the index. */
+  wait?: boolean;
 }
 
 export async function runIndex(
@@ -30,6 +33,8 @@ export async function runIndex(
       workers: flags.workers,
       onProgress: (done, total) => bar.update(done, total),
       signal: abort.signal,
+      wait: flags.wait,
+      onWait: (holder) => process.stderr.write(`breakglass: ${waitingMessage(dbDir, holder)}\n`),
     });
   } finally {
     bar.stop();

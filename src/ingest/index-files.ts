@@ -8,9 +8,14 @@ import fs from "node:fs";
 import { RecordBlock } from "../codec/record-block.js";
 import { pickTime } from "../audit/time-key.js";
 import type { FileMeta } from "../store/format.js";
-import { openIndexEnv, securePaths, type IndexEnv } from "../store/index-env.js";
+import { ensureIndexDir, openIndexEnv, securePaths, type IndexEnv } from "../store/index-env.js";
 import { readFileMetas } from "../store/index-reader.js";
 import { IndexWriter } from "../store/index-writer.js";
+import {
+  acquireWriterLock,
+  type WriterLock,
+  type WriterLockOptions,
+} from "../store/writer-lock.js";
 import { contentFrom, hashHead, HEAD_BYTES, isGzip, readHead } from "./content-stream.js";
 import { expandSources } from "./expand-sources.js";
 import { ChunkBuffers } from "./chunk-buffers.js";
@@ -25,9 +30,21 @@ const IN_FLIGHT_PER_WORKER = 2;
 /** Bad lines echoed to the caller per run (all are stored for `stats`). */
 const BAD_LINES_REPORTED = 10;
 
+/** How to take the index's writer lock (store/writer-lock.ts): wait for it, or fail at once. */
+export interface IndexerLockOptions {
+  /** What this run is, for the message a waiting writer shows (default "breakglass index"). */
+  readonly command?: string | undefined;
+  readonly wait?: boolean | undefined;
+  readonly onWait?: WriterLockOptions["onWait"];
+  readonly signal?: AbortSignal | undefined;
+}
+
 export interface IndexOptions {
   readonly prefix?: string | undefined;
   readonly workers?: number | undefined;
+  /** Wait for another writer of the index to finish (default), or fail at once (exit 3). */
+  readonly wait?: boolean | undefined;
+  readonly onWait?: IndexerLockOptions["onWait"];
   readonly chunkBytes?: number | undefined;
   /** Called with content bytes done so far and the total to do (plain files: exact). */
   readonly onProgress?: ((doneBytes: number, totalBytes: number) => void) | undefined;
@@ -129,13 +146,34 @@ export class Indexer {
     readonly dbDir: string,
     readonly env: IndexEnv,
     private readonly workers: number,
+    private readonly lock: WriterLock,
   ) {
     this.writer = new IndexWriter(env);
   }
 
-  static open(dbDir: string, opts: { workers?: number | undefined } = {}): Indexer {
-    const env = openIndexEnv(dbDir, { create: true });
-    return new Indexer(dbDir, env, opts.workers ?? defaultWorkers());
+  /**
+   * Take the index's writer lock (waiting for another writer, unless `wait` is false), then open
+   * the index for writing. The lock is held until close(): the writer's id counters are read
+   * once here and are only right while no other process writes.
+   */
+  static async open(
+    dbDir: string,
+    opts: { workers?: number | undefined } & IndexerLockOptions = {},
+  ): Promise<Indexer> {
+    ensureIndexDir(dbDir);
+    const lock = await acquireWriterLock(dbDir, {
+      command: opts.command ?? "breakglass index",
+      wait: opts.wait,
+      onWait: opts.onWait,
+      signal: opts.signal,
+    });
+    try {
+      const env = openIndexEnv(dbDir, { create: true });
+      return new Indexer(dbDir, env, opts.workers ?? defaultWorkers(), lock);
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
   }
 
   /** The writer, for store maintenance (compaction) between runs. */
@@ -148,8 +186,12 @@ export class Indexer {
       await this.pool?.close();
     } finally {
       this.pool = undefined;
-      securePaths(this.dbDir);
-      await this.env.close();
+      try {
+        securePaths(this.dbDir);
+        await this.env.close();
+      } finally {
+        await this.lock.release();
+      }
     }
   }
 
@@ -378,7 +420,12 @@ export async function indexFiles(
   opts: IndexOptions = {},
 ): Promise<IndexSummary> {
   const paths = expandSources(args, dbDir);
-  const indexer = Indexer.open(dbDir, { workers: opts.workers });
+  const indexer = await Indexer.open(dbDir, {
+    workers: opts.workers,
+    wait: opts.wait,
+    onWait: opts.onWait,
+    signal: opts.signal,
+  });
   try {
     return await indexer.indexPaths(paths, opts);
   } finally {

@@ -23,12 +23,12 @@ function lines(prefix: string, n: number): string[] {
 const text = (ls: readonly string[]): string => ls.map((l) => l + "\n").join("");
 const ids = (ls: readonly string[]): string[] => ls.map((l) => JSON.parse(l).request.id);
 
-function setup() {
+async function setup() {
   const dir = tempDir();
   const log = path.join(dir, "audit.log");
   const db = path.join(dir, "db");
   let clock = 0;
-  const indexer = Indexer.open(db, { workers: 1 });
+  const indexer = await Indexer.open(db, { workers: 1 });
   open.push(indexer);
   const follower = new FileFollower(indexer, log, { now: () => clock });
   return {
@@ -44,7 +44,7 @@ function setup() {
 
 describe("index --follow", () => {
   test("appended lines, including a line written in two halves, are indexed once", async () => {
-    const t = setup();
+    const t = await setup();
     const a = lines("a", 100);
     fs.writeFileSync(t.log, text(a));
     await t.follower.step();
@@ -63,7 +63,7 @@ describe("index --follow", () => {
   });
 
   test("rename rotation: lines Vault writes to the renamed file before and after the new one appears", async () => {
-    const t = setup();
+    const t = await setup();
     const [a1, a2, a3, a4] = ["a1", "a2", "a3", "a4"].map((p) => lines(p, 40));
     const [b1, b2] = ["b1", "b2"].map((p) => lines(p, 40));
     fs.writeFileSync(t.log, text(a1!));
@@ -93,7 +93,7 @@ describe("index --follow", () => {
     ["shorter than before", 10],
     ["already longer than the old content", 200],
   ])("copytruncate, new content %s", async (_name, newLines) => {
-    const t = setup();
+    const t = await setup();
     const a1 = lines("a1", 60);
     const a2 = lines("a2", 60);
     const b1 = lines("b1", newLines);
@@ -113,7 +113,7 @@ describe("index --follow", () => {
   });
 
   test("gzip rotation: the rest of the old file is read from its .gz", async () => {
-    const t = setup();
+    const t = await setup();
     const a1 = lines("a1", 50);
     const a2 = lines("a2", 50);
     const b1 = lines("b1", 30);

@@ -13,6 +13,7 @@ interface IndexFlags {
   workers?: number;
   progress?: boolean;
   follow?: boolean;
+  wait?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -28,6 +29,7 @@ export function defineIndexCommand(program: Command): void {
     .option("--json", "print the summary as one JSON object on stdout")
     .option("--workers <n>", "parse workers (default: one per core)", parsePositiveInt)
     .option("--no-progress", "no progress bar even on a terminal")
+    .option("--no-wait", "exit 3 if another process is writing the index, instead of waiting")
     .option("--follow", "keep indexing what is appended to the file, through rotations")
     .option("--alert <name=query>", "with --follow: alert rule (repeatable, see `listen`)", collect)
     .option("--rules <file>", "with --follow: alert rules file")
