@@ -49,6 +49,7 @@ export async function runIndex(
     );
   }
   for (const e of summary.fileErrors) err.write(`breakglass: ${e}\n`);
+  for (const n of summary.notes) err.write(`note: ${n}\n`);
   if (summary.detectedPrefix !== undefined && flags.prefix === undefined) {
     err.write(
       `note: stripped the device prefix ${JSON.stringify(summary.detectedPrefix)} (detected)\n`,

@@ -8,7 +8,13 @@ import fs from "node:fs";
 import { RecordBlock } from "../codec/record-block.js";
 import { pickTime } from "../audit/time-key.js";
 import type { FileMeta } from "../store/format.js";
-import { ensureIndexDir, openIndexEnv, securePaths, type IndexEnv } from "../store/index-env.js";
+import {
+  ensureIndexDir,
+  indexExists,
+  openIndexEnv,
+  securePaths,
+  type IndexEnv,
+} from "../store/index-env.js";
 import { readFileMetas } from "../store/index-reader.js";
 import { IndexWriter } from "../store/index-writer.js";
 import {
@@ -17,7 +23,7 @@ import {
   type WriterLockOptions,
 } from "../store/writer-lock.js";
 import { contentFrom, hashHead, HEAD_BYTES, isGzip, readHead } from "./content-stream.js";
-import { expandSources } from "./expand-sources.js";
+import { expandSources, fsErrorReason } from "./expand-sources.js";
 import { ChunkBuffers } from "./chunk-buffers.js";
 import { lineChunks, plainFileLineChunks, type LineChunk } from "./line-chunks.js";
 import { defaultWorkers, ParsePool } from "./parse-pool.js";
@@ -76,10 +82,44 @@ export interface IndexSummary {
   readonly seconds: number;
   /** The first few bad lines of this run, `file:line: reason`. */
   readonly firstBadLines: readonly BadLineReport[];
-  /** Files that could not be read (or ended early), with why. */
+  /** Files that could not be read (or ended early, or are not regular files), with why. */
   readonly fileErrors: readonly string[];
+  /** What was skipped on purpose (an index met while recursing), with why. */
+  readonly notes: readonly string[];
   readonly detectedPrefix: string | undefined;
   readonly interrupted: boolean;
+}
+
+/** Content bytes before a file's indexed end that, hashed, identify it with its head. */
+const TAIL_BYTES = 4096;
+
+/**
+ * Whether the plain file at `file` (of `size` bytes) still holds the known content through the
+ * end that was indexed: at least doneBytes long, and the same bytes just before doneBytes. A log
+ * truncated and written again (copytruncate, then new entries) may start exactly as before; the
+ * head alone would resume it from the old end, skipping, or never reaching, what is new.
+ */
+export function holdsKnownContent(file: string, size: number, known: FileMeta): boolean {
+  if (size < known.doneBytes) return false;
+  const n = known.tailBytes ?? 0;
+  if (known.tailHash === undefined || n === 0) return true;
+  const tail = Buffer.alloc(n);
+  const fd = fs.openSync(file, "r");
+  try {
+    if (fs.readSync(fd, tail, 0, n, known.doneBytes - n) !== n) return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hashHead(tail) === known.tailHash;
+}
+
+/** The tail identity of a commit that consumed `consumedBytes` of `chunk`. */
+function tailOf(chunk: LineChunk, consumedBytes: number): Pick<FileMeta, "tailHash" | "tailBytes"> {
+  const n = Math.min(TAIL_BYTES, consumedBytes);
+  return {
+    tailHash: hashHead(Buffer.from(chunk.buffer, consumedBytes - n, n)),
+    tailBytes: n,
+  };
 }
 
 interface Plan {
@@ -95,6 +135,8 @@ interface Plan {
 
 async function planFile(path: string, known: readonly FileMeta[], byPath = false): Promise<Plan> {
   const stat = fs.statSync(path);
+  // Replaced by a FIFO since it was listed: reading it could block the run forever.
+  if (!stat.isFile()) throw new Error("not a regular file");
   const gzip = isGzip(path);
   const head = await readHead(path, gzip);
   const headHash = hashHead(head);
@@ -117,8 +159,14 @@ async function planFile(path: string, known: readonly FileMeta[], byPath = false
     if (h === undefined) byLength.set(n, (h = hashHead(head.subarray(0, n))));
     return h;
   };
+  // A plain file must also still hold the content through its indexed end (a gzip file is an
+  // archive, never rewritten in place: its head is enough).
   const matches = known.filter(
-    (k) => k.headBytes > 0 && k.headBytes <= head.length && hashOf(k.headBytes) === k.headHash,
+    (k) =>
+      k.headBytes > 0 &&
+      k.headBytes <= head.length &&
+      hashOf(k.headBytes) === k.headHash &&
+      (gzip || holdsKnownContent(path, stat.size, k)),
   );
   matches.sort(
     (a, b) => Number(b.path === path) - Number(a.path === path) || b.doneBytes - a.doneBytes,
@@ -161,6 +209,7 @@ export class Indexer {
     opts: { workers?: number | undefined } & IndexerLockOptions = {},
   ): Promise<Indexer> {
     ensureIndexDir(dbDir);
+    indexExists(dbDir); // an index directory we cannot read says so, before any lock
     const lock = await acquireWriterLock(dbDir, {
       command: opts.command ?? "breakglass index",
       wait: opts.wait,
@@ -228,7 +277,7 @@ export class Indexer {
           if (copyOf) deferred.push(p);
           else plans.push(plan);
         } catch (err) {
-          fileErrors.push(`${p}: cannot read: ${(err as Error).message}`);
+          fileErrors.push(`${p}: cannot read: ${fsErrorReason(err)}`);
         }
       }
       const totalBytes = plans.reduce((n, p) => n + p.stat.size, 0);
@@ -248,7 +297,6 @@ export class Indexer {
       const commitHead = async (): Promise<void> => {
         const { plan, chunk, result: pending } = queue.shift()!;
         const result = await pending;
-        buffers.give(chunk.buffer); // the worker is done with it
         let file = state.get(plan)!;
         let { meta } = result;
         let consumedBytes = chunk.byteLength;
@@ -271,6 +319,7 @@ export class Indexer {
         detectedPrefix ??= meta.detectedPrefix;
         file = {
           ...file,
+          ...(consumedBytes > 0 ? tailOf(chunk, consumedBytes) : {}),
           doneBytes: chunk.startByte + consumedBytes,
           doneLines: firstLine - 1 + lines,
           endsOpen: !chunk.endsWithNewline && tailBad === undefined,
@@ -280,6 +329,7 @@ export class Indexer {
           lastTime: pickTime(file.lastTime, meta.maxTime, true),
           tailBad,
         };
+        buffers.give(chunk.buffer); // the worker is done with it, and so is tailOf()
         writer.commitChunk(file, firstLine, { meta, bytes: result.bytes });
         state.set(plan, file);
         if (opts.onRecords && meta.records > 0) opts.onRecords(committedLines(result), file);
@@ -375,7 +425,7 @@ export class Indexer {
             (err as NodeJS.ErrnoException).code === "Z_BUF_ERROR" ||
             /unexpected end/i.test((err as Error).message)
               ? "gzip data ends early (truncated file?); indexed what could be read"
-              : `cannot read: ${(err as Error).message}`;
+              : `cannot read: ${fsErrorReason(err)}`;
           fileErrors.push(`${plan.path}: ${msg}`);
         }
         if (!sawChunk) writer.putFile(state.get(plan)!); // nothing new, but the widened identity and stat
@@ -393,7 +443,7 @@ export class Indexer {
           try {
             await indexPlan(await planFile(p, knownNow, byPath));
           } catch (err) {
-            fileErrors.push(`${p}: cannot read: ${(err as Error).message}`);
+            fileErrors.push(`${p}: cannot read: ${fsErrorReason(err)}`);
           }
           while (queue.length > 0) await commitHead();
         }
@@ -408,6 +458,7 @@ export class Indexer {
       seconds: (performance.now() - started) / 1000,
       firstBadLines,
       fileErrors,
+      notes: [],
       detectedPrefix,
       interrupted: opts.signal?.aborted ?? false,
     };
@@ -419,7 +470,7 @@ export async function indexFiles(
   args: readonly string[],
   opts: IndexOptions = {},
 ): Promise<IndexSummary> {
-  const paths = expandSources(args, dbDir);
+  const sources = expandSources(args, dbDir);
   const indexer = await Indexer.open(dbDir, {
     workers: opts.workers,
     wait: opts.wait,
@@ -427,7 +478,12 @@ export async function indexFiles(
     signal: opts.signal,
   });
   try {
-    return await indexer.indexPaths(paths, opts);
+    const summary = await indexer.indexPaths(sources.files, opts);
+    return {
+      ...summary,
+      fileErrors: [...sources.problems, ...summary.fileErrors],
+      notes: sources.notes,
+    };
   } finally {
     await indexer.close();
   }

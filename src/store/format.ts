@@ -26,6 +26,13 @@ export interface FileMeta {
   readonly headBytes: number;
   /** Content bytes consumed (up to the end of the last line committed). */
   readonly doneBytes: number;
+  /**
+   * SHA-256 (hex) of the tailBytes content bytes that end at doneBytes. With the head, it tells
+   * this content from another that starts the same (a log truncated and written again). Absent
+   * in indexes written before it was kept: then the head alone decides, as it did.
+   */
+  readonly tailHash?: string | undefined;
+  readonly tailBytes?: number | undefined;
   readonly doneLines: number;
   /** True when the content ended without a newline after the last line consumed. */
   readonly endsOpen: boolean;

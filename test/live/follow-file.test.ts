@@ -112,6 +112,30 @@ describe("index --follow", () => {
     expect(await t.indexed()).toHaveLength(all.length);
   });
 
+  test.each([
+    ["shorter than before", 10],
+    ["already longer than the old content", 200],
+  ])("copytruncate, new content starting exactly as the old did, %s", async (_name, newLines) => {
+    const t = await setup();
+    const a1 = lines("a1", 60);
+    const a2 = lines("a2", 60);
+    // Far more than the 4 KiB identity window is the same as before the truncation.
+    const b1 = [...a1.slice(0, 40), ...lines("b1", newLines)];
+    const b2 = lines("b2", 20);
+    fs.writeFileSync(t.log, text(a1));
+    await t.follower.step();
+    fs.appendFileSync(t.log, text(a2));
+    fs.copyFileSync(t.log, path.join(t.dir, "audit.log.1"));
+    fs.truncateSync(t.log, 0);
+    fs.appendFileSync(t.log, text(b1));
+    expect((await t.follower.step()).rotated).toBe(true);
+    fs.appendFileSync(t.log, text(b2));
+    expect((await t.follower.step()).rotated).toBe(false);
+    expect((await t.follower.step()).records).toBe(0);
+    const all = [...a1, ...a2, ...b1, ...b2];
+    expect((await t.indexed()).sort()).toEqual(ids(all).sort());
+  });
+
   test("gzip rotation: the rest of the old file is read from its .gz", async () => {
     const t = await setup();
     const a1 = lines("a1", 50);
