@@ -164,6 +164,9 @@ async function removeDeadSocket(dir: string, address: string): Promise<void> {
   try {
     // Again under the guard: another takeover may have finished since our first probe.
     if ((await probe(address)) === "dead") fs.rmSync(address, { force: true });
+  } catch (err) {
+    const socket = path.join(dir, WRITER_SOCKET);
+    throw new InputError(`cannot remove ${socket}, left by a writer that died: ${reason(err)}`);
   } finally {
     fs.rmdirSync(guard);
   }
@@ -188,9 +191,10 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-function reason(err: NodeJS.ErrnoException): string {
-  if (err.code === "EACCES" || err.code === "EPERM") return "permission denied";
-  return err.message;
+function reason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === "EACCES" || e.code === "EPERM") return "permission denied";
+  return e.message;
 }
 
 /** Take the writer lock of the index directory `dir` (which must exist). */
@@ -214,9 +218,7 @@ export async function acquireWriterLock(dir: string, opts: WriterLockOptions): P
           });
         } catch (err) {
           server.close();
-          throw new InputError(
-            `cannot lock the index at ${dir} for writing: ${reason(err as NodeJS.ErrnoException)}`,
-          );
+          throw new InputError(`cannot lock the index at ${dir} for writing: ${reason(err)}`);
         }
         return { dir, release: () => release(dir, server, address) };
       }

@@ -99,16 +99,22 @@ describe("writers of one index", () => {
     await sendLines({ port: listen.tcpPort! }, live);
 
     const index = runBin(["index", "--db", db, "--workers", "1", file]);
-    await waitFor("index to say it waits", () =>
-      index.stderr.match(
-        new RegExp(`waiting for pid ${listen.proc.pid} \\(breakglass listen\\) since `),
-      ),
-    );
+    const waiting = new RegExp(`waiting for pid ${listen.proc.pid} \\(breakglass listen\\) since `);
+    await waitFor("index to say it waits", () => waiting.test(index.stderr));
+    // The listener goes on indexing while the index run waits.
+    const more = Array.from({ length: 500 }, (_, i) => entryLine(`more-${i}`, { pad: 100 }));
+    await sendLines({ port: listen.tcpPort! }, more);
+    await waitFor("the listener to index them", async () => {
+      const ix = openIndex(db);
+      const n = ix.recordCount;
+      await ix.close();
+      return n === live.length + more.length;
+    });
     expect(index.proc.exitCode).toBe(null);
     listen.proc.kill("SIGTERM");
     expect(await listen.exited).toBe(0);
     expect((await finished(index)).code).toBe(0);
-    const oracle = live.length + scanLogs([file]).records.length;
+    const oracle = live.length + more.length + scanLogs([file]).records.length;
     expect(await counts(db)).toEqual({ stats: oracle, count: oracle });
   });
 });
