@@ -10,6 +10,7 @@
 //             page DIRECTORY_PAGE holds the field's page directory for that segment
 //   bad       [file u32][line u32] → reason (every bad line, for `stats`)
 // All keys are big-endian so LMDB's byte order is numeric order.
+// DIR/writer.sock and DIR/writer.json: the writer lock and who holds it (store/writer-lock.ts).
 
 // Version 2: record blocks are groups of independently compressed 16 KiB parts (was: one LZ4
 // frame of 64 KiB), so a record read decompresses a quarter as much.
