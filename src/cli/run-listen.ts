@@ -22,6 +22,7 @@ export interface ListenFlags {
   unix?: string[];
   prefix?: string;
   workers?: number;
+  maxLineBytes?: number;
   alert?: string[];
   rules?: string;
   onAlert?: string;
@@ -98,6 +99,7 @@ export async function runListen(dbDir: string, flags: ListenFlags): Promise<void
     endpoints: eps,
     prefix: flags.prefix,
     workers: flags.workers,
+    maxLineBytes: flags.maxLineBytes,
     onRecords: runner?.onRecords,
     onWarning: warn,
     wait: flags.wait,

@@ -25,7 +25,13 @@ import {
 import { contentFrom, hashHead, HEAD_BYTES, isGzip, readHead } from "./content-stream.js";
 import { expandSources, fsErrorReason } from "./expand-sources.js";
 import { ChunkBuffers } from "./chunk-buffers.js";
-import { lineChunks, plainFileLineChunks, type LineChunk } from "./line-chunks.js";
+import {
+  lineChunks,
+  plainFileLineChunks,
+  type ContentPiece,
+  type LineChunk,
+} from "./line-chunks.js";
+import { longLineResult, MAX_LINE_BYTES } from "./long-lines.js";
 import { defaultWorkers, ParsePool } from "./parse-pool.js";
 import type { ParseResult } from "./worker-protocol.js";
 
@@ -52,13 +58,15 @@ export interface IndexOptions {
   readonly wait?: boolean | undefined;
   readonly onWait?: IndexerLockOptions["onWait"];
   readonly chunkBytes?: number | undefined;
+  /** A longer line (newline not counted) is a bad line, skipped; default MAX_LINE_BYTES. */
+  readonly maxLineBytes?: number | undefined;
   /** Called with content bytes done so far and the total to do (plain files: exact). */
   readonly onProgress?: ((doneBytes: number, totalBytes: number) => void) | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
 /** One run of an open Indexer over resolved file paths. */
-export interface IndexPathsOptions extends Omit<IndexOptions, "workers"> {
+export interface IndexPathsOptions extends Omit<IndexOptions, "workers" | "maxLineBytes"> {
   /**
    * The path is the file's identity (spool files: unique names, often equal heads): a known file
    * is the one with this path, and no copy detection by content.
@@ -87,37 +95,44 @@ export interface IndexSummary {
   /** What was skipped on purpose (an index met while recursing), with why. */
   readonly notes: readonly string[];
   readonly detectedPrefix: string | undefined;
+  /** Files in which this run found plaintext client tokens (a log_raw audit device). */
+  readonly rawTokenFiles: readonly string[];
   readonly interrupted: boolean;
 }
 
-/** Content bytes before a file's indexed end that, hashed, identify it with its head. */
+/** Content bytes at the end of what a commit indexed that, hashed, identify it with its head. */
 const TAIL_BYTES = 4096;
 
 /**
  * Whether the plain file at `file` (of `size` bytes) still holds the known content through the
- * end that was indexed: at least doneBytes long, and the same bytes just before doneBytes. A log
- * truncated and written again (copytruncate, then new entries) may start exactly as before; the
- * head alone would resume it from the old end, skipping, or never reaching, what is new.
+ * end that was indexed: at least doneBytes long, and the same bytes where its tail identity was
+ * taken. A log truncated and written again (copytruncate, then new entries) may start exactly as
+ * before; the head alone would resume it from the old end, skipping, or never reaching, what is
+ * new.
  */
 export function holdsKnownContent(file: string, size: number, known: FileMeta): boolean {
   if (size < known.doneBytes) return false;
-  const n = known.tailBytes ?? 0;
-  if (known.tailHash === undefined || n === 0) return true;
-  const tail = Buffer.alloc(n);
+  const { tailHash, tailStart, tailBytes } = known;
+  if (tailHash === undefined || tailStart === undefined || !tailBytes) return true;
+  const tail = Buffer.alloc(tailBytes);
   const fd = fs.openSync(file, "r");
   try {
-    if (fs.readSync(fd, tail, 0, n, known.doneBytes - n) !== n) return false;
+    if (fs.readSync(fd, tail, 0, tailBytes, tailStart) !== tailBytes) return false;
   } finally {
     fs.closeSync(fd);
   }
-  return hashHead(tail) === known.tailHash;
+  return hashHead(tail) === tailHash;
 }
 
 /** The tail identity of a commit that consumed `consumedBytes` of `chunk`. */
-function tailOf(chunk: LineChunk, consumedBytes: number): Pick<FileMeta, "tailHash" | "tailBytes"> {
+function tailOf(
+  chunk: LineChunk,
+  consumedBytes: number,
+): Pick<FileMeta, "tailHash" | "tailStart" | "tailBytes"> {
   const n = Math.min(TAIL_BYTES, consumedBytes);
   return {
     tailHash: hashHead(Buffer.from(chunk.buffer, consumedBytes - n, n)),
+    tailStart: chunk.startByte + consumedBytes - n,
     tailBytes: n,
   };
 }
@@ -194,6 +209,7 @@ export class Indexer {
     readonly dbDir: string,
     readonly env: IndexEnv,
     private readonly workers: number,
+    private readonly maxLineBytes: number,
     private readonly lock: WriterLock,
   ) {
     this.writer = new IndexWriter(env);
@@ -206,7 +222,10 @@ export class Indexer {
    */
   static async open(
     dbDir: string,
-    opts: { workers?: number | undefined } & IndexerLockOptions = {},
+    opts: {
+      workers?: number | undefined;
+      maxLineBytes?: number | undefined;
+    } & IndexerLockOptions = {},
   ): Promise<Indexer> {
     ensureIndexDir(dbDir);
     indexExists(dbDir); // an index directory we cannot read says so, before any lock
@@ -218,7 +237,13 @@ export class Indexer {
     });
     try {
       const env = openIndexEnv(dbDir, { create: true });
-      return new Indexer(dbDir, env, opts.workers ?? defaultWorkers(), lock);
+      return new Indexer(
+        dbDir,
+        env,
+        opts.workers ?? defaultWorkers(),
+        opts.maxLineBytes ?? MAX_LINE_BYTES,
+        lock,
+      );
     } catch (err) {
       await lock.release();
       throw err;
@@ -251,6 +276,7 @@ export class Indexer {
     const workers = this.workers;
     const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
     const byPath = opts.byPath ?? false;
+    const maxLineBytes = this.maxLineBytes;
     let records = 0;
     let badLines = 0;
     let bytes = 0;
@@ -258,6 +284,7 @@ export class Indexer {
     let detectedPrefix: string | undefined;
     const firstBadLines: BadLineReport[] = [];
     const fileErrors: string[] = [];
+    const rawTokenFiles = new Set<string>();
     {
       const known = readFileMetas(env);
       const plans: Plan[] = [];
@@ -287,10 +314,10 @@ export class Indexer {
         opts.onProgress?.(fileBytesDone, totalBytes);
       };
 
-      const parsePool = (this.pool ??= new ParsePool(workers));
+      const parsePool = (this.pool ??= new ParsePool(workers, maxLineBytes));
       const maxInFlight = workers * IN_FLIGHT_PER_WORKER;
       const buffers = new ChunkBuffers(chunkBytes);
-      type Pending = { plan: Plan; chunk: LineChunk; result: Promise<ParseResult> };
+      type Pending = { plan: Plan; chunk: ContentPiece; result: Promise<ParseResult> };
       const queue: Pending[] = [];
       const state = new Map<Plan, FileMeta>();
 
@@ -317,9 +344,12 @@ export class Indexer {
           lines -= 1;
         }
         detectedPrefix ??= meta.detectedPrefix;
+        const rawTokenRecords = (file.rawTokenRecords ?? 0) + meta.rawTokenRecords;
+        if (meta.rawTokenRecords > 0) rawTokenFiles.add(plan.path);
         file = {
           ...file,
-          ...(consumedBytes > 0 ? tailOf(chunk, consumedBytes) : {}),
+          // A skipped long line keeps no bytes: the tail taken before it still identifies.
+          ...(chunk.kind === "lines" && consumedBytes > 0 ? tailOf(chunk, consumedBytes) : {}),
           doneBytes: chunk.startByte + consumedBytes,
           doneLines: firstLine - 1 + lines,
           endsOpen: !chunk.endsWithNewline && tailBad === undefined,
@@ -328,8 +358,9 @@ export class Indexer {
           firstTime: pickTime(file.firstTime, meta.minTime, false),
           lastTime: pickTime(file.lastTime, meta.maxTime, true),
           tailBad,
+          ...(rawTokenRecords > 0 ? { rawTokenRecords } : {}),
         };
-        buffers.give(chunk.buffer); // the worker is done with it, and so is tailOf()
+        if (chunk.kind === "lines") buffers.give(chunk.buffer); // the worker and tailOf() are done
         writer.commitChunk(file, firstLine, { meta, bytes: result.bytes });
         state.set(plan, file);
         if (opts.onRecords && meta.records > 0) opts.onRecords(committedLines(result), file);
@@ -408,12 +439,16 @@ export class Indexer {
                 contentFrom(plan.path, true, base.doneBytes, progress),
                 base.doneBytes,
                 buffers,
+                maxLineBytes,
               )
-            : plainFileLineChunks(plan.path, base.doneBytes, buffers, progress);
+            : plainFileLineChunks(plan.path, base.doneBytes, buffers, maxLineBytes, progress);
           for await (const chunk of chunks) {
             sawChunk = true;
             if (queue.length >= maxInFlight) await commitHead();
-            const result = parsePool.parse(chunk.buffer, chunk.byteLength, opts.prefix);
+            const result =
+              chunk.kind === "long"
+                ? Promise.resolve(longLineResult(chunk.lineBytes, maxLineBytes))
+                : parsePool.parse(chunk.buffer, chunk.byteLength, opts.prefix);
             // If a commit fails (a full disk), the pool is destroyed with chunks still in flight:
             // their rejections are expected then, not unhandled.
             result.catch(() => undefined);
@@ -460,6 +495,7 @@ export class Indexer {
       fileErrors,
       notes: [],
       detectedPrefix,
+      rawTokenFiles: [...rawTokenFiles],
       interrupted: opts.signal?.aborted ?? false,
     };
   }
@@ -473,6 +509,7 @@ export async function indexFiles(
   const sources = expandSources(args, dbDir);
   const indexer = await Indexer.open(dbDir, {
     workers: opts.workers,
+    maxLineBytes: opts.maxLineBytes,
     wait: opts.wait,
     onWait: opts.onWait,
     signal: opts.signal,

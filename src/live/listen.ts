@@ -20,6 +20,8 @@ export interface ListenOptions {
   readonly prefix?: string | undefined;
   /** Parse workers; default one core fewer than there are (the listener thread keeps one). */
   readonly workers?: number | undefined;
+  /** A longer line is a bad line, skipped (default: ingest's MAX_LINE_BYTES). */
+  readonly maxLineBytes?: number | undefined;
   readonly intervalMs?: number | undefined;
   readonly rotateBytes?: number | undefined;
   readonly warnBytes?: number | undefined;
@@ -50,6 +52,7 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
     command: "breakglass listen",
     wait: opts.wait,
     onWait: opts.onWait,
+    maxLineBytes: opts.maxLineBytes,
   });
   const spool = new SpoolIndexer(indexer, spoolDir, {
     prefix: opts.prefix,
@@ -59,6 +62,7 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
   });
   let current: string | undefined;
   let records = 0;
+  let warnedRawTokens = false;
   let failWith: (e: Error) => void = () => {};
   const failed = new Promise<Error>((r) => (failWith = r));
 
@@ -114,6 +118,13 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
       if (!b.reason.endsWith("(last line, no newline)")) warn(`${b.file}:${b.line}: ${b.reason}`);
     }
     for (const e of summary.fileErrors) warn(e);
+    if (summary.rawTokenFiles.length > 0 && !warnedRawTokens) {
+      warnedRawTokens = true;
+      warn(
+        "warning: the stream holds plaintext tokens (a log_raw audit device): " +
+          "the index now holds live secrets; protect it like the log",
+      );
+    }
     maybeCompact(indexer, warn);
     opts.onStep?.(summary.records, backlogBytes);
   };

@@ -28,11 +28,13 @@ export interface FileMeta {
   /** Content bytes consumed (up to the end of the last line committed). */
   readonly doneBytes: number;
   /**
-   * SHA-256 (hex) of the tailBytes content bytes that end at doneBytes. With the head, it tells
-   * this content from another that starts the same (a log truncated and written again). Absent
-   * in indexes written before it was kept: then the head alone decides, as it did.
+   * SHA-256 (hex) of the content bytes [tailStart, tailStart + tailBytes): the last (up to 4 KiB)
+   * bytes of lines indexed, ending at doneBytes unless a skipped long line came after them. With
+   * the head, it tells this content from another that starts the same (a log truncated and
+   * written again). Absent in indexes written before it was kept: the head alone decides then.
    */
   readonly tailHash?: string | undefined;
+  readonly tailStart?: number | undefined;
   readonly tailBytes?: number | undefined;
   readonly doneLines: number;
   /** True when the content ended without a newline after the last line consumed. */
@@ -47,6 +49,11 @@ export interface FileMeta {
   /** A last line with no newline that did not parse: reported, not consumed (it may be half-written). */
   readonly tailBad: { readonly line: number; readonly reason: string } | undefined;
   readonly indexedAt: string;
+  /**
+   * Records whose client token is plaintext (a log_raw audit device): the index holds live
+   * secrets. Absent when none (and in indexes written before it was counted).
+   */
+  readonly rawTokenRecords?: number | undefined;
 }
 
 export interface SegmentMeta {

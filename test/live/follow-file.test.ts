@@ -1,11 +1,13 @@
 // FileFollower (`index --follow`), one step at a time between file operations that mimic a file
 // audit device and logrotate: appends (even half a line), rename + reopen (with Vault still writing
 // to the renamed file until its SIGHUP), copytruncate (also when the new content has already
-// outgrown the old), and gzip of the rotated file. Every line must be indexed exactly once.
+// outgrown the old), and gzip of the rotated file. Every line must be indexed exactly once; a line
+// past --max-line-bytes, even one still being written, is one bad line.
 import fs from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, test } from "vitest";
+import { openIndex } from "../../src/index-api.js";
 import { Indexer } from "../../src/ingest/index-files.js";
 import { FileFollower } from "../../src/live/follow-file.js";
 import { tempDirs } from "../helpers/temp-dir.js";
@@ -175,5 +177,58 @@ describe("index --follow", () => {
       missing: [],
       duplicated: [],
     });
+  });
+  test("a line past the limit, seen while Vault was still writing it, is one bad line; its neighbours are indexed once", async () => {
+    const dir = tempDir();
+    const log = path.join(dir, "audit.log");
+    const db = path.join(dir, "db");
+    const indexer = await Indexer.open(db, { workers: 1, maxLineBytes: 1 << 20 });
+    open.push(indexer);
+    // Small chunks: the 3 MiB line is longer than a chunk, so it is skipped as it streams past.
+    const follower = new FileFollower(indexer, log, { chunkBytes: 256 << 10 });
+    const a = lines("a", 20);
+    const b = lines("b", 20);
+    const long = entryLine("long", { pad: 3 << 20 });
+    fs.writeFileSync(log, text(a) + long.slice(0, 2 << 20));
+    const during = await follower.step();
+    fs.appendFileSync(log, long.slice(2 << 20) + "\n" + text(b));
+    const after = await follower.step();
+    await follower.step();
+    expect(exactlyOnce(await indexedIds(db), ids([...a, ...b]))).toEqual({
+      missing: [],
+      duplicated: [],
+    });
+    expect(await indexedIds(db)).toHaveLength(40);
+    const reported = (s: typeof during) => s.summaries.flatMap((x) => x.firstBadLines);
+    expect(reported(during).map((r) => [r.line, r.reason])).toEqual([
+      [21, `line longer than 1 MiB (${2 << 20} bytes), skipped (last line, no newline)`],
+    ]);
+    expect(reported(after).map((r) => [r.line, r.reason])).toEqual([
+      [21, `line longer than 1 MiB (${long.length} bytes), skipped`],
+    ]);
+    const ix = openIndex(db);
+    try {
+      expect(ix.stats({ badLines: true }).badLineList.map((x) => x.line)).toEqual([21]);
+    } finally {
+      await ix.close();
+    }
+  });
+
+  test("the bin: --max-line-bytes skips a long line; plaintext tokens are warned about once", async () => {
+    const dir = tempDir();
+    const log = path.join(dir, "audit.log");
+    const db = path.join(dir, "db");
+    const raw = (id: string): string =>
+      JSON.stringify({ type: "request", request: { id, client_token: `hvs.${id}` } });
+    fs.writeFileSync(log, text([raw("r1"), entryLine("long", { pad: 2 << 20 }), raw("r2")]));
+    const r = runBin(["index", "--follow", log, "--db", db, "--max-line-bytes", "1048576"]);
+    await waitFor("first lines", async () => (await indexedIds(db)).length === 2);
+    fs.appendFileSync(log, text([raw("r3"), raw("r4")]));
+    await waitFor("appended lines", async () => (await indexedIds(db)).length === 4);
+    r.proc.kill("SIGTERM");
+    expect(await r.exited).toBe(0);
+    expect(r.stderr).toContain(`${log}:2: line longer than 1 MiB (`);
+    expect(r.stderr.match(/plaintext tokens/g)).toHaveLength(1);
+    expect(r.stderr).toContain(`warning: ${log} holds plaintext tokens (a log_raw audit device)`);
   });
 });
