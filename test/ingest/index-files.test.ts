@@ -269,6 +269,16 @@ describe("indexing again", () => {
     await withIndex(db, (ix) => expect(allLines(ix)).toEqual([...lines, ...rewritten]));
   });
 
+  test("a file that ends in a skipped long line is unchanged when indexed again", async () => {
+    const long = JSON.stringify({ type: "request", pad: "x".repeat(300_000) });
+    const { file, db } = logFile("audit.log", logText([...lines.slice(0, 40), long]));
+    const opts: IndexOptions = { ...SMALL_CHUNKS, maxLineBytes: 100_000 };
+    expect(await indexFiles(db, [file], opts)).toMatchObject({ records: 40, badLines: 1 });
+    expect(await indexFiles(db, [file], opts)).toMatchObject({ records: 0, badLines: 0 });
+    appendFileSync(file, logText(lines.slice(40, 60)));
+    expect(await indexFiles(db, [file], opts)).toMatchObject({ records: 20, badLines: 0 });
+  });
+
   test("copytruncate: the copy continues the old content and the truncated file is new; nothing twice", async () => {
     const { file, db } = logFile("audit.log", logText(lines));
     await indexFiles(db, [file], SMALL_CHUNKS);
