@@ -9,10 +9,19 @@ import { startLiveLoop } from "../live/live-loop.js";
 import { maybeCompact } from "../live/maybe-compact.js";
 import { rawTokenWarning } from "./run-index.js";
 import { alertRunnerFromFlags, type ListenFlags } from "./run-listen.js";
+import { waitingMessage } from "./waiting-message.js";
 
 export type FollowFlags = Pick<
   ListenFlags,
-  "alert" | "rules" | "onAlert" | "webhook" | "salt" | "prefix" | "workers" | "maxLineBytes"
+  | "alert"
+  | "rules"
+  | "onAlert"
+  | "webhook"
+  | "salt"
+  | "prefix"
+  | "workers"
+  | "maxLineBytes"
+  | "wait"
 >;
 
 export async function runFollow(dbDir: string, paths: string[], flags: FollowFlags): Promise<void> {
@@ -21,9 +30,12 @@ export async function runFollow(dbDir: string, paths: string[], flags: FollowFla
     process.stderr.write(`breakglass: ${m}\n`);
   };
   const { runner, background } = await alertRunnerFromFlags(flags, warn);
-  const indexer = Indexer.open(dbDir, {
+  const indexer = await Indexer.open(dbDir, {
     workers: flags.workers ?? 1,
     maxLineBytes: flags.maxLineBytes,
+    command: "breakglass index --follow",
+    wait: flags.wait,
+    onWait: (holder) => warn(waitingMessage(dbDir, holder)),
   });
   let records = 0;
   let warnedRawTokens = false; // once per run: every later line of the log is raw too

@@ -5,6 +5,7 @@
 import { ExitCode, InputError } from "../errors.js";
 import { indexFiles } from "../ingest/index-files.js";
 import { progressBar } from "./progress-bar.js";
+import { waitingMessage } from "./waiting-message.js";
 
 export interface RunIndexFlags {
   prefix?: string;
@@ -12,6 +13,8 @@ export interface RunIndexFlags {
   json?: boolean;
   workers?: number;
   progress?: boolean;
+  /** False with --no-wait: exit 3 if another process writes the index. */
+  wait?: boolean;
   maxLineBytes?: number;
 }
 
@@ -43,6 +46,8 @@ export async function runIndex(
       maxLineBytes: flags.maxLineBytes,
       onProgress: (done, total) => bar.update(done, total),
       signal: abort.signal,
+      wait: flags.wait,
+      onWait: (holder) => process.stderr.write(`breakglass: ${waitingMessage(dbDir, holder)}\n`),
     });
   } finally {
     bar.stop();
@@ -57,6 +62,7 @@ export async function runIndex(
     );
   }
   for (const e of summary.fileErrors) err.write(`breakglass: ${e}\n`);
+  for (const n of summary.notes) err.write(`note: ${n}\n`);
   if (summary.rawTokenFiles.length > 0) {
     err.write(`warning: ${rawTokenWarning(summary.rawTokenFiles)}\n`);
   }

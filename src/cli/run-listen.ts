@@ -14,6 +14,7 @@ import {
 } from "../live/alert-sinks.js";
 import { listen } from "../live/listen.js";
 import { parseHostPort, type Endpoint } from "../live/socket-listener.js";
+import { waitingMessage } from "./waiting-message.js";
 
 export interface ListenFlags {
   tcp?: string[];
@@ -27,6 +28,8 @@ export interface ListenFlags {
   onAlert?: string;
   webhook?: string;
   salt?: string;
+  /** False with --no-wait: exit 3 if another process writes the index. */
+  wait?: boolean;
 }
 
 function endpoints(flags: ListenFlags): Endpoint[] {
@@ -99,6 +102,8 @@ export async function runListen(dbDir: string, flags: ListenFlags): Promise<void
     maxLineBytes: flags.maxLineBytes,
     onRecords: runner?.onRecords,
     onWarning: warn,
+    wait: flags.wait,
+    onWait: (holder) => warn(waitingMessage(dbDir, holder)),
   });
   for (const a of live.addresses) process.stderr.write(`listening on ${a}\n`);
   const signal = await new Promise<string | Error>((resolve) => {

@@ -8,13 +8,29 @@ import fs from "node:fs";
 import { RecordBlock } from "../codec/record-block.js";
 import { pickTime } from "../audit/time-key.js";
 import type { FileMeta } from "../store/format.js";
-import { openIndexEnv, securePaths, type IndexEnv } from "../store/index-env.js";
+import {
+  ensureIndexDir,
+  indexExists,
+  openIndexEnv,
+  securePaths,
+  type IndexEnv,
+} from "../store/index-env.js";
 import { readFileMetas } from "../store/index-reader.js";
 import { IndexWriter } from "../store/index-writer.js";
+import {
+  acquireWriterLock,
+  type WriterLock,
+  type WriterLockOptions,
+} from "../store/writer-lock.js";
 import { contentFrom, hashHead, HEAD_BYTES, isGzip, readHead } from "./content-stream.js";
-import { expandSources } from "./expand-sources.js";
+import { expandSources, fsErrorReason } from "./expand-sources.js";
 import { ChunkBuffers } from "./chunk-buffers.js";
-import { lineChunks, plainFileLineChunks, type ContentPiece } from "./line-chunks.js";
+import {
+  lineChunks,
+  plainFileLineChunks,
+  type ContentPiece,
+  type LineChunk,
+} from "./line-chunks.js";
 import { longLineResult, MAX_LINE_BYTES } from "./long-lines.js";
 import { defaultWorkers, ParsePool } from "./parse-pool.js";
 import type { ParseResult } from "./worker-protocol.js";
@@ -26,9 +42,21 @@ const IN_FLIGHT_PER_WORKER = 2;
 /** Bad lines echoed to the caller per run (all are stored for `stats`). */
 const BAD_LINES_REPORTED = 10;
 
+/** How to take the index's writer lock (store/writer-lock.ts): wait for it, or fail at once. */
+export interface IndexerLockOptions {
+  /** What this run is, for the message a waiting writer shows (default "breakglass index"). */
+  readonly command?: string | undefined;
+  readonly wait?: boolean | undefined;
+  readonly onWait?: WriterLockOptions["onWait"];
+  readonly signal?: AbortSignal | undefined;
+}
+
 export interface IndexOptions {
   readonly prefix?: string | undefined;
   readonly workers?: number | undefined;
+  /** Wait for another writer of the index to finish (default), or fail at once (exit 3). */
+  readonly wait?: boolean | undefined;
+  readonly onWait?: IndexerLockOptions["onWait"];
   readonly chunkBytes?: number | undefined;
   /** A longer line (newline not counted) is a bad line, skipped; default MAX_LINE_BYTES. */
   readonly maxLineBytes?: number | undefined;
@@ -62,12 +90,51 @@ export interface IndexSummary {
   readonly seconds: number;
   /** The first few bad lines of this run, `file:line: reason`. */
   readonly firstBadLines: readonly BadLineReport[];
-  /** Files that could not be read (or ended early), with why. */
+  /** Files that could not be read (or ended early, or are not regular files), with why. */
   readonly fileErrors: readonly string[];
+  /** What was skipped on purpose (an index met while recursing), with why. */
+  readonly notes: readonly string[];
   readonly detectedPrefix: string | undefined;
   /** Files in which this run found plaintext client tokens (a log_raw audit device). */
   readonly rawTokenFiles: readonly string[];
   readonly interrupted: boolean;
+}
+
+/** Content bytes at the end of what a commit indexed that, hashed, identify it with its head. */
+const TAIL_BYTES = 4096;
+
+/**
+ * Whether the plain file at `file` (of `size` bytes) still holds the known content through the
+ * end that was indexed: at least doneBytes long, and the same bytes where its tail identity was
+ * taken. A log truncated and written again (copytruncate, then new entries) may start exactly as
+ * before; the head alone would resume it from the old end, skipping, or never reaching, what is
+ * new.
+ */
+export function holdsKnownContent(file: string, size: number, known: FileMeta): boolean {
+  if (size < known.doneBytes) return false;
+  const { tailHash, tailStart, tailBytes } = known;
+  if (tailHash === undefined || tailStart === undefined || !tailBytes) return true;
+  const tail = Buffer.alloc(tailBytes);
+  const fd = fs.openSync(file, "r");
+  try {
+    if (fs.readSync(fd, tail, 0, tailBytes, tailStart) !== tailBytes) return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hashHead(tail) === tailHash;
+}
+
+/** The tail identity of a commit that consumed `consumedBytes` of `chunk`. */
+function tailOf(
+  chunk: LineChunk,
+  consumedBytes: number,
+): Pick<FileMeta, "tailHash" | "tailStart" | "tailBytes"> {
+  const n = Math.min(TAIL_BYTES, consumedBytes);
+  return {
+    tailHash: hashHead(Buffer.from(chunk.buffer, consumedBytes - n, n)),
+    tailStart: chunk.startByte + consumedBytes - n,
+    tailBytes: n,
+  };
 }
 
 interface Plan {
@@ -83,6 +150,8 @@ interface Plan {
 
 async function planFile(path: string, known: readonly FileMeta[], byPath = false): Promise<Plan> {
   const stat = fs.statSync(path);
+  // Replaced by a FIFO since it was listed: reading it could block the run forever.
+  if (!stat.isFile()) throw new Error("not a regular file");
   const gzip = isGzip(path);
   const head = await readHead(path, gzip);
   const headHash = hashHead(head);
@@ -105,8 +174,14 @@ async function planFile(path: string, known: readonly FileMeta[], byPath = false
     if (h === undefined) byLength.set(n, (h = hashHead(head.subarray(0, n))));
     return h;
   };
+  // A plain file must also still hold the content through its indexed end (a gzip file is an
+  // archive, never rewritten in place: its head is enough).
   const matches = known.filter(
-    (k) => k.headBytes > 0 && k.headBytes <= head.length && hashOf(k.headBytes) === k.headHash,
+    (k) =>
+      k.headBytes > 0 &&
+      k.headBytes <= head.length &&
+      hashOf(k.headBytes) === k.headHash &&
+      (gzip || holdsKnownContent(path, stat.size, k)),
   );
   matches.sort(
     (a, b) => Number(b.path === path) - Number(a.path === path) || b.doneBytes - a.doneBytes,
@@ -135,21 +210,44 @@ export class Indexer {
     readonly env: IndexEnv,
     private readonly workers: number,
     private readonly maxLineBytes: number,
+    private readonly lock: WriterLock,
   ) {
     this.writer = new IndexWriter(env);
   }
 
-  static open(
+  /**
+   * Take the index's writer lock (waiting for another writer, unless `wait` is false), then open
+   * the index for writing. The lock is held until close(): the writer's id counters are read
+   * once here and are only right while no other process writes.
+   */
+  static async open(
     dbDir: string,
-    opts: { workers?: number | undefined; maxLineBytes?: number | undefined } = {},
-  ): Indexer {
-    const env = openIndexEnv(dbDir, { create: true });
-    return new Indexer(
-      dbDir,
-      env,
-      opts.workers ?? defaultWorkers(),
-      opts.maxLineBytes ?? MAX_LINE_BYTES,
-    );
+    opts: {
+      workers?: number | undefined;
+      maxLineBytes?: number | undefined;
+    } & IndexerLockOptions = {},
+  ): Promise<Indexer> {
+    ensureIndexDir(dbDir);
+    indexExists(dbDir); // an index directory we cannot read says so, before any lock
+    const lock = await acquireWriterLock(dbDir, {
+      command: opts.command ?? "breakglass index",
+      wait: opts.wait,
+      onWait: opts.onWait,
+      signal: opts.signal,
+    });
+    try {
+      const env = openIndexEnv(dbDir, { create: true });
+      return new Indexer(
+        dbDir,
+        env,
+        opts.workers ?? defaultWorkers(),
+        opts.maxLineBytes ?? MAX_LINE_BYTES,
+        lock,
+      );
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
   }
 
   /** The writer, for store maintenance (compaction) between runs. */
@@ -162,8 +260,12 @@ export class Indexer {
       await this.pool?.close();
     } finally {
       this.pool = undefined;
-      securePaths(this.dbDir);
-      await this.env.close();
+      try {
+        securePaths(this.dbDir);
+        await this.env.close();
+      } finally {
+        await this.lock.release();
+      }
     }
   }
 
@@ -202,7 +304,7 @@ export class Indexer {
           if (copyOf) deferred.push(p);
           else plans.push(plan);
         } catch (err) {
-          fileErrors.push(`${p}: cannot read: ${(err as Error).message}`);
+          fileErrors.push(`${p}: cannot read: ${fsErrorReason(err)}`);
         }
       }
       const totalBytes = plans.reduce((n, p) => n + p.stat.size, 0);
@@ -222,7 +324,6 @@ export class Indexer {
       const commitHead = async (): Promise<void> => {
         const { plan, chunk, result: pending } = queue.shift()!;
         const result = await pending;
-        if (chunk.kind === "lines") buffers.give(chunk.buffer); // the worker is done with it
         let file = state.get(plan)!;
         let { meta } = result;
         let consumedBytes = chunk.byteLength;
@@ -247,6 +348,8 @@ export class Indexer {
         if (meta.rawTokenRecords > 0) rawTokenFiles.add(plan.path);
         file = {
           ...file,
+          // A skipped long line keeps no bytes: the tail taken before it still identifies.
+          ...(chunk.kind === "lines" && consumedBytes > 0 ? tailOf(chunk, consumedBytes) : {}),
           doneBytes: chunk.startByte + consumedBytes,
           doneLines: firstLine - 1 + lines,
           endsOpen: !chunk.endsWithNewline && tailBad === undefined,
@@ -257,6 +360,7 @@ export class Indexer {
           tailBad,
           ...(rawTokenRecords > 0 ? { rawTokenRecords } : {}),
         };
+        if (chunk.kind === "lines") buffers.give(chunk.buffer); // the worker and tailOf() are done
         writer.commitChunk(file, firstLine, { meta, bytes: result.bytes });
         state.set(plan, file);
         if (opts.onRecords && meta.records > 0) opts.onRecords(committedLines(result), file);
@@ -356,7 +460,7 @@ export class Indexer {
             (err as NodeJS.ErrnoException).code === "Z_BUF_ERROR" ||
             /unexpected end/i.test((err as Error).message)
               ? "gzip data ends early (truncated file?); indexed what could be read"
-              : `cannot read: ${(err as Error).message}`;
+              : `cannot read: ${fsErrorReason(err)}`;
           fileErrors.push(`${plan.path}: ${msg}`);
         }
         if (!sawChunk) writer.putFile(state.get(plan)!); // nothing new, but the widened identity and stat
@@ -374,7 +478,7 @@ export class Indexer {
           try {
             await indexPlan(await planFile(p, knownNow, byPath));
           } catch (err) {
-            fileErrors.push(`${p}: cannot read: ${(err as Error).message}`);
+            fileErrors.push(`${p}: cannot read: ${fsErrorReason(err)}`);
           }
           while (queue.length > 0) await commitHead();
         }
@@ -389,6 +493,7 @@ export class Indexer {
       seconds: (performance.now() - started) / 1000,
       firstBadLines,
       fileErrors,
+      notes: [],
       detectedPrefix,
       rawTokenFiles: [...rawTokenFiles],
       interrupted: opts.signal?.aborted ?? false,
@@ -401,13 +506,21 @@ export async function indexFiles(
   args: readonly string[],
   opts: IndexOptions = {},
 ): Promise<IndexSummary> {
-  const paths = expandSources(args, dbDir);
-  const indexer = Indexer.open(dbDir, {
+  const sources = expandSources(args, dbDir);
+  const indexer = await Indexer.open(dbDir, {
     workers: opts.workers,
     maxLineBytes: opts.maxLineBytes,
+    wait: opts.wait,
+    onWait: opts.onWait,
+    signal: opts.signal,
   });
   try {
-    return await indexer.indexPaths(paths, opts);
+    const summary = await indexer.indexPaths(sources.files, opts);
+    return {
+      ...summary,
+      fileErrors: [...sources.problems, ...summary.fileErrors],
+      notes: sources.notes,
+    };
   } finally {
     await indexer.close();
   }

@@ -25,12 +25,12 @@ function lines(prefix: string, n: number): string[] {
 const text = (ls: readonly string[]): string => ls.map((l) => l + "\n").join("");
 const ids = (ls: readonly string[]): string[] => ls.map((l) => JSON.parse(l).request.id);
 
-function setup() {
+async function setup() {
   const dir = tempDir();
   const log = path.join(dir, "audit.log");
   const db = path.join(dir, "db");
   let clock = 0;
-  const indexer = Indexer.open(db, { workers: 1 });
+  const indexer = await Indexer.open(db, { workers: 1 });
   open.push(indexer);
   const follower = new FileFollower(indexer, log, { now: () => clock });
   return {
@@ -46,7 +46,7 @@ function setup() {
 
 describe("index --follow", () => {
   test("appended lines, including a line written in two halves, are indexed once", async () => {
-    const t = setup();
+    const t = await setup();
     const a = lines("a", 100);
     fs.writeFileSync(t.log, text(a));
     await t.follower.step();
@@ -65,7 +65,7 @@ describe("index --follow", () => {
   });
 
   test("rename rotation: lines Vault writes to the renamed file before and after the new one appears", async () => {
-    const t = setup();
+    const t = await setup();
     const [a1, a2, a3, a4] = ["a1", "a2", "a3", "a4"].map((p) => lines(p, 40));
     const [b1, b2] = ["b1", "b2"].map((p) => lines(p, 40));
     fs.writeFileSync(t.log, text(a1!));
@@ -95,7 +95,7 @@ describe("index --follow", () => {
     ["shorter than before", 10],
     ["already longer than the old content", 200],
   ])("copytruncate, new content %s", async (_name, newLines) => {
-    const t = setup();
+    const t = await setup();
     const a1 = lines("a1", 60);
     const a2 = lines("a2", 60);
     const b1 = lines("b1", newLines);
@@ -114,8 +114,32 @@ describe("index --follow", () => {
     expect(await t.indexed()).toHaveLength(all.length);
   });
 
+  test.each([
+    ["shorter than before", 10],
+    ["already longer than the old content", 200],
+  ])("copytruncate, new content starting exactly as the old did, %s", async (_name, newLines) => {
+    const t = await setup();
+    const a1 = lines("a1", 60);
+    const a2 = lines("a2", 60);
+    // Far more than the 4 KiB identity window is the same as before the truncation.
+    const b1 = [...a1.slice(0, 40), ...lines("b1", newLines)];
+    const b2 = lines("b2", 20);
+    fs.writeFileSync(t.log, text(a1));
+    await t.follower.step();
+    fs.appendFileSync(t.log, text(a2));
+    fs.copyFileSync(t.log, path.join(t.dir, "audit.log.1"));
+    fs.truncateSync(t.log, 0);
+    fs.appendFileSync(t.log, text(b1));
+    expect((await t.follower.step()).rotated).toBe(true);
+    fs.appendFileSync(t.log, text(b2));
+    expect((await t.follower.step()).rotated).toBe(false);
+    expect((await t.follower.step()).records).toBe(0);
+    const all = [...a1, ...a2, ...b1, ...b2];
+    expect((await t.indexed()).sort()).toEqual(ids(all).sort());
+  });
+
   test("gzip rotation: the rest of the old file is read from its .gz", async () => {
-    const t = setup();
+    const t = await setup();
     const a1 = lines("a1", 50);
     const a2 = lines("a2", 50);
     const b1 = lines("b1", 30);
@@ -158,7 +182,7 @@ describe("index --follow", () => {
     const dir = tempDir();
     const log = path.join(dir, "audit.log");
     const db = path.join(dir, "db");
-    const indexer = Indexer.open(db, { workers: 1, maxLineBytes: 1 << 20 });
+    const indexer = await Indexer.open(db, { workers: 1, maxLineBytes: 1 << 20 });
     open.push(indexer);
     // Small chunks: the 3 MiB line is longer than a chunk, so it is skipped as it streams past.
     const follower = new FileFollower(indexer, log, { chunkBytes: 256 << 10 });

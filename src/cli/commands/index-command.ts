@@ -13,6 +13,7 @@ interface IndexFlags {
   workers?: number;
   progress?: boolean;
   follow?: boolean;
+  wait?: boolean;
   maxLineBytes?: number;
 }
 
@@ -29,6 +30,7 @@ export function defineIndexCommand(program: Command): void {
     .option("--json", "print the summary as one JSON object on stdout")
     .option("--workers <n>", "parse workers (default: one per core)", parsePositiveInt)
     .option("--no-progress", "no progress bar even on a terminal")
+    .option("--no-wait", "exit 3 if another process is writing the index, instead of waiting")
     .option(
       "--max-line-bytes <n>",
       "a longer line is a bad line, skipped (default 67108864 = 64 MiB)",

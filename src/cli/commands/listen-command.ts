@@ -16,6 +16,7 @@ export function defineListenCommand(program: Command): void {
     .option("--unix <path>", "listen on a unix socket (repeatable)", collect)
     .option("--prefix <str>", "strip this audit device prefix before every JSON object")
     .option("--workers <n>", "parse workers (default: one fewer than cores)", parsePositiveInt)
+    .option("--no-wait", "exit 3 if another process is writing the index, instead of waiting")
     .option(
       "--max-line-bytes <n>",
       "a longer entry is a bad line, skipped (default 67108864 = 64 MiB)",
