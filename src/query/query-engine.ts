@@ -1,16 +1,12 @@
 // The query engine over an open index: text → AST (parse-query) → values resolved (hash(),
 // subqueries) → plan → matching records, and the lookups stages need (pair's partners).
 // One engine serves many queries (the shell keeps it open: LMDB is opened once).
-import { catalogFieldValues, type AuditEntry } from "../audit/audit-entry.js";
-import { fieldByName } from "../audit/field-catalog.js";
-import { ipKeyText, ipKey } from "../audit/ip-key.js";
+import { scalarText } from "../audit/audit-entry.js";
 import { QueryError } from "../errors.js";
 import type { IndexReader } from "../store/index-reader.js";
 import type { FieldRef, Query } from "./ast.js";
-import { fieldTexts } from "./entry-predicate.js";
 import {
   countGroupsByDictionary,
-  dictionaryGroupable,
   distinctFirsts,
   distinctValues,
   timelinePoints,
@@ -22,6 +18,7 @@ import type { MatchedRecord, StageContext } from "./matched-record.js";
 import { parseQuery } from "./parse-query.js";
 import { planExpr, type PlanNode } from "./plan.js";
 import { resolveValues } from "./resolve-values.js";
+import { runPrepared } from "./run-query.js";
 import type { Group } from "./stages/count-by-stage.js";
 import type { TimelinePoint } from "./stages/timeline-stage.js";
 
@@ -30,18 +27,6 @@ export type HashResolver = (plaintexts: readonly string[]) => Promise<string[]>;
 export interface PreparedQuery {
   readonly query: Query;
   readonly plan: PlanNode;
-}
-
-/** A field's values in an entry as stages print them (addresses without their port). */
-export function displayValues(entry: AuditEntry, field: FieldRef): string[] {
-  const spec = field.catalog ? fieldByName(field.name) : undefined;
-  if (spec?.kind === "ip") {
-    return catalogFieldValues(entry, spec).map((v) => {
-      const key = ipKey(v);
-      return key ? ipKeyText(key) : v;
-    });
-  }
-  return fieldTexts(entry, field);
 }
 
 export class QueryEngine implements StageContext {
@@ -65,23 +50,24 @@ export class QueryEngine implements StageContext {
     return { query: resolved, plan: planExpr(resolved.where, parsed.text) };
   }
 
-  /** A subquery's `| distinct FIELD` values, in order of first appearance. */
+  /**
+   * A subquery's values: its whole pipeline run as the same query alone would run (runPrepared),
+   * then the values of its final `distinct FIELD`, in order, as text (a number as JSON writes it;
+   * objects, arrays and null are no value to compare with).
+   */
   private async subqueryValues(q: Query): Promise<string[]> {
     const last = q.stages[q.stages.length - 1];
     if (!last || last.kind !== "distinct") {
       throw new QueryError("a subquery must end in `| distinct FIELD`", q.text, 0);
     }
-    const { plan } = await this.prepareParsed({ ...q, stages: [] });
-    if (dictionaryGroupable(last.field)) {
-      const values: string[] = [];
-      for await (const v of this.distinctValues(plan, last.field)) values.push(v);
-      return values;
+    const { plan } = await this.prepareParsed(q);
+    const values: string[] = [];
+    for await (const item of runPrepared(this, plan, q.stages, undefined)) {
+      if (item.kind !== "value") throw new Error(`a subquery yielded a ${item.kind} item`);
+      const text = scalarText(item.value);
+      if (text !== undefined) values.push(text);
     }
-    const seen = new Set<string>();
-    for await (const record of executePlan(this.reader, plan)) {
-      for (const v of displayValues(record.entry(), last.field)) seen.add(v);
-    }
-    return [...seen];
+    return values;
   }
 
   records(plan: PlanNode, stats?: NodeStats): AsyncIterable<MatchedRecord> {

@@ -5,8 +5,9 @@
 // after them.
 import type { Stage } from "./ast.js";
 import { dictionaryGroupable } from "./dictionary-groups.js";
+import { NodeStats } from "./execute.js";
 import type { PlanNode } from "./plan.js";
-import { NodeStats, type PreparedQuery, type QueryEngine } from "./query-engine.js";
+import type { PreparedQuery, QueryEngine } from "./query-engine.js";
 import type { MatchedRecord } from "./matched-record.js";
 import { runStages, runStagesOn } from "./run-stages.js";
 import { LEASE, leaseItem } from "./stages/leases-stage.js";
@@ -75,6 +76,30 @@ function firstStageFromIndex(
   }
 }
 
+/**
+ * The items of a prepared query's where-clause run through `stages`: the whole pipeline, with the
+ * first stage answered from the index where it can. Subqueries run through here too, so a subquery
+ * answers exactly what the same query run alone does.
+ */
+export function runPrepared(
+  engine: QueryEngine,
+  plan: PlanNode,
+  stages: readonly Stage[],
+  stats: NodeStats | undefined,
+): AsyncIterable<StageOutput> {
+  const countOnly =
+    stages[0]?.kind === "count" && stages.slice(1).every((s) => s.kind === "limit" && s.n >= 1);
+  if (countOnly) {
+    return (async function* () {
+      const count = await engine.count(plan, stats);
+      yield { kind: "count", count } as const;
+    })();
+  }
+  const fromIndex = stages[0] && firstStageFromIndex(engine, plan, stages[0], stats);
+  if (fromIndex) return runStagesOn(fromIndex, stages.slice(1), engine);
+  return runStages(yielding(engine.records(plan, stats)), stages, engine);
+}
+
 export async function runQuery(
   engine: QueryEngine,
   text: string,
@@ -84,19 +109,6 @@ export async function runQuery(
   const stats = opts.collectStats ? new NodeStats() : undefined;
   const stages: Stage[] = [...prepared.query.stages];
   if (opts.limit !== undefined) stages.push({ kind: "limit", n: opts.limit, offset: text.length });
-  let items: AsyncIterable<StageOutput>;
-  const countOnly =
-    stages[0]?.kind === "count" && stages.slice(1).every((s) => s.kind === "limit" && s.n >= 1);
-  const fromIndex = stages[0] && firstStageFromIndex(engine, prepared.plan, stages[0], stats);
-  if (countOnly) {
-    items = (async function* () {
-      const count = await engine.count(prepared.plan, stats);
-      yield { kind: "count", count } as const;
-    })();
-  } else if (fromIndex) {
-    items = runStagesOn(fromIndex, stages.slice(1), engine);
-  } else {
-    items = runStages(yielding(engine.records(prepared.plan, stats)), stages, engine);
-  }
+  const items = runPrepared(engine, prepared.plan, stages, stats);
   return { prepared, stages, items, stats };
 }
