@@ -170,7 +170,9 @@ class SegmentRun {
         return candidates ? candidates.slice() : fullBitset(records);
       case "terms": {
         const bits = newBitset(records);
-        for (const term of node.terms) reader.addTerm(node.field.code, segment, term, bits);
+        reader.scanSortedTerms(node.field.code, segment, node.terms, (_, postings) =>
+          postings.add(bits),
+        );
         if (candidates) andInto(bits, candidates);
         return node.recheck ? this.filterBits(node, bits, node.recheck) : bits;
       }
