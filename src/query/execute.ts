@@ -261,6 +261,11 @@ class LazyRecord implements MatchedRecord {
   }
 }
 
+/** The record with global id `id` (its entry parsed on first use). */
+export function recordById(reader: IndexReader, id: number): MatchedRecord {
+  return new LazyRecord(id, reader.line(id), undefined);
+}
+
 /** Every record matching `plan`, ascending by id. Pull-driven: stop iterating to stop work. */
 export async function* executePlan(
   reader: IndexReader,

@@ -15,4 +15,6 @@ export interface MatchedRecord {
 export interface StageContext {
   /** Every record whose request.id equals `requestId`, in id order. */
   recordsByRequestId(requestId: string): Promise<readonly MatchedRecord[]>;
+  /** The record with this id (`sort` keeps ids, not lines, and reads them back in order). */
+  record(id: number): MatchedRecord;
 }

@@ -12,7 +12,7 @@ import {
   timelinePoints,
   type DistinctFirst,
 } from "./dictionary-groups.js";
-import { countPlan, executePlan, NodeStats } from "./execute.js";
+import { countPlan, executePlan, NodeStats, recordById } from "./execute.js";
 import { explainPlan } from "./explain.js";
 import type { MatchedRecord, StageContext } from "./matched-record.js";
 import { parseQuery } from "./parse-query.js";
@@ -100,6 +100,10 @@ export class QueryEngine implements StageContext {
   /** `timeline`'s points over the plan's records, from the time dictionary where it can. */
   timelinePoints(plan: PlanNode, stats?: NodeStats): Promise<TimelinePoint[]> {
     return timelinePoints(this.reader, plan, stats);
+  }
+
+  record(id: number): MatchedRecord {
+    return recordById(this.reader, id);
   }
 
   explain(plan: PlanNode, stats?: NodeStats): string {

@@ -31,6 +31,11 @@ export function contextOf(records: readonly MatchedRecord[]): StageContext {
         (r) => (r.entry().request as { id?: string } | undefined)?.id === requestId,
       );
     },
+    record(id) {
+      const record = records.find((r) => r.id === id);
+      if (!record) throw new RangeError(`no record ${id}`);
+      return record;
+    },
   };
 }
 
