@@ -1,5 +1,6 @@
 // The query engine over an open index: text → AST (parse-query) → values resolved (hash(),
-// subqueries) → plan → matching records, and the lookups stages need (pair's partners).
+// subqueries) → plan → matching records, and the lookups stages need (pair's partners, records
+// by id).
 // One engine serves many queries (the shell keeps it open: LMDB is opened once).
 import { scalarText } from "../audit/audit-entry.js";
 import { QueryError } from "../errors.js";
@@ -17,6 +18,7 @@ import { explainPlan } from "./explain.js";
 import type { MatchedRecord, StageContext } from "./matched-record.js";
 import { parseQuery } from "./parse-query.js";
 import { planExpr, type PlanNode } from "./plan.js";
+import { recordIdsByRequestIds } from "./request-id-records.js";
 import { resolveValues } from "./resolve-values.js";
 import { runPrepared } from "./run-query.js";
 import type { Group } from "./stages/count-by-stage.js";
@@ -30,8 +32,6 @@ export interface PreparedQuery {
 }
 
 export class QueryEngine implements StageContext {
-  private readonly requestIdPlan = new Map<string, PlanNode>();
-
   constructor(
     readonly reader: IndexReader,
     private readonly hash: HashResolver,
@@ -110,25 +110,9 @@ export class QueryEngine implements StageContext {
     return explainPlan(this.reader, plan, stats);
   }
 
-  async recordsByRequestId(requestId: string): Promise<readonly MatchedRecord[]> {
-    let plan = this.requestIdPlan.get(requestId);
-    if (!plan) {
-      plan = planExpr(
-        {
-          kind: "compare",
-          field: { kind: "field", name: "request_id", catalog: true, offset: 0 },
-          op: "=",
-          value: { kind: "literal", text: requestId, form: "string", offset: 0 },
-          offset: 0,
-        },
-        "",
-      );
-      if (this.requestIdPlan.size > 10_000) this.requestIdPlan.clear();
-      this.requestIdPlan.set(requestId, plan);
-    }
-    const out: MatchedRecord[] = [];
-    for await (const record of executePlan(this.reader, plan)) out.push(record);
-    return out;
+  /** `pair`'s partners, in bulk (request-id-records.ts). */
+  async recordIdsByRequestIds(requestIds: readonly string[]): Promise<Map<string, number[]>> {
+    return recordIdsByRequestIds(this.reader, requestIds);
   }
 }
 

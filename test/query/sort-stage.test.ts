@@ -99,7 +99,7 @@ describe("sort and sort | limit over records with many equal keys", () => {
     const base = contextOf(records);
     const read: number[] = [];
     const ctx: StageContext = {
-      recordsByRequestId: (id) => base.recordsByRequestId(id),
+      recordIdsByRequestIds: (ids) => base.recordIdsByRequestIds(ids),
       record(id) {
         read.push(id);
         return base.record(id);
