@@ -20,6 +20,8 @@ import { parseQuery } from "./parse-query.js";
 import { planExpr, type PlanNode } from "./plan.js";
 import { recordIdsByRequestIds } from "./request-id-records.js";
 import { resolveValues } from "./resolve-values.js";
+import type { StageOutput } from "./stage-output.js";
+import { sortByTime } from "./time-sort.js";
 import { runPrepared } from "./run-query.js";
 import type { Group } from "./stages/count-by-stage.js";
 import type { TimelinePoint } from "./stages/timeline-stage.js";
@@ -100,6 +102,17 @@ export class QueryEngine implements StageContext {
   /** `timeline`'s points over the plan's records, from the time dictionary where it can. */
   timelinePoints(plan: PlanNode, stats?: NodeStats): Promise<TimelinePoint[]> {
     return timelinePoints(this.reader, plan, stats);
+  }
+
+  /** `sort time [desc]` (`| limit N`: its first N) over the plan's records, keyed from the time
+   * dictionary where it can (time-sort.ts). */
+  sortByTime(
+    plan: PlanNode,
+    desc: boolean,
+    limit: number | undefined,
+    stats?: NodeStats,
+  ): AsyncGenerator<StageOutput> {
+    return sortByTime(this.reader, plan, desc, limit, this, stats);
   }
 
   record(id: number): MatchedRecord {

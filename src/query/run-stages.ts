@@ -2,7 +2,7 @@
 // the previous one, so the pipeline streams wherever the stage allows (leases, distinct, fields,
 // limit, pair emit as they go; count, count by, top, sort, timeline must see everything first),
 // and a `limit` that is satisfied closes everything upstream, which stops the index scan. A `sort`
-// followed by a `limit` runs as one step that keeps only the first N (topSortStage).
+// followed by a `limit` runs as one step that keeps only the first N.
 // The pipeline is assumed checked by parseQuery (check-pipeline.ts); this module never looks at
 // the store except through StageContext.
 import { assertNever, type Stage } from "./ast.js";
@@ -15,7 +15,7 @@ import { fieldsStage } from "./stages/fields-stage.js";
 import { leasesStage } from "./stages/leases-stage.js";
 import { limitStage } from "./stages/limit-stage.js";
 import { pairStage } from "./stages/pair-stage.js";
-import { sortStage, topSortStage } from "./stages/sort-stage.js";
+import { sortStage } from "./stages/sort-stage.js";
 import { timelineStage } from "./stages/timeline-stage.js";
 import { topStage } from "./stages/top-stage.js";
 
@@ -75,7 +75,7 @@ export function runStagesOn(
     const next = stages[i + 1];
     if (stage.kind === "sort" && next?.kind === "limit") {
       // Only the first N are wanted: a bounded heap rather than a sort of everything.
-      items = topSortStage(items, stage.field, stage.desc, next.n, ctx);
+      items = sortStage(items, stage.field, stage.desc, ctx, next.n);
       i++;
     } else {
       items = runStage(items, stage, ctx);

@@ -6,9 +6,9 @@
 // Memory: a key and a position an item, in columns (no object per item), and the order; a record
 // is kept as its id and read again as it is emitted, so a sort of a million records holds tens of
 // MB, not their lines (4.16 GB before). Above maxSortItems() items the sort is refused (a
-// UsageError) rather than run the process out of memory. `sort F | limit N` (topSortStage) keeps
-// only the N first in a bounded heap, with exactly the full sort's output, ties included.
-import { parseInstant } from "../../audit/time-key.js";
+// UsageError) rather than run the process out of memory. `sort F | limit N` keeps only the N
+// first in a bounded heap, with exactly the full sort's output, ties included (SortCollector).
+import { parseInstant, type Instant } from "../../audit/time-key.js";
 import { UsageError } from "../../errors.js";
 import type { FieldRef } from "../ast.js";
 import { fieldValues, valueText } from "../field-values.js";
@@ -40,8 +40,8 @@ const ITEM_WORDS: Partial<Record<StageOutput["kind"], string>> = {
   group: "groups",
 };
 
-function tooMany(item: StageOutput, max: number): UsageError {
-  const what = ITEM_WORDS[item.kind] ?? "items";
+function tooMany(kind: StageOutput["kind"], max: number): UsageError {
+  const what = ITEM_WORDS[kind] ?? "items";
   return new UsageError(
     `\`sort\` stopped at ${max.toLocaleString("en-US")} ${what}: sorting more would hold too ` +
       "much in memory",
@@ -82,7 +82,7 @@ class SortSlots {
     const size = Math.max(n, this.rank.length * 2, 1024);
     const grow = <T extends Uint8Array | Float64Array | Int32Array>(
       old: T,
-      make: (n: number) => T,
+      make: (k: number) => T,
     ): T => {
       const next = make(size);
       next.set(old);
@@ -95,20 +95,26 @@ class SortSlots {
     this.id = grow(this.id, (k) => new Float64Array(k));
   }
 
-  /** Put `item` (the seq-th to arrive, its first value of F `value`) in slot `slot`. */
-  set(slot: number, item: StageOutput, value: JsonValue | undefined, seq: number): void {
-    this.seq[slot] = seq;
+  /** Slot `slot` holds `item`, the seq-th to arrive. */
+  setItem(slot: number, item: StageOutput, seq: number): void {
     if (item.kind === "record") {
-      this.id[slot] = item.record.id;
-      if (this.items.length > slot) this.items[slot] = undefined;
-    } else {
-      this.id[slot] = -1;
-      this.items[slot] = item;
+      this.setRecord(slot, item.record.id, seq);
+      return;
     }
-    this.setKey(slot, value);
+    this.seq[slot] = seq;
+    this.id[slot] = -1;
+    this.items[slot] = item;
   }
 
-  private setKey(slot: number, value: JsonValue | undefined): void {
+  /** Slot `slot` holds the record `id`, the seq-th to arrive. */
+  setRecord(slot: number, id: number, seq: number): void {
+    this.seq[slot] = seq;
+    this.id[slot] = id;
+    if (this.items.length > slot) this.items[slot] = undefined;
+  }
+
+  /** The key of slot `slot`: from the item's first value of F. */
+  setValue(slot: number, value: JsonValue | undefined): void {
     if (value === undefined || value === null) {
       this.rank[slot] = NONE;
       return;
@@ -122,9 +128,7 @@ class SortSlots {
       if (this.isTime) {
         const t = parseInstant(value);
         if (t) {
-          this.rank[slot] = INSTANT;
-          this.num[slot] = t.seconds;
-          this.nanos[slot] = t.nanos;
+          this.setInstant(slot, t);
           return;
         }
       }
@@ -138,16 +142,24 @@ class SortSlots {
     this.text[slot] = typeof value === "string" ? value : valueText(value);
   }
 
+  /** The key of slot `slot`: an instant (`time` read from its term), or none. */
+  setInstant(slot: number, t: Instant | undefined): void {
+    if (!t) {
+      this.rank[slot] = NONE;
+      return;
+    }
+    this.rank[slot] = INSTANT;
+    this.num[slot] = t.seconds;
+    this.nanos[slot] = t.nanos;
+  }
+
   /** < 0 when slot a's item comes first in the output: by key (desc reverses it, but items
    * without a value stay last), then by arrival. */
   compare(a: number, b: number): number {
     const ra = this.rank[a]!;
     const rb = this.rank[b]!;
-    let c: number;
-    if (ra === NONE || rb === NONE) {
-      c = ra - rb;
-    } else {
-      c = ra - rb;
+    let c = ra - rb;
+    if (ra !== NONE && rb !== NONE) {
       if (c === 0) {
         if (ra === TEXT) c = order(this.text[a]!, this.text[b]!);
         else {
@@ -171,76 +183,90 @@ function order<T extends number | string>(a: T, b: T): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function isTimeField(field: FieldRef): boolean {
-  return field.catalog && field.name === "time";
-}
-
-export async function* sortStage(
-  input: AsyncIterable<StageOutput>,
-  field: FieldRef,
-  desc: boolean,
-  ctx: StageContext,
-): AsyncIterable<StageOutput> {
-  const max = maxSortItems();
-  const slots = new SortSlots(isTimeField(field), desc);
-  let n = 0;
-  for await (const item of input) {
-    if (n === max) throw tooMany(item, max);
-    slots.reserve(n + 1);
-    slots.set(n, item, fieldValues(item, field)[0], n);
-    n++;
-  }
-  // A plain array: its sort (TimSort) takes a log that is already in time order in one pass.
-  const sorted = new Array<number>(n);
-  for (let i = 0; i < n; i++) sorted[i] = i;
-  sorted.sort((a, b) => slots.compare(a, b));
-  for (const slot of sorted) yield slots.item(slot, ctx);
-}
-
 /**
- * `sort F [desc] | limit N`: the full sort's first N items, in a heap of at most N slots whose
- * root is the one that would come last; an item that would come after it is dropped at once.
+ * Collects the items of a sort: all of them (limit undefined), or only the first `limit` in a
+ * heap whose root is the one that would come last, so an item that comes after it is dropped at
+ * once. Either way at most maxSortItems() are held. Items arrive with their arrival number (`seq`:
+ * ties keep that order), and emit() gives them sorted.
  */
-export async function* topSortStage(
-  input: AsyncIterable<StageOutput>,
-  field: FieldRef,
-  desc: boolean,
-  limit: number,
-  ctx: StageContext,
-): AsyncIterable<StageOutput> {
-  if (limit <= 0) return;
-  const max = maxSortItems();
-  const slots = new SortSlots(isTimeField(field), desc);
-  // Slots in the heap; heap[0] comes last, and a parent comes after its children.
-  const heap: number[] = [];
-  const after = (i: number, j: number): boolean => slots.compare(heap[i]!, heap[j]!) > 0;
-  const swap = (i: number, j: number): void => {
-    const t = heap[i]!;
-    heap[i] = heap[j]!;
-    heap[j] = t;
-  };
-  // The one slot not in the heap: each new item goes there, then is kept or dropped.
-  let spare = 0;
-  let seq = 0;
-  for await (const item of input) {
-    if (heap.length < limit && heap.length === max) throw tooMany(item, max);
-    slots.reserve(Math.max(heap.length, spare) + 1);
-    slots.set(spare, item, fieldValues(item, field)[0], seq++);
-    if (heap.length < limit) {
-      heap.push(spare);
-      spare = heap.length;
+export class SortCollector {
+  private readonly slots: SortSlots;
+  private readonly max = maxSortItems();
+  /** Full sort: slots [0, count) are filled. */
+  private count = 0;
+  /** Limited: the slots in the heap; heap[0] comes last, and a parent after its children. */
+  private readonly heap: number[] = [];
+  /** Limited: the one slot not in the heap, where each new item goes to be kept or dropped. */
+  private spare = 0;
+
+  constructor(
+    isTime: boolean,
+    desc: boolean,
+    private readonly limit: number | undefined,
+  ) {
+    this.slots = new SortSlots(isTime, desc);
+  }
+
+  /** Whether the collector keeps nothing (`limit 0`). */
+  get keepsNothing(): boolean {
+    return this.limit !== undefined && this.limit <= 0;
+  }
+
+  /** An item and its first value of F. */
+  add(item: StageOutput, value: JsonValue | undefined, seq: number): void {
+    const slot = this.open(item.kind);
+    this.slots.setItem(slot, item, seq);
+    this.slots.setValue(slot, value);
+    this.close(slot);
+  }
+
+  /** A record by id with its `time` as an instant (from the time dictionary), or none; records
+   * come in any order, and ties keep the order of their ids. */
+  addRecordAt(id: number, t: Instant | undefined): void {
+    const slot = this.open("record");
+    this.slots.setRecord(slot, id, id);
+    this.slots.setInstant(slot, t);
+    this.close(slot);
+  }
+
+  /** The slot for the next item (throws above the bound). */
+  private open(kind: StageOutput["kind"]): number {
+    const held = this.limit === undefined ? this.count : this.heap.length;
+    if (held === this.max && (this.limit === undefined || held < this.limit)) {
+      throw tooMany(kind, this.max);
+    }
+    const slot = this.limit === undefined ? this.count : this.spare;
+    this.slots.reserve(Math.max(slot, this.heap.length) + 1);
+    return slot;
+  }
+
+  private close(slot: number): void {
+    if (this.limit === undefined) {
+      this.count++;
+      return;
+    }
+    const heap = this.heap;
+    const slots = this.slots;
+    const after = (i: number, j: number): boolean => slots.compare(heap[i]!, heap[j]!) > 0;
+    const swap = (i: number, j: number): void => {
+      const t = heap[i]!;
+      heap[i] = heap[j]!;
+      heap[j] = t;
+    };
+    if (heap.length < this.limit) {
+      heap.push(slot);
+      this.spare = heap.length;
       for (let i = heap.length - 1; i > 0;) {
         const parent = (i - 1) >> 1;
         if (!after(i, parent)) break;
         swap(i, parent);
         i = parent;
       }
-      continue;
+      return;
     }
-    if (slots.compare(spare, heap[0]!) > 0) continue;
-    const dropped = heap[0]!;
-    heap[0] = spare;
-    spare = dropped;
+    if (slots.compare(slot, heap[0]!) > 0) return;
+    this.spare = heap[0]!;
+    heap[0] = slot;
     for (let i = 0; ;) {
       const l = 2 * i + 1;
       const r = l + 1;
@@ -252,6 +278,38 @@ export async function* topSortStage(
       i = last;
     }
   }
-  heap.sort((a, b) => slots.compare(a, b));
-  for (const slot of heap) yield slots.item(slot, ctx);
+
+  /** The items in sorted order (records read back through the context as they go). */
+  *emit(ctx: StageContext): Generator<StageOutput> {
+    let sorted: number[];
+    if (this.limit === undefined) {
+      // A plain array: its sort (TimSort) takes a log already in time order in one pass.
+      sorted = new Array<number>(this.count);
+      for (let i = 0; i < this.count; i++) sorted[i] = i;
+    } else {
+      sorted = this.heap.slice();
+    }
+    sorted.sort((a, b) => this.slots.compare(a, b));
+    for (const slot of sorted) yield this.slots.item(slot, ctx);
+  }
+}
+
+/** Whether `sort F` compares instants (`time`). */
+export function isTimeField(field: FieldRef): boolean {
+  return field.catalog && field.name === "time";
+}
+
+/** `sort F [desc]`, and with `limit` (`sort F | limit N`) only its first N. */
+export async function* sortStage(
+  input: AsyncIterable<StageOutput>,
+  field: FieldRef,
+  desc: boolean,
+  ctx: StageContext,
+  limit?: number,
+): AsyncIterable<StageOutput> {
+  const collector = new SortCollector(isTimeField(field), desc, limit);
+  if (collector.keepsNothing) return;
+  let seq = 0;
+  for await (const item of input) collector.add(item, fieldValues(item, field)[0], seq++);
+  yield* collector.emit(ctx);
 }
