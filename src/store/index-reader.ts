@@ -245,9 +245,9 @@ export class IndexReader {
   /**
    * Visit each of `terms` (ascending byte order, no repeats) that the segment's dictionary holds,
    * with its index in `terms` and its postings (a cursor, good during the visit only). One pass,
-   * the sorted terms merged against the sorted dictionary: each term page is read at most once
-   * and each search starts where the last one ended (galloping), so thousands of terms cost about
-   * a scan of the pages they fall in, and one term a lookup (addTerm's cost).
+   * the sorted terms merged against the sorted dictionary: each term page is read at most once,
+   * and each side gallops to the other's next term, so the cost follows the shorter of the two
+   * (many terms against a small segment, or a few against a big one); one term costs a lookup.
    */
   scanSortedTerms(
     field: number,
@@ -273,15 +273,32 @@ export class IndexReader {
         ? gallop(k, terms.length, (i) => Buffer.compare(terms[i]!, next) < 0)
         : terms.length;
       if (end > k) {
+        // Merge terms[k, end) with the page's terms: the side that is behind gallops to the
+        // other's current term (decoding a page term allocates: the last one is kept).
         const page = this.page(field, segment, p);
+        let at = -1;
+        let held: Buffer | undefined;
+        const pageTerm = (j: number): Buffer => {
+          if (j !== at) {
+            at = j;
+            held = page.term(j);
+          }
+          return held!;
+        };
         let i = 0;
-        for (; k < end; k++) {
-          const term = terms[k]!;
-          i = gallop(i, page.count, (j) => Buffer.compare(page.term(j), term) < 0);
-          if (i === page.count) break;
-          if (Buffer.compare(page.term(i), term) === 0) {
+        while (k < end && i < page.count) {
+          const c = Buffer.compare(terms[k]!, pageTerm(i));
+          if (c === 0) {
             postings.at(page, i);
             visit(k, postings);
+            k++;
+            i++;
+          } else if (c < 0) {
+            const t = pageTerm(i);
+            k = gallop(k + 1, end, (x) => Buffer.compare(terms[x]!, t) < 0);
+          } else {
+            const t = terms[k]!;
+            i = gallop(i + 1, page.count, (j) => Buffer.compare(pageTerm(j), t) < 0);
           }
         }
         k = end;
