@@ -18,9 +18,10 @@ import type { JsonValue, StageOutput } from "../stage-output.js";
 const NUMERIC = /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 
 /**
- * Items a sort holds at most: ~33 bytes each for a time or number key (rank 1, two numbers of
- * 8 + 4 bytes, an 8-byte position, an 8-byte slot in the order), so about 330 MB at the bound,
- * plus the text of text keys; far above what a terminal reads, and well inside Node's heap.
+ * Items a sort holds at most: ~37 bytes each for a time or number key (a 1-byte rank, 8 + 4 bytes
+ * of number and nanoseconds, 8-byte arrival number and record id, an 8-byte slot in the order),
+ * so about 370 MB at the bound, plus the text of text keys: a 10 GiB log's worth of records,
+ * inside the 1 GiB a query should stay under.
  */
 export const MAX_SORT_ITEMS = 10_000_000;
 
@@ -74,12 +75,14 @@ class SortSlots {
   constructor(
     private readonly isTime: boolean,
     private readonly desc: boolean,
+    /** Slots never needed beyond this many (the collector's bound). */
+    private readonly capacity: number,
   ) {}
 
   /** Make room for slots [0, n). */
   reserve(n: number): void {
     if (n <= this.rank.length) return;
-    const size = Math.max(n, this.rank.length * 2, 1024);
+    const size = Math.max(n, Math.min(this.rank.length * 2, this.capacity), 1024);
     const grow = <T extends Uint8Array | Float64Array | Int32Array>(
       old: T,
       make: (k: number) => T,
@@ -204,7 +207,8 @@ export class SortCollector {
     desc: boolean,
     private readonly limit: number | undefined,
   ) {
-    this.slots = new SortSlots(isTime, desc);
+    // One spare slot beyond the heap's.
+    this.slots = new SortSlots(isTime, desc, Math.min(this.max, limit ?? Infinity) + 1);
   }
 
   /** Whether the collector keeps nothing (`limit 0`). */
@@ -246,37 +250,41 @@ export class SortCollector {
       return;
     }
     const heap = this.heap;
-    const slots = this.slots;
-    const after = (i: number, j: number): boolean => slots.compare(heap[i]!, heap[j]!) > 0;
-    const swap = (i: number, j: number): void => {
-      const t = heap[i]!;
-      heap[i] = heap[j]!;
-      heap[j] = t;
-    };
     if (heap.length < this.limit) {
       heap.push(slot);
       this.spare = heap.length;
       for (let i = heap.length - 1; i > 0;) {
         const parent = (i - 1) >> 1;
-        if (!after(i, parent)) break;
-        swap(i, parent);
+        if (!this.after(i, parent)) break;
+        this.swap(i, parent);
         i = parent;
       }
       return;
     }
-    if (slots.compare(slot, heap[0]!) > 0) return;
+    if (this.slots.compare(slot, heap[0]!) > 0) return;
     this.spare = heap[0]!;
     heap[0] = slot;
     for (let i = 0; ;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let last = i;
-      if (l < heap.length && after(l, last)) last = l;
-      if (r < heap.length && after(r, last)) last = r;
+      if (l < heap.length && this.after(l, last)) last = l;
+      if (r < heap.length && this.after(r, last)) last = r;
       if (last === i) break;
-      swap(i, last);
+      this.swap(i, last);
       i = last;
     }
+  }
+
+  /** Whether heap[i]'s item comes after heap[j]'s. */
+  private after(i: number, j: number): boolean {
+    return this.slots.compare(this.heap[i]!, this.heap[j]!) > 0;
+  }
+
+  private swap(i: number, j: number): void {
+    const t = this.heap[i]!;
+    this.heap[i] = this.heap[j]!;
+    this.heap[j] = t;
   }
 
   /** The items in sorted order (records read back through the context as they go). */
