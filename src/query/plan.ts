@@ -28,6 +28,7 @@ export type PlanNode =
   | {
       readonly kind: "terms";
       readonly field: FieldSpec;
+      /** Ascending byte order, no repeats: one merged pass over each segment's dictionary. */
       readonly terms: readonly Buffer[];
       readonly recheck: EntryTest | undefined;
       readonly label: string;
@@ -229,6 +230,31 @@ function fakeEntry(spec: FieldSpec, text: string): { type: string } {
   return root as { type: string };
 }
 
+/**
+ * The terms of `field in [items]` when each item is exactly one term (text that is not cut, an
+ * address), in ascending byte order without repeats; undefined when any item needs more (a CIDR,
+ * a cut value, a time, an address that does not parse: planCompare says why).
+ */
+function exactTerms(spec: FieldSpec, items: readonly Literal[]): Buffer[] | undefined {
+  const binary: string[] = [];
+  for (const { text } of items) {
+    if (spec.kind === "string") {
+      const { term, cut } = textTerm(text);
+      if (cut) return undefined;
+      binary.push(term);
+    } else if (spec.kind === "ip" && !text.includes("/")) {
+      const key = ipKey(text);
+      if (!key) return undefined;
+      binary.push(Buffer.from(key).toString("latin1"));
+    } else {
+      return undefined;
+    }
+  }
+  // Binary strings compare in byte order, and much faster than Buffers.
+  binary.sort();
+  return binary.filter((t, i) => i === 0 || t !== binary[i - 1]).map(binaryToBytes);
+}
+
 export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
   switch (expr.kind) {
     case "all":
@@ -301,6 +327,18 @@ export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
       const items = value.items.map((i) => literalText(i, query));
       if (items.length === 0)
         return { kind: "not", child: { kind: "all" }, label: `${field.name} in []` };
+      // Many exact terms of one field (a subquery's thousands of values): one node, one merged
+      // pass over each segment's dictionary, and no per-value plan.
+      const terms = spec && exactTerms(spec, items);
+      if (terms) {
+        return {
+          kind: "terms",
+          field: spec!,
+          terms,
+          recheck: undefined,
+          label: `${field.name} in [${items.length} values]`,
+        };
+      }
       const children = items.map((item): PlanNode => {
         if (spec?.kind === "ip" && item.text.includes("/")) {
           return planExpr({ kind: "in", field, value: item, offset: item.offset }, query);
@@ -310,17 +348,6 @@ export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
           query,
         );
       });
-      // Many exact terms of one field: one node, one pass over the segment's dictionary pages.
-      if (children.every((c) => c.kind === "terms" && !c.recheck)) {
-        const terms = children.flatMap((c) => (c.kind === "terms" ? c.terms : []));
-        return {
-          kind: "terms",
-          field: spec!,
-          terms,
-          recheck: undefined,
-          label: `${field.name} in [${items.length} values]`,
-        };
-      }
       return children.length === 1 ? children[0]! : { kind: "or", children };
     }
     default:
