@@ -12,7 +12,15 @@ import { alertRunnerFromFlags, type ListenFlags } from "./run-listen.js";
 
 export type FollowFlags = Pick<
   ListenFlags,
-  "alert" | "rules" | "onAlert" | "webhook" | "salt" | "prefix" | "workers" | "maxLineBytes"
+  | "alert"
+  | "rules"
+  | "onAlert"
+  | "webhook"
+  | "salt"
+  | "prefix"
+  | "input"
+  | "workers"
+  | "maxLineBytes"
 >;
 
 export async function runFollow(dbDir: string, paths: string[], flags: FollowFlags): Promise<void> {
@@ -30,6 +38,7 @@ export async function runFollow(dbDir: string, paths: string[], flags: FollowFla
   try {
     const follower = new FileFollower(indexer, paths[0]!, {
       prefix: flags.prefix,
+      input: flags.input,
       onRecords: runner?.onRecords,
       onWarning: warn,
     });

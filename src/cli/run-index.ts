@@ -3,11 +3,13 @@
 // A log of plaintext tokens (a log_raw device) is indexed, with a warning: the index holds secrets.
 // Ctrl-C stops reading, commits what was parsed and says how to resume.
 import { ExitCode, InputError } from "../errors.js";
+import type { InputMode } from "../ingest/framing/input-mode.js";
 import { indexFiles } from "../ingest/index-files.js";
 import { progressBar } from "./progress-bar.js";
 
 export interface RunIndexFlags {
   prefix?: string;
+  input?: InputMode;
   strict?: boolean;
   json?: boolean;
   workers?: number;
@@ -39,6 +41,7 @@ export async function runIndex(
   try {
     summary = await indexFiles(dbDir, paths, {
       prefix: flags.prefix,
+      input: flags.input,
       workers: flags.workers,
       maxLineBytes: flags.maxLineBytes,
       onProgress: (done, total) => bar.update(done, total),
@@ -65,14 +68,23 @@ export async function runIndex(
       `note: stripped the device prefix ${JSON.stringify(summary.detectedPrefix)} (detected)\n`,
     );
   }
+  for (const f of summary.skippedFiles) {
+    err.write(`note: skipped ${f}: no audit entry in its first 64 KiB (name it to index it)\n`);
+  }
+  if (summary.framings.some((f) => f !== "prefix")) {
+    err.write(
+      `note: framing ${summary.framings.filter((f) => f !== "prefix").join(", ")} (detected)\n`,
+    );
+  }
   const mbps = summary.bytes / 1e6 / Math.max(summary.seconds, 1e-6);
   err.write(
     `indexed ${summary.files} files, ${summary.records} records, ${summary.badLines} bad lines, ` +
+      `${summary.skippedLines} skipped (not audit entries), ` +
       `${summary.bytes} bytes in ${summary.seconds.toFixed(2)} s (${mbps.toFixed(1)} MB/s)\n`,
   );
   if (flags.json) {
-    const { files, records, badLines, bytes, seconds, rawTokenFiles } = summary;
-    const out = { files, records, badLines, bytes, seconds };
+    const { files, records, badLines, skippedLines, bytes, seconds, rawTokenFiles } = summary;
+    const out = { files, records, badLines, skippedLines, bytes, seconds };
     const raw = rawTokenFiles.length > 0 ? { rawTokenFiles } : {};
     process.stdout.write(JSON.stringify({ ...out, ...raw }) + "\n");
   }
