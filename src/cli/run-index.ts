@@ -79,12 +79,15 @@ export async function runIndex(
   const mbps = summary.bytes / 1e6 / Math.max(summary.seconds, 1e-6);
   err.write(
     `indexed ${summary.files} files, ${summary.records} records, ${summary.badLines} bad lines, ` +
-      `${summary.skippedLines} skipped (not audit entries), ` +
-      `${summary.bytes} bytes in ${summary.seconds.toFixed(2)} s (${mbps.toFixed(1)} MB/s)\n`,
+      `${summary.bytes} bytes in ${summary.seconds.toFixed(2)} s (${mbps.toFixed(1)} MB/s)` +
+      (summary.skippedLines > 0
+        ? `; ${summary.skippedLines} lines skipped (not audit entries: a server's log)`
+        : "") +
+      "\n",
   );
   if (flags.json) {
-    const { files, records, badLines, skippedLines, bytes, seconds, rawTokenFiles } = summary;
-    const out = { files, records, badLines, skippedLines, bytes, seconds };
+    const { files, records, badLines, bytes, seconds, rawTokenFiles } = summary;
+    const out = { files, records, badLines, bytes, seconds };
     const raw = rawTokenFiles.length > 0 ? { rawTokenFiles } : {};
     process.stdout.write(JSON.stringify({ ...out, ...raw }) + "\n");
   }
