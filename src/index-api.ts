@@ -1,6 +1,7 @@
 // openIndex: an index directory opened for reading, with the lookups the query engine uses
 // (records by id, posting lists by field and value or range) and the engine itself. The CLI's
 // query, stats, shell and revoke --query commands and library users all go through this.
+import { recordEntry } from "./ingest/framing/record-json.js";
 import { fieldByName } from "./audit/field-catalog.js";
 import type { AuditEntry } from "./audit/audit-entry.js";
 import { binaryToBytes, isCutTerm, termOf } from "./audit/index-term.js";
@@ -81,7 +82,7 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
         "=",
         value,
       );
-      return ids.filter((id) => test(JSON.parse(reader.line(id).toString("utf8")) as AuditEntry));
+      return ids.filter((id) => test(recordEntry<AuditEntry>(reader.line(id))));
     },
     postingsInCidr(cidr) {
       const range = cidrRange(cidr);

@@ -3,7 +3,7 @@
 import { FIELDS, type FieldSpec } from "./field-catalog.js";
 import { HMAC_PREFIX } from "./audit-hmac.js";
 
-/** A parsed audit entry: a JSON object with a string `type`. */
+/** A parsed audit entry: a JSON object with a string `type` and a request, response or auth. */
 export type AuditEntry = { readonly type: string } & Readonly<Record<string, unknown>>;
 
 /** Why a parsed JSON value is not an audit entry, or undefined when it is one. */
@@ -13,6 +13,10 @@ export function notAnAuditEntry(value: unknown): string | undefined {
   }
   const type = (value as Record<string, unknown>).type;
   if (typeof type !== "string" || type === "") return 'no string "type" field';
+  const o = value as Record<string, unknown>;
+  if (o.request === undefined && o.response === undefined && o.auth === undefined) {
+    return 'none of "request", "response", "auth"';
+  }
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 // Flag value parsers for commander: a bad value is a usage error (exit 2) that names the flag.
 import { InvalidArgumentError } from "commander";
+import { INPUT_MODES, isInputMode, type InputMode } from "../ingest/framing/input-mode.js";
 import { MAX_LINE_BYTES_CAP } from "../ingest/long-lines.js";
 
 export function parsePositiveInt(value: string): number {
@@ -23,4 +24,12 @@ export function parseMaxLineBytes(value: string): number {
     );
   }
   return n;
+}
+
+/** --input: the framings accepted (JSONx, the XML form, is not read yet). */
+export function parseInputMode(value: string): InputMode {
+  if (!isInputMode(value))
+    throw new InvalidArgumentError(`expected one of ${INPUT_MODES.join(", ")}`);
+  if (value === "jsonx") throw new InvalidArgumentError("JSONx (the XML form) is not read yet");
+  return value;
 }

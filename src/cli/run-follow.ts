@@ -19,6 +19,7 @@ export type FollowFlags = Pick<
   | "webhook"
   | "salt"
   | "prefix"
+  | "input"
   | "workers"
   | "maxLineBytes"
   | "wait"
@@ -42,6 +43,7 @@ export async function runFollow(dbDir: string, paths: string[], flags: FollowFla
   try {
     const follower = new FileFollower(indexer, paths[0]!, {
       prefix: flags.prefix,
+      input: flags.input,
       onRecords: runner?.onRecords,
       onWarning: warn,
     });

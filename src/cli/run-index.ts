@@ -3,12 +3,14 @@
 // A log of plaintext tokens (a log_raw device) is indexed, with a warning: the index holds secrets.
 // Ctrl-C stops reading, commits what was parsed and says how to resume.
 import { ExitCode, InputError } from "../errors.js";
+import type { InputMode } from "../ingest/framing/input-mode.js";
 import { indexFiles } from "../ingest/index-files.js";
 import { progressBar } from "./progress-bar.js";
 import { waitingMessage } from "./waiting-message.js";
 
 export interface RunIndexFlags {
   prefix?: string;
+  input?: InputMode;
   strict?: boolean;
   json?: boolean;
   workers?: number;
@@ -42,6 +44,7 @@ export async function runIndex(
   try {
     summary = await indexFiles(dbDir, paths, {
       prefix: flags.prefix,
+      input: flags.input,
       workers: flags.workers,
       maxLineBytes: flags.maxLineBytes,
       onProgress: (done, total) => bar.update(done, total),
@@ -71,10 +74,22 @@ export async function runIndex(
       `note: stripped the device prefix ${JSON.stringify(summary.detectedPrefix)} (detected)\n`,
     );
   }
+  for (const f of summary.skippedFiles) {
+    err.write(`note: skipped ${f}: no audit entry in its first 64 KiB (name it to index it)\n`);
+  }
+  if (summary.framings.some((f) => f !== "prefix")) {
+    err.write(
+      `note: framing ${summary.framings.filter((f) => f !== "prefix").join(", ")} (detected)\n`,
+    );
+  }
   const mbps = summary.bytes / 1e6 / Math.max(summary.seconds, 1e-6);
   err.write(
     `indexed ${summary.files} files, ${summary.records} records, ${summary.badLines} bad lines, ` +
-      `${summary.bytes} bytes in ${summary.seconds.toFixed(2)} s (${mbps.toFixed(1)} MB/s)\n`,
+      `${summary.bytes} bytes in ${summary.seconds.toFixed(2)} s (${mbps.toFixed(1)} MB/s)` +
+      (summary.skippedLines > 0
+        ? `; ${summary.skippedLines} lines skipped (not audit entries: a server's log)`
+        : "") +
+      "\n",
   );
   if (flags.json) {
     const { files, records, badLines, bytes, seconds, rawTokenFiles } = summary;

@@ -1,6 +1,7 @@
 // What `breakglass listen` does: parse endpoints and alert rules, start the listener and its live
 // indexer, print alerts as NDJSON on stdout (and run --on-alert / POST --webhook), diagnostics on
 // stderr; SIGINT/SIGTERM stop accepting, index everything spooled and exit 0.
+import type { InputMode } from "../ingest/framing/input-mode.js";
 import fs from "node:fs";
 import { InputError, UsageError } from "../errors.js";
 import { compileAlertRules, rulesFromText } from "../live/alert-rules.js";
@@ -21,6 +22,7 @@ export interface ListenFlags {
   udp?: string[];
   unix?: string[];
   prefix?: string;
+  input?: InputMode;
   workers?: number;
   maxLineBytes?: number;
   alert?: string[];
@@ -98,6 +100,7 @@ export async function runListen(dbDir: string, flags: ListenFlags): Promise<void
   const live = await listen(dbDir, {
     endpoints: eps,
     prefix: flags.prefix,
+    input: flags.input,
     workers: flags.workers,
     maxLineBytes: flags.maxLineBytes,
     onRecords: runner?.onRecords,

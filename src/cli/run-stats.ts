@@ -22,6 +22,7 @@ export async function runStats(
     out.write(`files       ${s.files}\n`);
     out.write(`records     ${s.records}\n`);
     out.write(`bad lines   ${s.badLines}\n`);
+    out.write(`skipped     ${s.skippedLines} (not audit entries: a server's own log)\n`);
     out.write(`log bytes   ${s.bytes} (${(s.bytes / MB).toFixed(1)} MiB)\n`);
     out.write(`time span   ${s.firstTime ?? "-"} … ${s.lastTime ?? "-"}\n`);
     const raw = s.rawTokenFiles.length;
@@ -35,7 +36,9 @@ export async function runStats(
     for (const f of s.fileList) {
       out.write(
         `  ${f.path}${f.gzip ? " (gzip)" : ""}: ${f.records} records, ${f.badLines} bad, ` +
-          `${f.lines} lines, ${f.firstTime ?? "-"} … ${f.lastTime ?? "-"}` +
+          `${f.lines} lines, ` +
+          (f.skippedLines > 0 ? `${f.skippedLines} skipped, ` : "") +
+          `${f.firstTime ?? "-"} … ${f.lastTime ?? "-"}` +
           (f.rawTokenRecords > 0 ? `, ${f.rawTokenRecords} with plaintext tokens` : "") +
           "\n",
       );

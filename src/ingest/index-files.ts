@@ -5,6 +5,7 @@
 // The machinery (env, writer, parse pool) lives in an Indexer so the live loop (src/live/) can
 // run it again every half second without reopening anything; indexFiles() is one run of it.
 import fs from "node:fs";
+import path from "node:path";
 import { RecordBlock } from "../codec/record-block.js";
 import { pickTime } from "../audit/time-key.js";
 import type { FileMeta } from "../store/format.js";
@@ -24,6 +25,9 @@ import {
 } from "../store/writer-lock.js";
 import { contentFrom, hashHead, HEAD_BYTES, isGzip, readHead } from "./content-stream.js";
 import { expandSources, fsErrorReason } from "./expand-sources.js";
+import type { FramingName, InputMode } from "./framing/input-mode.js";
+import { sniffFraming, SNIFF_BYTES, type Sniffed } from "./framing/sniff-framing.js";
+import { isPartialLine } from "./framing/unwrap-line.js";
 import { ChunkBuffers } from "./chunk-buffers.js";
 import {
   lineChunks,
@@ -53,6 +57,8 @@ export interface IndexerLockOptions {
 
 export interface IndexOptions {
   readonly prefix?: string | undefined;
+  /** The framings accepted (`--input`); default auto: detected per file and per line. */
+  readonly input?: InputMode | undefined;
   readonly workers?: number | undefined;
   /** Wait for another writer of the index to finish (default), or fail at once (exit 3). */
   readonly wait?: boolean | undefined;
@@ -74,6 +80,11 @@ export interface IndexPathsOptions extends Omit<IndexOptions, "workers" | "maxLi
   readonly byPath?: boolean | undefined;
   /** Called after each commit with the records just committed (original lines, prefix stripped). */
   readonly onRecords?: ((lines: readonly Buffer[], file: FileMeta) => void) | undefined;
+  /**
+   * Files reached through a directory: one whose first SNIFF_BYTES hold no audit entry is skipped
+   * with a note (a file named explicitly is always read).
+   */
+  readonly throughDirectory?: ReadonlySet<string> | undefined;
 }
 
 export interface BadLineReport {
@@ -86,6 +97,8 @@ export interface IndexSummary {
   readonly files: number;
   readonly records: number;
   readonly badLines: number;
+  /** Lines that were a server's own log (a mixed stream), not audit entries: not bad lines. */
+  readonly skippedLines: number;
   readonly bytes: number;
   readonly seconds: number;
   /** The first few bad lines of this run, `file:line: reason`. */
@@ -97,6 +110,10 @@ export interface IndexSummary {
   readonly detectedPrefix: string | undefined;
   /** Files in which this run found plaintext client tokens (a log_raw audit device). */
   readonly rawTokenFiles: readonly string[];
+  /** Files reached through a directory and skipped: no audit entry in their first 64 KiB. */
+  readonly skippedFiles: readonly string[];
+  /** Framings records came in this run, besides plain JSON (syslog, docker, cri, journal, prefix). */
+  readonly framings: readonly FramingName[];
   readonly interrupted: boolean;
 }
 
@@ -146,15 +163,23 @@ interface Plan {
   readonly headHash: string;
   readonly headBytes: number;
   readonly head: Buffer;
+  readonly sniffed: Sniffed;
 }
 
-async function planFile(path: string, known: readonly FileMeta[], byPath = false): Promise<Plan> {
+async function planFile(
+  path: string,
+  known: readonly FileMeta[],
+  byPath: boolean,
+  input: InputMode,
+): Promise<Plan> {
   const stat = fs.statSync(path);
   // Replaced by a FIFO since it was listed: reading it could block the run forever.
   if (!stat.isFile()) throw new Error("not a regular file");
   const gzip = isGzip(path);
-  const head = await readHead(path, gzip);
+  const sniffHead = await readHead(path, gzip, SNIFF_BYTES);
+  const head = sniffHead.subarray(0, HEAD_BYTES);
   const headHash = hashHead(head);
+  const sniffed = sniffFraming(sniffHead, input);
   if (byPath) {
     return {
       path,
@@ -164,6 +189,7 @@ async function planFile(path: string, known: readonly FileMeta[], byPath = false
       headHash,
       headBytes: head.length,
       head,
+      sniffed,
     };
   }
   // The same content: a known file whose head is a prefix of this one's. The same path first,
@@ -186,7 +212,7 @@ async function planFile(path: string, known: readonly FileMeta[], byPath = false
   matches.sort(
     (a, b) => Number(b.path === path) - Number(a.path === path) || b.doneBytes - a.doneBytes,
   );
-  return { path, gzip, stat, known: matches[0], headHash, headBytes: head.length, head };
+  return { path, gzip, stat, known: matches[0], headHash, headBytes: head.length, head, sniffed };
 }
 
 /** The records of a committed chunk, decoded back from its record blocks. */
@@ -279,7 +305,12 @@ export class Indexer {
     const maxLineBytes = this.maxLineBytes;
     let records = 0;
     let badLines = 0;
+    let skippedLines = 0;
     let bytes = 0;
+    const input = opts.input ?? "auto";
+    const isPartial = (line: string): boolean => isPartialLine(line, input);
+    const skippedFiles: string[] = [];
+    const framings = new Set<FramingName>();
     let files = 0;
     let detectedPrefix: string | undefined;
     const firstBadLines: BadLineReport[] = [];
@@ -293,7 +324,7 @@ export class Indexer {
       const deferred: string[] = [];
       for (const p of paths) {
         try {
-          const plan = await planFile(p, known, byPath);
+          const plan = await planFile(p, known, byPath, input);
           const n = plan.headBytes;
           const copyOf = byPath
             ? undefined
@@ -344,6 +375,8 @@ export class Indexer {
           lines -= 1;
         }
         detectedPrefix ??= meta.detectedPrefix;
+        for (const f of meta.framings) framings.add(f);
+        const fileSkipped = (file.skippedLines ?? 0) + meta.skipped;
         const rawTokenRecords = (file.rawTokenRecords ?? 0) + meta.rawTokenRecords;
         if (meta.rawTokenRecords > 0) rawTokenFiles.add(plan.path);
         file = {
@@ -359,12 +392,14 @@ export class Indexer {
           lastTime: pickTime(file.lastTime, meta.maxTime, true),
           tailBad,
           ...(rawTokenRecords > 0 ? { rawTokenRecords } : {}),
+          ...(fileSkipped > 0 ? { skippedLines: fileSkipped } : {}),
         };
         if (chunk.kind === "lines") buffers.give(chunk.buffer); // the worker and tailOf() are done
         writer.commitChunk(file, firstLine, { meta, bytes: result.bytes });
         state.set(plan, file);
         if (opts.onRecords && meta.records > 0) opts.onRecords(committedLines(result), file);
         records += meta.records;
+        skippedLines += meta.skipped;
         badLines += meta.bad.length + (tailBad ? 1 : 0);
         bytes += consumedBytes;
         for (const b of meta.bad) {
@@ -381,6 +416,11 @@ export class Indexer {
         const k = plan.known;
         if (plan.headBytes === 0) {
           files++; // an empty file: nothing to index, nothing to remember
+          return;
+        }
+        if (k === undefined && opts.throughDirectory?.has(plan.path) && !plan.sniffed.hasEntry) {
+          skippedFiles.push(plan.path); // found in a directory, and not an audit log
+          progress(plan.stat.size);
           return;
         }
         const unchanged =
@@ -440,15 +480,29 @@ export class Indexer {
                 base.doneBytes,
                 buffers,
                 maxLineBytes,
+                isPartial,
               )
-            : plainFileLineChunks(plan.path, base.doneBytes, buffers, maxLineBytes, progress);
+            : plainFileLineChunks(
+                plan.path,
+                base.doneBytes,
+                buffers,
+                maxLineBytes,
+                progress,
+                isPartial,
+              );
           for await (const chunk of chunks) {
             sawChunk = true;
             if (queue.length >= maxInFlight) await commitHead();
             const result =
               chunk.kind === "long"
                 ? Promise.resolve(longLineResult(chunk.lineBytes, maxLineBytes))
-                : parsePool.parse(chunk.buffer, chunk.byteLength, opts.prefix);
+                : parsePool.parse(
+                    chunk.buffer,
+                    chunk.byteLength,
+                    opts.prefix,
+                    input,
+                    plan.sniffed.framing,
+                  );
             // If a commit fails (a full disk), the pool is destroyed with chunks still in flight:
             // their rejections are expected then, not unhandled.
             result.catch(() => undefined);
@@ -476,7 +530,7 @@ export class Indexer {
         for (const p of deferred) {
           if (opts.signal?.aborted) break;
           try {
-            await indexPlan(await planFile(p, knownNow, byPath));
+            await indexPlan(await planFile(p, knownNow, byPath, input));
           } catch (err) {
             fileErrors.push(`${p}: cannot read: ${fsErrorReason(err)}`);
           }
@@ -489,6 +543,7 @@ export class Indexer {
       files,
       records,
       badLines,
+      skippedLines,
       bytes,
       seconds: (performance.now() - started) / 1000,
       firstBadLines,
@@ -496,6 +551,8 @@ export class Indexer {
       notes: [],
       detectedPrefix,
       rawTokenFiles: [...rawTokenFiles],
+      skippedFiles,
+      framings: [...framings],
       interrupted: opts.signal?.aborted ?? false,
     };
   }
@@ -507,6 +564,8 @@ export async function indexFiles(
   opts: IndexOptions = {},
 ): Promise<IndexSummary> {
   const sources = expandSources(args, dbDir);
+  const named = new Set(args.filter((a) => isFile(a)).map((a) => path.resolve(a)));
+  const throughDirectory = new Set(sources.files.filter((p) => !named.has(p)));
   const indexer = await Indexer.open(dbDir, {
     workers: opts.workers,
     maxLineBytes: opts.maxLineBytes,
@@ -515,7 +574,7 @@ export async function indexFiles(
     signal: opts.signal,
   });
   try {
-    const summary = await indexer.indexPaths(sources.files, opts);
+    const summary = await indexer.indexPaths(sources.files, { ...opts, throughDirectory });
     return {
       ...summary,
       fileErrors: [...sources.problems, ...summary.fileErrors],
@@ -523,5 +582,13 @@ export async function indexFiles(
     };
   } finally {
     await indexer.close();
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
   }
 }

@@ -2,7 +2,7 @@
 // that a worker reads in place, recycled once its result is in). A line longer than a chunk
 // (10 MB entries exist) grows the chunk, up to the line limit; a line past the limit is skipped
 // as its bytes stream by, up to its newline, and comes out as a LongLine (its place and length,
-// never its bytes). Memory: one chunk being filled (at most maxLineBytes + 1 while a long line
+// never its bytes). A chunk never ends inside a Docker or CRI record split into parts. Memory: one chunk being filled (at most maxLineBytes + 1 while a long line
 // grows it) plus what the caller keeps in flight.
 import fs from "node:fs/promises";
 import type { ChunkBuffers } from "./chunk-buffers.js";
@@ -35,7 +35,11 @@ export interface LongLine {
 
 export type ContentPiece = LineChunk | LongLine;
 
+/** True for a line (no line ending) whose record goes on in the next line (a Docker or CRI part). */
+export type IsPartialLine = (line: string) => boolean;
+
 const NEWLINE = 10;
+const CR = 13;
 
 /**
  * The cutting state shared by both readers: `buf[0, len)` holds content from offset `pos` on;
@@ -51,8 +55,25 @@ class LineCutter {
     public pos: number,
     private readonly buffers: ChunkBuffers,
     private readonly maxLineBytes: number,
+    private readonly isPartial: IsPartialLine | undefined,
   ) {
     this.buf = buffers.take(buffers.chunkBytes);
+  }
+
+  /**
+   * Where the chunk ends: after the last newline that does not end a partial line, so a record's
+   * parts are never split between chunks (each is parsed by another worker); -1 for none.
+   */
+  private cutAt(): number {
+    const { buf, len, isPartial } = this;
+    let nl = buf.lastIndexOf(NEWLINE, len - 1);
+    while (isPartial !== undefined && nl >= 0) {
+      const start = nl === 0 ? 0 : buf.lastIndexOf(NEWLINE, nl - 1) + 1;
+      const end = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
+      if (!isPartial(buf.toString("utf8", start, end))) break;
+      nl = start - 1;
+    }
+    return nl;
   }
 
   /**
@@ -62,7 +83,7 @@ class LineCutter {
    */
   full(): LineChunk | undefined {
     const { buf, len, buffers } = this;
-    const nl = buf.lastIndexOf(NEWLINE, len - 1);
+    const nl = this.cutAt();
     const cut = nl + 1;
     const tail = len - cut;
     let chunk: LineChunk | undefined;
@@ -161,8 +182,9 @@ export async function* lineChunks(
   startByte: number,
   buffers: ChunkBuffers,
   maxLineBytes: number,
+  isPartial?: IsPartialLine,
 ): AsyncGenerator<ContentPiece> {
-  const cutter = new LineCutter(startByte, buffers, maxLineBytes);
+  const cutter = new LineCutter(startByte, buffers, maxLineBytes, isPartial);
   for await (const piece of source) {
     let off = 0;
     while (off < piece.length) {
@@ -199,10 +221,11 @@ export async function* plainFileLineChunks(
   buffers: ChunkBuffers,
   maxLineBytes: number,
   onFileBytes?: (n: number) => void,
+  isPartial?: IsPartialLine,
 ): AsyncGenerator<ContentPiece> {
   const handle = await fs.open(file, "r");
   try {
-    const cutter = new LineCutter(startByte, buffers, maxLineBytes);
+    const cutter = new LineCutter(startByte, buffers, maxLineBytes, isPartial);
     let readAt = startByte;
     for (;;) {
       const { buf } = cutter;

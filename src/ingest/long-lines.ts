@@ -40,6 +40,8 @@ export function longLineResult(lineBytes: number, maxLineBytes: number): ParseRe
       untermedFields: [],
       detectedPrefix: undefined,
       rawTokenRecords: 0,
+      skipped: 0,
+      framings: [],
     },
     bytes: new Uint8Array(0),
   };

@@ -2,6 +2,7 @@
 import os from "node:os";
 import { Piscina } from "piscina";
 import { builtWorker } from "../built-worker.js";
+import type { FramingName, InputMode } from "./framing/input-mode.js";
 import { unpackResult, type ParseResult, type ParseTask } from "./worker-protocol.js";
 
 /**
@@ -46,8 +47,17 @@ export class ParsePool {
     buffer: ArrayBufferLike,
     byteLength: number,
     prefix: string | undefined,
+    input: InputMode = "auto",
+    hint?: FramingName,
   ): Promise<ParseResult> {
-    const task: ParseTask = { buffer, byteLength, prefix, maxLineBytes: this.maxLineBytes };
+    const task: ParseTask = {
+      buffer,
+      byteLength,
+      prefix,
+      maxLineBytes: this.maxLineBytes,
+      input,
+      hint,
+    };
     const transferList = buffer instanceof ArrayBuffer ? [buffer] : [];
     const out = await this.pool.run(task, { transferList });
     return unpackResult(out);

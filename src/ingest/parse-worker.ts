@@ -9,6 +9,8 @@ export default function parseTask(task: ParseTask): unknown {
     new Uint8Array(task.buffer, 0, task.byteLength),
     task.prefix,
     task.maxLineBytes,
+    task.input,
+    task.hint,
   );
   return Piscina.move(result);
 }

@@ -3,6 +3,7 @@
 // (moved, not copied: piscina transfers only a top-level transferable) holding the compressed
 // record blocks, the term pages and directories, and a JSON trailer describing them.
 // Bad lines come back as data: errors thrown in a worker lose their class (piscina #141).
+import type { FramingName, InputMode } from "./framing/input-mode.js";
 
 export interface ParseTask {
   /**
@@ -15,6 +16,10 @@ export interface ParseTask {
   readonly prefix: string | undefined;
   /** A longer line (newline not counted) is a bad line, not parsed. */
   readonly maxLineBytes: number;
+  /** The framings allowed (`--input`). */
+  readonly input: InputMode;
+  /** The framing the file was detected in, tried first. */
+  readonly hint: FramingName | undefined;
 }
 
 export interface BadLine {
@@ -56,6 +61,10 @@ export interface ParseResultMeta {
    * with log_raw=true, and the index now holds live tokens.
    */
   readonly rawTokenRecords: number;
+  /** Lines that are a server's own log in a mixed stream, not audit entries (not bad lines). */
+  readonly skipped: number;
+  /** Framings the task's records came in, besides plain JSON. */
+  readonly framings: readonly FramingName[];
 }
 
 /** Pack the result into one buffer: payload, JSON trailer, u32 trailer length. */

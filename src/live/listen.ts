@@ -3,6 +3,7 @@
 // every LIVE_INTERVAL_MS (spool-indexer.ts), hands each committed entry to `onRecords` (alerts),
 // and compacts small segments. stop() is the graceful shutdown: stop accepting, index all that
 // was spooled, close. After kill -9 a restart indexes what the spool still holds.
+import type { InputMode } from "../ingest/framing/input-mode.js";
 import os from "node:os";
 import { Worker } from "node:worker_threads";
 import { InputError } from "../errors.js";
@@ -18,6 +19,8 @@ import { spoolDirOf, SPOOL_ROTATE_BYTES } from "./spool.js";
 export interface ListenOptions {
   readonly endpoints: readonly Endpoint[];
   readonly prefix?: string | undefined;
+  /** The framings accepted (`--input`); default auto. */
+  readonly input?: InputMode | undefined;
   /** Parse workers; default one core fewer than there are (the listener thread keeps one). */
   readonly workers?: number | undefined;
   /** A longer line is a bad line, skipped (default: ingest's MAX_LINE_BYTES). */
@@ -56,6 +59,7 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
   });
   const spool = new SpoolIndexer(indexer, spoolDir, {
     prefix: opts.prefix,
+    input: opts.input,
     warnBytes: opts.warnBytes,
     onWarning: warn,
     onRecords: opts.onRecords,

@@ -13,6 +13,7 @@
 // dictionary, is counted from its records, with the stage's own rule (each distinct value of a
 // record once). A time term is the instant itself; a record with two `time`s sends its segment to
 // the records too (the stage takes the first). The answer is the same either way.
+import { recordEntry } from "../ingest/framing/record-json.js";
 import { fieldByName, type FieldSpec } from "../audit/field-catalog.js";
 import { catalogFieldValues } from "../audit/audit-entry.js";
 import { keyInstant } from "../audit/time-key.js";
@@ -55,7 +56,7 @@ function valueWithTerm(
   spec: FieldSpec,
   term: string,
 ): string | undefined {
-  const entry: unknown = JSON.parse(reader.lineInSegment(segment, local).toString("utf8"));
+  const entry: unknown = recordEntry(reader.lineInSegment(segment, local));
   return catalogFieldValues(entry, spec).find((v) => termOf(spec.kind, v) === term);
 }
 
@@ -110,7 +111,7 @@ function recordAt(reader: IndexReader, segment: SegmentMeta, local: number): Mat
   return {
     id: segment.base + local,
     line,
-    entry: () => JSON.parse(line.toString("utf8")) as ReturnType<MatchedRecord["entry"]>,
+    entry: () => recordEntry<ReturnType<MatchedRecord["entry"]>>(line),
   };
 }
 

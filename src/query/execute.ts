@@ -4,6 +4,7 @@
 // of the one before (so a filter parses only the records its siblings left); `not` complements.
 // A filter over many records (a regex or dotted path with nothing narrowing it) runs in the scan
 // workers, several segments at once; results still come out in id order.
+import { recordEntry, recordJson } from "../ingest/framing/record-json.js";
 import { isCutTerm, termText } from "../audit/index-term.js";
 import type { AuditEntry } from "../audit/audit-entry.js";
 import { newBitset, type Bitset } from "../codec/term-pages.js";
@@ -108,7 +109,7 @@ class SegmentRun {
   entry(local: number): AuditEntry {
     let e = this.entries.get(local);
     if (!e) {
-      e = JSON.parse(this.reader.lineInSegment(this.segment, local).toString("utf8")) as AuditEntry;
+      e = recordEntry<AuditEntry>(this.reader.lineInSegment(this.segment, local));
       this.entries.set(local, e);
     }
     return e;
@@ -146,7 +147,7 @@ class SegmentRun {
     let parsed = 0;
     forEachBit(bits, (local) => {
       if (needle && !this.entries.has(local)) {
-        if (this.reader.lineInSegment(this.segment, local).indexOf(needle) < 0) return;
+        if (recordJson(this.reader.lineInSegment(this.segment, local)).indexOf(needle) < 0) return;
       }
       parsed++;
       if (test(this.entry(local))) out[local >>> 5]! |= 1 << (local & 31);
@@ -257,7 +258,7 @@ class LazyRecord implements MatchedRecord {
     this.parsed = cached;
   }
   entry(): AuditEntry {
-    return (this.parsed ??= JSON.parse(this.line.toString("utf8")) as AuditEntry);
+    return (this.parsed ??= recordEntry<AuditEntry>(this.line));
   }
 }
 

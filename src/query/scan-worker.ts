@@ -1,6 +1,7 @@
 // A scan worker: tests a predicate with no index on every (candidate) record of one segment,
 // in parallel with the other segments' scans. Never imports store/ or lmdb: the executor reads
 // the blocks and hands them over.
+import { recordJson } from "../ingest/framing/record-json.js";
 import { Piscina } from "piscina";
 import type { AuditEntry } from "../audit/audit-entry.js";
 import { RecordBlock } from "../codec/record-block.js";
@@ -19,7 +20,7 @@ export default function scanSegment(task: ScanTask): unknown {
     for (let i = 0; i < block.count; i++) {
       const local = first + i;
       if (candidates && !(candidates[local >>> 5]! & (1 << (local & 31)))) continue;
-      const line = block.line(i);
+      const line = recordJson(block.line(i));
       if (needle && line.indexOf(needle) < 0) continue;
       if (test(JSON.parse(line.toString("utf8")) as AuditEntry))
         out[local >>> 5]! |= 1 << (local & 31);

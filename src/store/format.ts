@@ -54,6 +54,8 @@ export interface FileMeta {
    * secrets. Absent when none (and in indexes written before it was counted).
    */
   readonly rawTokenRecords?: number | undefined;
+  /** Lines that were a server's own log (a mixed stream), not audit entries. Absent when none. */
+  readonly skippedLines?: number | undefined;
 }
 
 export interface SegmentMeta {

@@ -20,6 +20,8 @@ export interface FileStats {
   readonly indexedAt: string;
   /** Records of this file whose client token is plaintext (a log_raw audit device). */
   readonly rawTokenRecords: number;
+  /** Lines skipped as not audit entries (a server's own log in a mixed stream). */
+  readonly skippedLines: number;
 }
 
 export interface BadLineStats {
@@ -32,6 +34,8 @@ export interface IndexStats {
   readonly files: number;
   readonly records: number;
   readonly badLines: number;
+  /** Lines skipped as not audit entries (a server's own log), not bad lines. */
+  readonly skippedLines: number;
   readonly bytes: number;
   readonly firstTime: string | undefined;
   readonly lastTime: string | undefined;
@@ -63,6 +67,7 @@ export function indexStats(reader: IndexReader, opts: { badLines: boolean }): In
       lastTime: f.lastTime,
       indexedAt: f.indexedAt,
       rawTokenRecords: f.rawTokenRecords ?? 0,
+      skippedLines: f.skippedLines ?? 0,
     };
   });
   const badLineList: BadLineStats[] = [];
@@ -91,6 +96,7 @@ export function indexStats(reader: IndexReader, opts: { badLines: boolean }): In
     files: files.length,
     records: fileList.reduce((n, f) => n + f.records, 0),
     badLines: fileList.reduce((n, f) => n + f.badLines, 0),
+    skippedLines: fileList.reduce((n, f) => n + f.skippedLines, 0),
     bytes: fileList.reduce((n, f) => n + f.bytes, 0),
     firstTime,
     lastTime,

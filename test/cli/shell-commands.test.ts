@@ -69,6 +69,7 @@ describe("the texts the commands print", () => {
       files: 2,
       records: 274,
       badLines: 1,
+      skippedLines: 0,
       bytes: 3 * 1024 * 1024,
       firstTime: "2026-11-20T00:00:00Z",
       lastTime: "2026-11-20T00:00:04Z",

@@ -39,7 +39,7 @@ const entry = JSON.stringify({
 const LOG = Buffer.concat([
   Buffer.from(`${entry}\r\n\n  \n[1]\n{"type":""}\n`),
   Buffer.from([0xff, 0x0a]),
-  Buffer.from(`{"type":"request"}  `),
+  Buffer.from(`{"type":"request","request":{}}  `),
 ]);
 
 describe("the plain-scan oracle", () => {
@@ -52,7 +52,7 @@ describe("the plain-scan oracle", () => {
     const scan = scanLogs([file]);
     expect(scan.records.map((r) => [r.lineNo, r.text])).toEqual([
       [1, entry],
-      [7, '{"type":"request"}'],
+      [7, '{"type":"request","request":{}}'],
     ]);
     expect(scan.badLines.map((b) => b.lineNo)).toEqual([4, 5, 6]);
     expect(scan.firstTimeNs).toBe(rfc3339Nanos("2026-01-02T03:04:05.123456789Z"));

@@ -182,6 +182,10 @@ function entryOf(line: string, prefix: string): { text: string; entry: Json } | 
     return undefined;
   }
   if (!isObject(entry) || typeof entry.type !== "string" || entry.type === "") return undefined;
+  // Strict: an entry has a request, a response or an auth (other objects are a server's log).
+  if (entry.request === undefined && entry.response === undefined && entry.auth === undefined) {
+    return undefined;
+  }
   return { text, entry };
 }
 

@@ -2,12 +2,14 @@
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
-import { parseMaxLineBytes, parsePositiveInt } from "../parse-flags.js";
+import { parseInputMode, parseMaxLineBytes, parsePositiveInt } from "../parse-flags.js";
+import type { InputMode } from "../../ingest/framing/input-mode.js";
 import type { FollowFlags } from "../run-follow.js";
 
 interface IndexFlags {
   db?: string;
   prefix?: string;
+  input?: InputMode;
   strict?: boolean;
   json?: boolean;
   workers?: number;
@@ -26,6 +28,11 @@ export function defineIndexCommand(program: Command): void {
     .argument("<paths...>", "log files, directories or globs")
     .option(DB_OPTION_FLAGS, DB_OPTION_HELP)
     .option("--prefix <str>", "strip this audit device prefix before every JSON object")
+    .option(
+      "--input <framing>",
+      "auto|json|syslog|docker|cri|jsonx (default auto: detected)",
+      parseInputMode,
+    )
     .option("--strict", "exit 3 if any line is bad")
     .option("--json", "print the summary as one JSON object on stdout")
     .option("--workers <n>", "parse workers (default: one per core)", parsePositiveInt)
