@@ -2,7 +2,7 @@
 // (records by id, posting lists by field and value or range) and the engine itself. The CLI's
 // query, stats, shell and revoke --query commands and library users all go through this.
 import { fieldByName } from "./audit/field-catalog.js";
-import type { AuditEntry } from "./audit/audit-entry.js";
+import { kindValue, type AuditEntry } from "./audit/audit-entry.js";
 import { binaryToBytes, isCutTerm, termOf } from "./audit/index-term.js";
 import { compareTest } from "./query/entry-predicate.js";
 import { cidrRange } from "./audit/ip-key.js";
@@ -70,7 +70,8 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
     postings(field, value) {
       const spec = fieldByName(field);
       if (!spec) throw new UsageError(`unknown field ${field}`);
-      const term = termOf(spec.kind, value);
+      const v = kindValue(spec.kind, value);
+      const term = v === undefined ? undefined : termOf(spec.kind, v);
       if (term === undefined) return [];
       const ids = collect(spec.code, binaryToBytes(term), undefined);
       if (!isCutTerm(term)) return ids;

@@ -49,14 +49,22 @@ export async function runIndex(
       `note: stripped the device prefix ${JSON.stringify(summary.detectedPrefix)} (detected)\n`,
     );
   }
+  if (summary.noTime > 0) {
+    err.write(
+      `note: ${summary.noTime} records have no time (missing or not RFC 3339): they are indexed, ` +
+        "in no time range; `not exists time` lists them\n",
+    );
+  }
   const mbps = summary.bytes / 1e6 / Math.max(summary.seconds, 1e-6);
   err.write(
     `indexed ${summary.files} files, ${summary.records} records, ${summary.badLines} bad lines, ` +
       `${summary.bytes} bytes in ${summary.seconds.toFixed(2)} s (${mbps.toFixed(1)} MB/s)\n`,
   );
   if (flags.json) {
-    const { files, records, badLines, bytes, seconds } = summary;
-    process.stdout.write(JSON.stringify({ files, records, badLines, bytes, seconds }) + "\n");
+    const { files, records, noTime, badLines, bytes, seconds } = summary;
+    process.stdout.write(
+      JSON.stringify({ files, records, noTime, badLines, bytes, seconds }) + "\n",
+    );
   }
   if (summary.interrupted) {
     throw new InputError(

@@ -23,6 +23,8 @@ export async function runStats(
     out.write(`bad lines   ${s.badLines}\n`);
     out.write(`log bytes   ${s.bytes} (${(s.bytes / MB).toFixed(1)} MiB)\n`);
     out.write(`time span   ${s.firstTime ?? "-"} … ${s.lastTime ?? "-"}\n`);
+    if (s.noTime > 0)
+      out.write(`no time     ${s.noTime} records (\`not exists time\` lists them)\n`);
     if (s.fileList.length > 0) out.write("\n");
     for (const f of s.fileList) {
       out.write(

@@ -54,6 +54,8 @@ export interface BadLineReport {
 export interface IndexSummary {
   readonly files: number;
   readonly records: number;
+  /** Records whose `time` is missing or does not parse (indexed, in no time range). */
+  readonly noTime: number;
   readonly badLines: number;
   readonly bytes: number;
   readonly seconds: number;
@@ -161,6 +163,7 @@ export class Indexer {
     const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
     const byPath = opts.byPath ?? false;
     let records = 0;
+    let noTime = 0;
     let badLines = 0;
     let bytes = 0;
     let files = 0;
@@ -242,6 +245,7 @@ export class Indexer {
         state.set(plan, file);
         if (opts.onRecords && meta.records > 0) opts.onRecords(committedLines(result), file);
         records += meta.records;
+        noTime += meta.records - meta.timedRecords;
         badLines += meta.bad.length + (tailBad ? 1 : 0);
         bytes += consumedBytes;
         for (const b of meta.bad) {
@@ -361,6 +365,7 @@ export class Indexer {
     return {
       files,
       records,
+      noTime,
       badLines,
       bytes,
       seconds: (performance.now() - started) / 1000,

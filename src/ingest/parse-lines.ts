@@ -5,10 +5,10 @@
 // Contract: every non-blank line is either a record (a JSON object with a string `type`, after
 // an optional device prefix) or a bad line with a reason; a bad line never costs a neighbour.
 // CRLF endings are accepted; records are stored without the line ending and without the prefix.
-import { notAnAuditEntry } from "../audit/audit-entry.js";
+import { kindValue, notAnAuditEntry } from "../audit/audit-entry.js";
 import { TermExtractor, termForText } from "../audit/extract-terms.js";
 import { FIELDS } from "../audit/field-catalog.js";
-import { termText } from "../audit/index-term.js";
+import { hasTextTerms, termText } from "../audit/index-term.js";
 import { ByteWriter } from "../codec/byte-writer.js";
 import { appendRecordBlock, BLOCK_BYTES } from "../codec/record-block.js";
 import { TermPagesWriter } from "../codec/term-pages.js";
@@ -19,8 +19,8 @@ import { packResult, type BadLine, type FieldPages, type Span } from "./worker-p
 const NEWLINE = 10;
 const CR = 13;
 const OPEN_BRACE = 123;
-const IS_TEXT_FIELD = FIELDS.map((f) => f.kind === "string");
-const TIME_FIELD = FIELDS.findIndex((f) => f.name === "time");
+const IS_TEXT_FIELD = FIELDS.map((f) => hasTextTerms(f.kind));
+const TIME_FIELD = FIELDS.findIndex((f) => f.kind === "time");
 const extractor = new TermExtractor();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -49,7 +49,9 @@ function unionSorted(a: readonly number[], b: readonly number[]): number[] {
 }
 
 /**
- * Texts → terms; texts with one term (`10.0.0.5` and `10.0.0.5:5696`) share a posting list.
+ * Texts → terms; texts with one term (`10.0.0.5` and `10.0.0.5:5696`) share a posting list. A
+ * text with no term is either no value of the field (an `ip` that is no address: dropped) or a
+ * value the dictionary cannot list (a `time` that does not parse: `untermed`).
  * A text seen in one record maps to that record's id (a number: most texts are unique, and one
  * array per text was a tenth of a worker's time in garbage collection).
  */
@@ -63,7 +65,7 @@ function termsOfTexts(
     const ids = typeof idOrIds === "number" ? [idOrIds] : idOrIds;
     const term = termForText(field, text);
     if (term === undefined) {
-      untermed = true;
+      if (kindValue(FIELDS[field]!.kind, text) !== undefined) untermed = true;
       continue;
     }
     const seen = terms.get(term);
