@@ -61,10 +61,8 @@ export async function runIndex(
       `${summary.bytes} bytes in ${summary.seconds.toFixed(2)} s (${mbps.toFixed(1)} MB/s)\n`,
   );
   if (flags.json) {
-    const { files, records, noTime, badLines, bytes, seconds } = summary;
-    process.stdout.write(
-      JSON.stringify({ files, records, noTime, badLines, bytes, seconds }) + "\n",
-    );
+    const { files, records, badLines, bytes, seconds } = summary;
+    process.stdout.write(JSON.stringify({ files, records, badLines, bytes, seconds }) + "\n");
   }
   if (summary.interrupted) {
     throw new InputError(

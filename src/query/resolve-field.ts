@@ -1,6 +1,7 @@
 // Which field a word names: a catalog field (audit/field-catalog.ts), a dotted path into the entry
 // (it may start at any top-level key: Vault Enterprise, OpenBao and HCP write keys beyond the usual
-// ones), or one of the top-level keys Vault writes, alone (`forwarded`). Anything else is a
+// ones), one of the top-level keys Vault writes, alone (`forwarded`), or any path from the top
+// written with a leading dot (`.hostname`, as jq writes it). Anything else is a
 // QueryError ("unknown field `remote_adress`", hint "did you mean `ip`?"), never an empty result;
 // so is a dotted path whose first key is a near miss of a known one (`reqest.path`).
 import { FIELD_ALIASES, FIELDS, fieldByName, TOP_LEVEL_KEYS } from "../audit/field-catalog.js";
@@ -30,7 +31,8 @@ function unknown(name: string, offset: number, query: string, why?: string): Que
   const suggestion = suggestField(name);
   const hint = suggestion
     ? `did you mean \`${suggestion}\`?`
-    : `fields are ${FIELD_NAMES.join(", ")}, or a dotted path like response.data.username`;
+    : `fields are ${FIELD_NAMES.join(", ")}, a dotted path like response.data.username, ` +
+      `or a top-level key of the entry written \`.${name}\``;
   return new QueryError(`unknown field \`${name}\`${why ? ` (${why})` : ""}`, query, offset, hint);
 }
 
@@ -41,14 +43,23 @@ export function resolveField(name: string, offset: number, query: string): Field
     throw new QueryError(`expected a field, found the number \`${name}\``, query, offset);
   }
   if (TOP_KEYS.includes(name)) return { kind: "field", name, catalog: false, offset };
-  if (!name.includes(".")) throw unknown(name, offset, query);
-  const segments = name.split(".");
+  // `.key` (as in jq): a path from the entry's top level, said explicitly, for keys we do not
+  // know (log shippers and HCP add their own): no "did you mean".
+  const explicit = name.startsWith(".");
+  const path = explicit ? name.slice(1) : name;
+  if (!explicit && !name.includes(".")) throw unknown(name, offset, query);
+  const segments = path.split(".");
   if (segments.some((s) => s === "")) {
     throw new QueryError(`\`${name}\` has an empty path segment`, query, offset);
   }
   const head = segments[0]!;
-  if (!TOP_KEYS.includes(head) && nearestName(head, TOP_KEYS) !== undefined) {
-    throw unknown(name, offset, query, `\`${head}\` is not a key Vault writes`);
+  if (!explicit && !TOP_KEYS.includes(head) && nearestName(head, TOP_KEYS) !== undefined) {
+    throw unknown(
+      name,
+      offset,
+      query,
+      `\`${head}\` is not a key Vault writes; write \`.${name}\` if your entries have it`,
+    );
   }
-  return { kind: "field", name, catalog: false, offset };
+  return { kind: "field", name: path, catalog: false, offset };
 }

@@ -157,6 +157,9 @@ describe("fields", () => {
     // The top-level keys Vault writes may be named alone.
     ["forwarded = true", "forwarded", false],
     ["exists auth", "auth", false],
+    // Any top-level key, said explicitly with a leading dot (as jq writes paths).
+    [".hostname = vault-0", "hostname", false],
+    [".hcp.cluster_id = c1", "hcp.cluster_id", false],
     ["forwarded_from = node-2:8201", "forwarded_from", true],
     ["port >= 1024", "port", true],
     ["kv_path = secret/app1/db", "kv_path", true],
@@ -453,7 +456,8 @@ describe("errors: always a QueryError with the offset and what was expected", ()
     },
     {
       query: "reqest.path = x",
-      message: "unknown field `reqest.path` (`reqest` is not a key Vault writes)",
+      message:
+        "unknown field `reqest.path` (`reqest` is not a key Vault writes; write `.reqest.path`",
       offset: 0,
       hint: "did you mean `request.path`?",
     },
@@ -463,6 +467,13 @@ describe("errors: always a QueryError with the offset and what was expected", ()
       offset: 0,
       hint: "did you mean `forwarded_from`?",
     },
+    {
+      query: "hostnme = x",
+      message: "unknown field `hostnme`",
+      offset: 0,
+      hint: "or a top-level key of the entry written `.hostnme`",
+    },
+    { query: ".a..b = x", message: "`.a..b` has an empty path segment", offset: 0 },
     {
       query: "error exists",
       message: "expected an operator",
