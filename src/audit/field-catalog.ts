@@ -1,4 +1,4 @@
-// The field catalog: SPEC.md's field table as data. Answers "what is field X (its kind), where in
+// The field catalog: README.md's field table as data. Answers "what is field X (its kind), where in
 // an audit entry does it live, and what is its on-disk code". Code that treats fields differently
 // switches on `kind` (and reads `paths` / `derived`), never on a field's name, so a new field is
 // one entry here plus its tests. Pure; safe in workers.

@@ -72,7 +72,7 @@ export function compareTexts(
     case "hmac":
       return a < b ? -1 : a > b ? 1 : 0;
     case undefined: {
-      // Dotted paths order numbers and times only (SPEC: `<` `>` are for times and numbers).
+      // Dotted paths order numbers and times only (README: `<` `>` are for times and numbers).
       if (NUMBER.test(a) && NUMBER.test(b)) return Number(a) - Number(b);
       const ia = parseInstant(a);
       const ib = ia && parseInstant(b);
