@@ -45,6 +45,7 @@ function forwardedFor(entry: unknown, each: TextOut): void {
 }
 
 function lastForwardedFor(entry: unknown, out: TextOut): void {
+  if (object(request(entry)?.headers)?.["x-forwarded-for"] === undefined) return;
   let last: string | undefined;
   forwardedFor(entry, (p) => (last = p));
   if (last !== undefined) out(last);
@@ -112,6 +113,11 @@ const DERIVATIONS: Readonly<Record<Derivation, (entry: unknown, out: TextOut) =>
   kvPath,
   rootNamespace,
 };
+
+/** The function that computes `derivation`: call it with the entry and where the texts go. */
+export function derivationOf(derivation: Derivation): (entry: unknown, out: TextOut) => void {
+  return DERIVATIONS[derivation];
+}
 
 /** Calls `out` with each text `derivation` computes from `entry`, in entry order. */
 export function deriveValues(derivation: Derivation, entry: unknown, out: TextOut): void {

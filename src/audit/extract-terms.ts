@@ -7,8 +7,10 @@
 // allocation-light fast paths, once per distinct text (HMACs take the typed-array path of
 // ingest/hmac-postings.ts).
 import { catalogFieldValues, kindValue } from "./audit-entry.js";
-import { deriveValues, type TextOut } from "./derived-values.js";
-import { FIELDS, type Derivation } from "./field-catalog.js";
+import { derivationOf, type TextOut } from "./derived-values.js";
+import { FIELDS } from "./field-catalog.js";
+
+type Derive = ReturnType<typeof derivationOf>;
 import { termOf, wordText } from "./index-term.js";
 
 /** Calls visit(field index, value) for every catalog path's value that is present. */
@@ -163,11 +165,11 @@ export type TextSink = (fieldIndex: number, text: string) => void;
 export class TermExtractor {
   private readonly readPaths = compilePathReader();
   private sink: TextSink = () => {};
-  /** Fields with derived values, each with an emitter made once (no closure per entry). */
-  private readonly derived: readonly { derivation: Derivation; out: TextOut }[] = FIELDS.flatMap(
+  /** Fields with derived values: the function and an emitter, made once (no closure per entry). */
+  private readonly derived: readonly { derive: Derive; out: TextOut }[] = FIELDS.flatMap(
     (spec, index) =>
       spec.derived
-        ? [{ derivation: spec.derived, out: (text: string) => this.emit(index, text) }]
+        ? [{ derive: derivationOf(spec.derived), out: (text: string) => this.emit(index, text) }]
         : [],
   );
   private readonly visit = (index: number, value: unknown): void => {
@@ -191,7 +193,7 @@ export class TermExtractor {
   extract(entry: unknown, sink: TextSink): void {
     this.sink = sink;
     this.readPaths(entry, this.visit);
-    for (const d of this.derived) deriveValues(d.derivation, entry, d.out);
+    for (const d of this.derived) d.derive(entry, d.out);
   }
 }
 
