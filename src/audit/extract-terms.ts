@@ -9,9 +9,9 @@
 import { catalogFieldValues, kindValue } from "./audit-entry.js";
 import { derivationOf, type TextOut } from "./derived-values.js";
 import { FIELDS } from "./field-catalog.js";
+import { termOf, wordText } from "./index-term.js";
 
 type Derive = ReturnType<typeof derivationOf>;
-import { termOf, wordText } from "./index-term.js";
 
 /** Calls visit(field index, value) for every catalog path's value that is present. */
 type PathReader = (entry: unknown, visit: (index: number, value: unknown) => void) => void;
