@@ -14,6 +14,7 @@ import {
 } from "../live/alert-sinks.js";
 import { listen } from "../live/listen.js";
 import { parseHostPort, type Endpoint } from "../live/socket-listener.js";
+import { waitingMessage } from "./waiting-message.js";
 
 export interface ListenFlags {
   tcp?: string[];
@@ -21,11 +22,14 @@ export interface ListenFlags {
   unix?: string[];
   prefix?: string;
   workers?: number;
+  maxLineBytes?: number;
   alert?: string[];
   rules?: string;
   onAlert?: string;
   webhook?: string;
   salt?: string;
+  /** False with --no-wait: exit 3 if another process writes the index. */
+  wait?: boolean;
 }
 
 function endpoints(flags: ListenFlags): Endpoint[] {
@@ -95,8 +99,11 @@ export async function runListen(dbDir: string, flags: ListenFlags): Promise<void
     endpoints: eps,
     prefix: flags.prefix,
     workers: flags.workers,
+    maxLineBytes: flags.maxLineBytes,
     onRecords: runner?.onRecords,
     onWarning: warn,
+    wait: flags.wait,
+    onWait: (holder) => warn(waitingMessage(dbDir, holder)),
   });
   for (const a of live.addresses) process.stderr.write(`listening on ${a}\n`);
   const signal = await new Promise<string | Error>((resolve) => {

@@ -8,13 +8,30 @@ import fs from "node:fs";
 import { RecordBlock } from "../codec/record-block.js";
 import { pickTime } from "../audit/time-key.js";
 import type { FileMeta } from "../store/format.js";
-import { openIndexEnv, securePaths, type IndexEnv } from "../store/index-env.js";
+import {
+  ensureIndexDir,
+  indexExists,
+  openIndexEnv,
+  securePaths,
+  type IndexEnv,
+} from "../store/index-env.js";
 import { readFileMetas } from "../store/index-reader.js";
 import { IndexWriter } from "../store/index-writer.js";
+import {
+  acquireWriterLock,
+  type WriterLock,
+  type WriterLockOptions,
+} from "../store/writer-lock.js";
 import { contentFrom, hashHead, HEAD_BYTES, isGzip, readHead } from "./content-stream.js";
-import { expandSources } from "./expand-sources.js";
+import { expandSources, fsErrorReason } from "./expand-sources.js";
 import { ChunkBuffers } from "./chunk-buffers.js";
-import { lineChunks, plainFileLineChunks, type LineChunk } from "./line-chunks.js";
+import {
+  lineChunks,
+  plainFileLineChunks,
+  type ContentPiece,
+  type LineChunk,
+} from "./line-chunks.js";
+import { longLineResult, MAX_LINE_BYTES } from "./long-lines.js";
 import { defaultWorkers, ParsePool } from "./parse-pool.js";
 import type { ParseResult } from "./worker-protocol.js";
 
@@ -25,17 +42,31 @@ const IN_FLIGHT_PER_WORKER = 2;
 /** Bad lines echoed to the caller per run (all are stored for `stats`). */
 const BAD_LINES_REPORTED = 10;
 
+/** How to take the index's writer lock (store/writer-lock.ts): wait for it, or fail at once. */
+export interface IndexerLockOptions {
+  /** What this run is, for the message a waiting writer shows (default "breakglass index"). */
+  readonly command?: string | undefined;
+  readonly wait?: boolean | undefined;
+  readonly onWait?: WriterLockOptions["onWait"];
+  readonly signal?: AbortSignal | undefined;
+}
+
 export interface IndexOptions {
   readonly prefix?: string | undefined;
   readonly workers?: number | undefined;
+  /** Wait for another writer of the index to finish (default), or fail at once (exit 3). */
+  readonly wait?: boolean | undefined;
+  readonly onWait?: IndexerLockOptions["onWait"];
   readonly chunkBytes?: number | undefined;
+  /** A longer line (newline not counted) is a bad line, skipped; default MAX_LINE_BYTES. */
+  readonly maxLineBytes?: number | undefined;
   /** Called with content bytes done so far and the total to do (plain files: exact). */
   readonly onProgress?: ((doneBytes: number, totalBytes: number) => void) | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
 /** One run of an open Indexer over resolved file paths. */
-export interface IndexPathsOptions extends Omit<IndexOptions, "workers"> {
+export interface IndexPathsOptions extends Omit<IndexOptions, "workers" | "maxLineBytes"> {
   /**
    * The path is the file's identity (spool files: unique names, often equal heads): a known file
    * is the one with this path, and no copy detection by content.
@@ -61,10 +92,51 @@ export interface IndexSummary {
   readonly seconds: number;
   /** The first few bad lines of this run, `file:line: reason`. */
   readonly firstBadLines: readonly BadLineReport[];
-  /** Files that could not be read (or ended early), with why. */
+  /** Files that could not be read (or ended early, or are not regular files), with why. */
   readonly fileErrors: readonly string[];
+  /** What was skipped on purpose (an index met while recursing), with why. */
+  readonly notes: readonly string[];
   readonly detectedPrefix: string | undefined;
+  /** Files in which this run found plaintext client tokens (a log_raw audit device). */
+  readonly rawTokenFiles: readonly string[];
   readonly interrupted: boolean;
+}
+
+/** Content bytes at the end of what a commit indexed that, hashed, identify it with its head. */
+const TAIL_BYTES = 4096;
+
+/**
+ * Whether the plain file at `file` (of `size` bytes) still holds the known content through the
+ * end that was indexed: at least doneBytes long, and the same bytes where its tail identity was
+ * taken. A log truncated and written again (copytruncate, then new entries) may start exactly as
+ * before; the head alone would resume it from the old end, skipping, or never reaching, what is
+ * new.
+ */
+export function holdsKnownContent(file: string, size: number, known: FileMeta): boolean {
+  if (size < known.doneBytes) return false;
+  const { tailHash, tailStart, tailBytes } = known;
+  if (tailHash === undefined || tailStart === undefined || !tailBytes) return true;
+  const tail = Buffer.alloc(tailBytes);
+  const fd = fs.openSync(file, "r");
+  try {
+    if (fs.readSync(fd, tail, 0, tailBytes, tailStart) !== tailBytes) return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hashHead(tail) === tailHash;
+}
+
+/** The tail identity of a commit that consumed `consumedBytes` of `chunk`. */
+function tailOf(
+  chunk: LineChunk,
+  consumedBytes: number,
+): Pick<FileMeta, "tailHash" | "tailStart" | "tailBytes"> {
+  const n = Math.min(TAIL_BYTES, consumedBytes);
+  return {
+    tailHash: hashHead(Buffer.from(chunk.buffer, consumedBytes - n, n)),
+    tailStart: chunk.startByte + consumedBytes - n,
+    tailBytes: n,
+  };
 }
 
 interface Plan {
@@ -80,6 +152,8 @@ interface Plan {
 
 async function planFile(path: string, known: readonly FileMeta[], byPath = false): Promise<Plan> {
   const stat = fs.statSync(path);
+  // Replaced by a FIFO since it was listed: reading it could block the run forever.
+  if (!stat.isFile()) throw new Error("not a regular file");
   const gzip = isGzip(path);
   const head = await readHead(path, gzip);
   const headHash = hashHead(head);
@@ -102,8 +176,14 @@ async function planFile(path: string, known: readonly FileMeta[], byPath = false
     if (h === undefined) byLength.set(n, (h = hashHead(head.subarray(0, n))));
     return h;
   };
+  // A plain file must also still hold the content through its indexed end (a gzip file is an
+  // archive, never rewritten in place: its head is enough).
   const matches = known.filter(
-    (k) => k.headBytes > 0 && k.headBytes <= head.length && hashOf(k.headBytes) === k.headHash,
+    (k) =>
+      k.headBytes > 0 &&
+      k.headBytes <= head.length &&
+      hashOf(k.headBytes) === k.headHash &&
+      (gzip || holdsKnownContent(path, stat.size, k)),
   );
   matches.sort(
     (a, b) => Number(b.path === path) - Number(a.path === path) || b.doneBytes - a.doneBytes,
@@ -131,13 +211,45 @@ export class Indexer {
     readonly dbDir: string,
     readonly env: IndexEnv,
     private readonly workers: number,
+    private readonly maxLineBytes: number,
+    private readonly lock: WriterLock,
   ) {
     this.writer = new IndexWriter(env);
   }
 
-  static open(dbDir: string, opts: { workers?: number | undefined } = {}): Indexer {
-    const env = openIndexEnv(dbDir, { create: true });
-    return new Indexer(dbDir, env, opts.workers ?? defaultWorkers());
+  /**
+   * Take the index's writer lock (waiting for another writer, unless `wait` is false), then open
+   * the index for writing. The lock is held until close(): the writer's id counters are read
+   * once here and are only right while no other process writes.
+   */
+  static async open(
+    dbDir: string,
+    opts: {
+      workers?: number | undefined;
+      maxLineBytes?: number | undefined;
+    } & IndexerLockOptions = {},
+  ): Promise<Indexer> {
+    ensureIndexDir(dbDir);
+    indexExists(dbDir); // an index directory we cannot read says so, before any lock
+    const lock = await acquireWriterLock(dbDir, {
+      command: opts.command ?? "breakglass index",
+      wait: opts.wait,
+      onWait: opts.onWait,
+      signal: opts.signal,
+    });
+    try {
+      const env = openIndexEnv(dbDir, { create: true });
+      return new Indexer(
+        dbDir,
+        env,
+        opts.workers ?? defaultWorkers(),
+        opts.maxLineBytes ?? MAX_LINE_BYTES,
+        lock,
+      );
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
   }
 
   /** The writer, for store maintenance (compaction) between runs. */
@@ -150,8 +262,12 @@ export class Indexer {
       await this.pool?.close();
     } finally {
       this.pool = undefined;
-      securePaths(this.dbDir);
-      await this.env.close();
+      try {
+        securePaths(this.dbDir);
+        await this.env.close();
+      } finally {
+        await this.lock.release();
+      }
     }
   }
 
@@ -162,6 +278,7 @@ export class Indexer {
     const workers = this.workers;
     const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
     const byPath = opts.byPath ?? false;
+    const maxLineBytes = this.maxLineBytes;
     let records = 0;
     let noTime = 0;
     let badLines = 0;
@@ -170,6 +287,7 @@ export class Indexer {
     let detectedPrefix: string | undefined;
     const firstBadLines: BadLineReport[] = [];
     const fileErrors: string[] = [];
+    const rawTokenFiles = new Set<string>();
     {
       const known = readFileMetas(env);
       const plans: Plan[] = [];
@@ -189,7 +307,7 @@ export class Indexer {
           if (copyOf) deferred.push(p);
           else plans.push(plan);
         } catch (err) {
-          fileErrors.push(`${p}: cannot read: ${(err as Error).message}`);
+          fileErrors.push(`${p}: cannot read: ${fsErrorReason(err)}`);
         }
       }
       const totalBytes = plans.reduce((n, p) => n + p.stat.size, 0);
@@ -199,17 +317,16 @@ export class Indexer {
         opts.onProgress?.(fileBytesDone, totalBytes);
       };
 
-      const parsePool = (this.pool ??= new ParsePool(workers));
+      const parsePool = (this.pool ??= new ParsePool(workers, maxLineBytes));
       const maxInFlight = workers * IN_FLIGHT_PER_WORKER;
       const buffers = new ChunkBuffers(chunkBytes);
-      type Pending = { plan: Plan; chunk: LineChunk; result: Promise<ParseResult> };
+      type Pending = { plan: Plan; chunk: ContentPiece; result: Promise<ParseResult> };
       const queue: Pending[] = [];
       const state = new Map<Plan, FileMeta>();
 
       const commitHead = async (): Promise<void> => {
         const { plan, chunk, result: pending } = queue.shift()!;
         const result = await pending;
-        buffers.give(chunk.buffer); // the worker is done with it
         let file = state.get(plan)!;
         let { meta } = result;
         let consumedBytes = chunk.byteLength;
@@ -230,8 +347,12 @@ export class Indexer {
           lines -= 1;
         }
         detectedPrefix ??= meta.detectedPrefix;
+        const rawTokenRecords = (file.rawTokenRecords ?? 0) + meta.rawTokenRecords;
+        if (meta.rawTokenRecords > 0) rawTokenFiles.add(plan.path);
         file = {
           ...file,
+          // A skipped long line keeps no bytes: the tail taken before it still identifies.
+          ...(chunk.kind === "lines" && consumedBytes > 0 ? tailOf(chunk, consumedBytes) : {}),
           doneBytes: chunk.startByte + consumedBytes,
           doneLines: firstLine - 1 + lines,
           endsOpen: !chunk.endsWithNewline && tailBad === undefined,
@@ -240,7 +361,9 @@ export class Indexer {
           firstTime: pickTime(file.firstTime, meta.minTime, false),
           lastTime: pickTime(file.lastTime, meta.maxTime, true),
           tailBad,
+          ...(rawTokenRecords > 0 ? { rawTokenRecords } : {}),
         };
+        if (chunk.kind === "lines") buffers.give(chunk.buffer); // the worker and tailOf() are done
         writer.commitChunk(file, firstLine, { meta, bytes: result.bytes });
         state.set(plan, file);
         if (opts.onRecords && meta.records > 0) opts.onRecords(committedLines(result), file);
@@ -320,12 +443,16 @@ export class Indexer {
                 contentFrom(plan.path, true, base.doneBytes, progress),
                 base.doneBytes,
                 buffers,
+                maxLineBytes,
               )
-            : plainFileLineChunks(plan.path, base.doneBytes, buffers, progress);
+            : plainFileLineChunks(plan.path, base.doneBytes, buffers, maxLineBytes, progress);
           for await (const chunk of chunks) {
             sawChunk = true;
             if (queue.length >= maxInFlight) await commitHead();
-            const result = parsePool.parse(chunk.buffer, chunk.byteLength, opts.prefix);
+            const result =
+              chunk.kind === "long"
+                ? Promise.resolve(longLineResult(chunk.lineBytes, maxLineBytes))
+                : parsePool.parse(chunk.buffer, chunk.byteLength, opts.prefix);
             // If a commit fails (a full disk), the pool is destroyed with chunks still in flight:
             // their rejections are expected then, not unhandled.
             result.catch(() => undefined);
@@ -337,7 +464,7 @@ export class Indexer {
             (err as NodeJS.ErrnoException).code === "Z_BUF_ERROR" ||
             /unexpected end/i.test((err as Error).message)
               ? "gzip data ends early (truncated file?); indexed what could be read"
-              : `cannot read: ${(err as Error).message}`;
+              : `cannot read: ${fsErrorReason(err)}`;
           fileErrors.push(`${plan.path}: ${msg}`);
         }
         if (!sawChunk) writer.putFile(state.get(plan)!); // nothing new, but the widened identity and stat
@@ -355,7 +482,7 @@ export class Indexer {
           try {
             await indexPlan(await planFile(p, knownNow, byPath));
           } catch (err) {
-            fileErrors.push(`${p}: cannot read: ${(err as Error).message}`);
+            fileErrors.push(`${p}: cannot read: ${fsErrorReason(err)}`);
           }
           while (queue.length > 0) await commitHead();
         }
@@ -371,7 +498,9 @@ export class Indexer {
       seconds: (performance.now() - started) / 1000,
       firstBadLines,
       fileErrors,
+      notes: [],
       detectedPrefix,
+      rawTokenFiles: [...rawTokenFiles],
       interrupted: opts.signal?.aborted ?? false,
     };
   }
@@ -382,10 +511,21 @@ export async function indexFiles(
   args: readonly string[],
   opts: IndexOptions = {},
 ): Promise<IndexSummary> {
-  const paths = expandSources(args, dbDir);
-  const indexer = Indexer.open(dbDir, { workers: opts.workers });
+  const sources = expandSources(args, dbDir);
+  const indexer = await Indexer.open(dbDir, {
+    workers: opts.workers,
+    maxLineBytes: opts.maxLineBytes,
+    wait: opts.wait,
+    onWait: opts.onWait,
+    signal: opts.signal,
+  });
   try {
-    return await indexer.indexPaths(paths, opts);
+    const summary = await indexer.indexPaths(sources.files, opts);
+    return {
+      ...summary,
+      fileErrors: [...sources.problems, ...summary.fileErrors],
+      notes: sources.notes,
+    };
   } finally {
     await indexer.close();
   }

@@ -5,7 +5,9 @@
 // Contract: every non-blank line is either a record (a JSON object with a string `type`, after
 // an optional device prefix) or a bad line with a reason; a bad line never costs a neighbour.
 // CRLF endings are accepted; records are stored without the line ending and without the prefix.
+// A line longer than maxLineBytes is a bad line, never decoded (long-lines.ts).
 import { kindValue, notAnAuditEntry } from "../audit/audit-entry.js";
+import { HMAC_PREFIX } from "../audit/audit-hmac.js";
 import { TermExtractor, termForText } from "../audit/extract-terms.js";
 import { FIELDS } from "../audit/field-catalog.js";
 import { hasTextTerms, termText } from "../audit/index-term.js";
@@ -13,6 +15,7 @@ import { ByteWriter } from "../codec/byte-writer.js";
 import { appendRecordBlock, BLOCK_BYTES } from "../codec/record-block.js";
 import { TermPagesWriter } from "../codec/term-pages.js";
 import { HmacPostings, looksLikeHmac } from "./hmac-postings.js";
+import { longLineReason, MAX_LINE_BYTES } from "./long-lines.js";
 import { TimePostings } from "./time-postings.js";
 import { packResult, type BadLine, type FieldPages, type Span } from "./worker-protocol.js";
 
@@ -21,6 +24,7 @@ const CR = 13;
 const OPEN_BRACE = 123;
 const IS_TEXT_FIELD = FIELDS.map((f) => hasTextTerms(f.kind));
 const TIME_FIELD = FIELDS.findIndex((f) => f.kind === "time");
+const TOKEN_FIELD = FIELDS.findIndex((f) => f.name === "token");
 const extractor = new TermExtractor();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -88,7 +92,11 @@ function startsWithBytes(bytes: Uint8Array, s: number, e: number, prefix: Uint8A
   return true;
 }
 
-export function parseLines(bytes: Uint8Array, prefix: string | undefined): ArrayBuffer {
+export function parseLines(
+  bytes: Uint8Array,
+  prefix: string | undefined,
+  maxLineBytes = MAX_LINE_BYTES,
+): ArrayBuffer {
   const prefixBytes = prefix === undefined ? undefined : Buffer.from(prefix, "utf8");
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const textMaps = FIELDS.map(() => new Map<string, number | number[]>());
@@ -108,8 +116,12 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
   let detectedPrefix: string | undefined;
   let currentId = 0;
   let timedRecords = 0;
+  let rawTokenRecords = 0;
+  let rawToken = false;
   const sink = (f: number, text: string): void => {
     if (IS_TEXT_FIELD[f] && looksLikeHmac(text) && hmacs[f]!.add(text, currentId)) return;
+    // A device with log_raw=true writes client tokens in plain text (never empty: empty is absent).
+    if (f === TOKEN_FIELD && !text.startsWith(HMAC_PREFIX)) rawToken = true;
     if (f === TIME_FIELD && times.add(text, currentId)) return;
     const map = textMaps[f]!;
     const seen = map.get(text);
@@ -137,6 +149,10 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
     let s = pos;
     let e = nl > s && bytes[nl - 1] === CR ? nl - 1 : nl;
     pos = nl + 1;
+    if (nl - lineStart > maxLineBytes) {
+      bad.push({ line, reason: longLineReason(nl - lineStart, maxLineBytes) });
+      continue;
+    }
     if (isBlank(bytes, lineStart, nl)) continue;
 
     let linePrefix: string | undefined;
@@ -184,7 +200,9 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
         bad.push({ line, reason: `not an audit entry: ${problem}` });
         continue;
       }
+      rawToken = false;
       extractor.extract(entry, sink);
+      if (rawToken) rawTokenRecords++;
     }
 
     if (linePrefix !== undefined) detectedPrefix ??= linePrefix;
@@ -247,5 +265,6 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
     detectedPrefix,
     timedRecords,
     untermedFields,
+    rawTokenRecords,
   });
 }

@@ -13,6 +13,8 @@ export interface ParseTask {
   readonly byteLength: number;
   /** A device prefix to strip before every JSON object; undefined: detect text before `{`. */
   readonly prefix: string | undefined;
+  /** A longer line (newline not counted) is a bad line, not parsed. */
+  readonly maxLineBytes: number;
 }
 
 export interface BadLine {
@@ -49,6 +51,11 @@ export interface ParseResultMeta {
   readonly untermedFields: readonly number[];
   /** Prefixes detected (text before `{`), so the summary can say what was stripped. */
   readonly detectedPrefix: string | undefined;
+  /**
+   * Records whose client token is plaintext, not `hmac-sha256:…`: the log comes from a device
+   * with log_raw=true, and the index now holds live tokens.
+   */
+  readonly rawTokenRecords: number;
 }
 
 /** Pack the result into one buffer: payload, JSON trailer, u32 trailer length. */

@@ -119,7 +119,7 @@ function recordAt(reader: IndexReader, segment: SegmentMeta, local: number): Mat
  * MATCHES_PER_PAGE matches a page of the field's dictionary (it returns false when the dictionary
  * cannot answer exactly), else, or then, `fromRecords`. Counts the paths taken in `stats`.
  */
-async function eachMatchedSegment(
+export async function eachMatchedSegment(
   reader: IndexReader,
   plan: PlanNode,
   fieldCode: number,

@@ -19,6 +19,7 @@ import { fieldByName, type FieldSpec } from "../audit/field-catalog.js";
 import { ipKey, ipKeyText, type KeyRange } from "../audit/ip-key.js";
 import { compareInstants, parseInstant } from "../audit/time-key.js";
 import type { CompareOp, FieldRef } from "./ast.js";
+import { compileSafeRegex, type SafeRegex } from "./safe-regex.js";
 
 export type EntryTest = (entry: AuditEntry) => boolean;
 
@@ -111,7 +112,7 @@ export function valueTest(
   spec: FieldSpec | undefined,
   op: CompareOp,
   literal: string,
-  regex?: RegExp,
+  regex?: SafeRegex,
 ): (value: string) => boolean {
   // Addresses are matched as they print (no port, canonical form), like `distinct ip` shows them.
   const shown = spec?.kind === "ip" ? addressText : (v: string): string => v;
@@ -122,7 +123,7 @@ export function valueTest(
     case "^=":
       return (v) => shown(v).startsWith(literal);
     case "~": {
-      const re = regex ?? new RegExp(literal);
+      const re = regex ?? compileSafeRegex(literal, literal, 0);
       return (v) => re.test(shown(v));
     }
     case "<":
@@ -136,12 +137,12 @@ export function valueTest(
   }
 }
 
-/** The test of `field op literal`. `regex` is the compiled pattern for `~`. */
+/** The test of `field op literal`. `regex` is the compiled pattern for `~` (safe-regex.ts). */
 export function compareTest(
   field: FieldRef,
   op: CompareOp,
   literal: string,
-  regex?: RegExp,
+  regex?: SafeRegex,
 ): EntryTest {
   const test = valueTest(specOf(field), op, literal, regex);
   if (op === "!=") return (e) => !fieldTexts(e, field).some(test);

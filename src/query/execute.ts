@@ -171,7 +171,9 @@ class SegmentRun {
         return candidates ? candidates.slice() : fullBitset(records);
       case "terms": {
         const bits = newBitset(records);
-        for (const term of node.terms) reader.addTerm(node.field.code, segment, term, bits);
+        reader.scanSortedTerms(node.field.code, segment, node.terms, (_, postings) =>
+          postings.add(bits),
+        );
         if (candidates) andInto(bits, candidates);
         return node.recheck ? this.filterBits(node, bits, node.recheck) : bits;
       }
@@ -258,6 +260,11 @@ class LazyRecord implements MatchedRecord {
   entry(): AuditEntry {
     return (this.parsed ??= JSON.parse(this.line.toString("utf8")) as AuditEntry);
   }
+}
+
+/** The record with global id `id` (its entry parsed on first use). */
+export function recordById(reader: IndexReader, id: number): MatchedRecord {
+  return new LazyRecord(id, reader.line(id), undefined);
 }
 
 /** Every record matching `plan`, ascending by id. Pull-driven: stop iterating to stop work. */

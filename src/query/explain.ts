@@ -15,7 +15,9 @@ export function estimate(reader: IndexReader, node: PlanNode): number | undefine
     case "terms": {
       let n = 0;
       for (const segment of reader.segments) {
-        for (const term of node.terms) n += reader.termCount(node.field.code, segment, term);
+        reader.scanSortedTerms(node.field.code, segment, node.terms, (_, postings) => {
+          n += postings.count();
+        });
       }
       return n;
     }

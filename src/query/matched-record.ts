@@ -13,6 +13,10 @@ export interface MatchedRecord {
 
 /** What stages may ask of the index beyond the record stream (`pair` looks partners up). */
 export interface StageContext {
-  /** Every record whose request.id equals `requestId`, in id order. */
-  recordsByRequestId(requestId: string): Promise<readonly MatchedRecord[]>;
+  /** For each request id, the ids of the records whose request.id equals it, ascending. */
+  recordIdsByRequestIds(
+    requestIds: readonly string[],
+  ): Promise<ReadonlyMap<string, readonly number[]>>;
+  /** The record with this id (`sort` keeps ids, not lines, and reads them back in order). */
+  record(id: number): MatchedRecord;
 }

@@ -27,13 +27,21 @@ import {
   type Literal,
   type Value,
 } from "./ast.js";
-import { cidrTest, compareTest, existsTest, valueTest, type EntryTest } from "./entry-predicate.js";
+import {
+  cidrTest,
+  compareTest,
+  existsTest,
+  valueTest,
+  type EntryTest,
+} from "./entry-predicate.js";
+import { compileSafeRegex, type SafeRegex } from "./safe-regex.js";
 
 export type PlanNode =
   | { readonly kind: "all" }
   | {
       readonly kind: "terms";
       readonly field: FieldSpec;
+      /** Ascending byte order, no repeats: one merged pass over each segment's dictionary. */
       readonly terms: readonly Buffer[];
       readonly recheck: EntryTest | undefined;
       readonly label: string;
@@ -112,7 +120,7 @@ function planCompare(
   query: string,
 ): PlanNode {
   const label = describe(field, op, lit.text);
-  const regex = op === "~" ? compileRegex(lit, query) : undefined;
+  const regex = op === "~" ? compileSafeRegex(lit.text, query, lit.offset) : undefined;
   const test = compareTest(field, op, lit.text, regex);
   if (op === "!=") {
     return { kind: "not", child: planCompare(spec, field, "=", lit, query), label };
@@ -206,14 +214,6 @@ function planCompare(
   }
 }
 
-function compileRegex(lit: Literal, query: string): RegExp {
-  try {
-    return new RegExp(lit.text);
-  } catch (err) {
-    fail(query, lit.offset, `not a valid regular expression: ${(err as Error).message}`);
-  }
-}
-
 /** A dictionary scan: the predicate tested on each distinct term's text. */
 function dictNode(
   spec: FieldSpec,
@@ -221,7 +221,7 @@ function dictNode(
   test: EntryTest,
   op: CompareOp,
   literal: string,
-  regex: RegExp | undefined,
+  regex: SafeRegex | undefined,
 ): PlanNode {
   const termTest = valueTest(spec, op, literal, regex);
   return {
@@ -244,6 +244,34 @@ function canMatch(spec: FieldSpec | undefined, item: Literal): boolean {
   if (spec?.kind === "ip" && item.text.includes("/"))
     return typeof cidrRange(item.text) !== "string";
   return spec === undefined || kindValue(spec.kind, item.text) !== undefined;
+}
+
+/**
+ * The terms of `field in [items]` when each item is exactly one term (text that is not cut, an
+ * address), in ascending byte order without repeats; undefined when any item needs more (a CIDR,
+ * a cut value, a time, an address that does not parse: planCompare says why).
+ */
+function exactTerms(spec: FieldSpec, items: readonly Literal[]): Buffer[] | undefined {
+  const binary: string[] = [];
+  for (const { text } of items) {
+    if (hasTextTerms(spec.kind)) {
+      // A number's term is its shortest form (kindValue), like the values indexed.
+      const value = spec.kind === "number" ? kindValue(spec.kind, text) : text;
+      if (value === undefined) return undefined;
+      const { term, cut } = textTerm(value);
+      if (cut) return undefined;
+      binary.push(term);
+    } else if (spec.kind === "ip" && !text.includes("/")) {
+      const key = ipKey(text);
+      if (!key) return undefined;
+      binary.push(Buffer.from(key).toString("latin1"));
+    } else {
+      return undefined;
+    }
+  }
+  // Binary strings compare in byte order, and much faster than Buffers.
+  binary.sort();
+  return binary.filter((t, i) => i === 0 || t !== binary[i - 1]).map(binaryToBytes);
 }
 
 export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
@@ -273,7 +301,7 @@ export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
       const lit = literalText(expr.value, query);
       const spec = fieldSpec(expr.field);
       if (spec) return planCompare(spec, expr.field, expr.op, lit, query);
-      const regex = expr.op === "~" ? compileRegex(lit, query) : undefined;
+      const regex = expr.op === "~" ? compileSafeRegex(lit.text, query, lit.offset) : undefined;
       const test = compareTest(expr.field, expr.op, lit.text, regex);
       const needle = expr.op === "=" || expr.op === "^=" ? needleFor(lit.text) : undefined;
       return {
@@ -318,6 +346,18 @@ export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
       const items = value.items.map((i) => literalText(i, query)).filter((i) => canMatch(spec, i));
       if (items.length === 0)
         return { kind: "not", child: { kind: "all" }, label: `${field.name} in []` };
+      // Many exact terms of one field (a subquery's thousands of values): one node, one merged
+      // pass over each segment's dictionary, and no per-value plan.
+      const terms = spec && exactTerms(spec, items);
+      if (terms) {
+        return {
+          kind: "terms",
+          field: spec!,
+          terms,
+          recheck: undefined,
+          label: `${field.name} in [${items.length} values]`,
+        };
+      }
       const children = items.map((item): PlanNode => {
         if (spec?.kind === "ip" && item.text.includes("/")) {
           return planExpr({ kind: "in", field, value: item, offset: item.offset }, query);
@@ -327,17 +367,6 @@ export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
           query,
         );
       });
-      // Many exact terms of one field: one node, one pass over the segment's dictionary pages.
-      if (children.every((c) => c.kind === "terms" && !c.recheck)) {
-        const terms = children.flatMap((c) => (c.kind === "terms" ? c.terms : []));
-        return {
-          kind: "terms",
-          field: spec!,
-          terms,
-          recheck: undefined,
-          label: `${field.name} in [${items.length} values]`,
-        };
-      }
       return children.length === 1 ? children[0]! : { kind: "or", children };
     }
     default:

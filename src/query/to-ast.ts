@@ -44,6 +44,7 @@ import type {
 } from "./query-cst.js";
 import { queryParser } from "./query-parser.js";
 import { resolveField } from "./resolve-field.js";
+import { compileSafeRegex } from "./safe-regex.js";
 
 /** `top F` without a count shows this many. */
 export const DEFAULT_TOP_N = 10;
@@ -335,11 +336,7 @@ export class ToAst extends BaseVisitor implements ICstNodeVisitor<void, unknown>
       throw this.fail(`\`${op}\` needs a number or a time, not \`${value.text}\``, value.offset);
     }
     if (op === "~") {
-      try {
-        new RegExp(value.text);
-      } catch (e) {
-        throw this.fail(`bad regular expression: ${(e as Error).message}`, value.offset);
-      }
+      compileSafeRegex(value.text, this.text, value.offset);
       return;
     }
     if (op === "^=") return;

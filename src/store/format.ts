@@ -10,6 +10,7 @@
 //             page DIRECTORY_PAGE holds the field's page directory for that segment
 //   bad       [file u32][line u32] → reason (every bad line, for `stats`)
 // All keys are big-endian so LMDB's byte order is numeric order.
+// DIR/writer.sock and DIR/writer.json: the writer lock and who holds it (store/writer-lock.ts).
 
 // Version 2: record blocks are groups of independently compressed 16 KiB parts (was: one LZ4
 // frame of 64 KiB), so a record read decompresses a quarter as much.
@@ -26,6 +27,15 @@ export interface FileMeta {
   readonly headBytes: number;
   /** Content bytes consumed (up to the end of the last line committed). */
   readonly doneBytes: number;
+  /**
+   * SHA-256 (hex) of the content bytes [tailStart, tailStart + tailBytes): the last (up to 4 KiB)
+   * bytes of lines indexed, ending at doneBytes unless a skipped long line came after them. With
+   * the head, it tells this content from another that starts the same (a log truncated and
+   * written again). Absent in indexes written before it was kept: the head alone decides then.
+   */
+  readonly tailHash?: string | undefined;
+  readonly tailStart?: number | undefined;
+  readonly tailBytes?: number | undefined;
   readonly doneLines: number;
   /** True when the content ended without a newline after the last line consumed. */
   readonly endsOpen: boolean;
@@ -39,6 +49,11 @@ export interface FileMeta {
   /** A last line with no newline that did not parse: reported, not consumed (it may be half-written). */
   readonly tailBad: { readonly line: number; readonly reason: string } | undefined;
   readonly indexedAt: string;
+  /**
+   * Records whose client token is plaintext (a log_raw audit device): the index holds live
+   * secrets. Absent when none (and in indexes written before it was counted).
+   */
+  readonly rawTokenRecords?: number | undefined;
 }
 
 export interface SegmentMeta {

@@ -1,5 +1,6 @@
 // What is indexed: files, records, time span, bad lines, sizes (`breakglass stats`). Reads only
-// file and segment metadata (plus the bad-line table when asked), never a record.
+// file and segment metadata (plus the bad-line table when asked), never a record. Says which files
+// hold plaintext tokens (a log_raw audit device): such an index holds live secrets.
 import fs from "node:fs";
 import path from "node:path";
 import { pickTime } from "../audit/time-key.js";
@@ -17,6 +18,8 @@ export interface FileStats {
   readonly firstTime: string | undefined;
   readonly lastTime: string | undefined;
   readonly indexedAt: string;
+  /** Records of this file whose client token is plaintext (a log_raw audit device). */
+  readonly rawTokenRecords: number;
 }
 
 export interface BadLineStats {
@@ -38,6 +41,8 @@ export interface IndexStats {
   readonly indexBytes: number;
   readonly fileList: readonly FileStats[];
   readonly badLineList: readonly BadLineStats[];
+  /** Paths of the files that hold plaintext client tokens: the index holds live secrets. */
+  readonly rawTokenFiles: readonly string[];
 }
 
 export function indexStats(reader: IndexReader, opts: { badLines: boolean }): IndexStats {
@@ -59,6 +64,7 @@ export function indexStats(reader: IndexReader, opts: { badLines: boolean }): In
       firstTime: f.firstTime,
       lastTime: f.lastTime,
       indexedAt: f.indexedAt,
+      rawTokenRecords: f.rawTokenRecords ?? 0,
     };
   });
   const badLineList: BadLineStats[] = [];
@@ -95,5 +101,6 @@ export function indexStats(reader: IndexReader, opts: { badLines: boolean }): In
     indexBytes,
     fileList,
     badLineList,
+    rawTokenFiles: fileList.filter((f) => f.rawTokenRecords > 0).map((f) => f.path),
   };
 }

@@ -79,6 +79,7 @@ describe("the texts the commands print", () => {
       indexBytes: 1024 * 1024,
       fileList: [],
       badLineList: [],
+      rawTokenFiles: [],
     };
     const text = statsText("/db", stats, { queries: 3, failed: 1, format: "auto" });
     expect(text).toMatch(/^records +274$/m);

@@ -479,7 +479,7 @@ describe("revoke --query: each lease in the namespace its audit entry recorded",
     );
     expect(r.code, r.stderr).toBe(0);
     expect(lines(r.stdout)).toEqual(
-      expected.map((l) => `revoke\t${l.namespace || "(root)"}\t${l.leaseId}`),
+      expected.map((l) => `PUT /v1/sys/leases/revoke\t${l.namespace || "(root)"}\t${l.leaseId}`),
     );
     expect(r.stderr).toMatch(new RegExp(`would revoke ${expected.length} leases`));
     expect(vault.totalCalls).toBe(0);

@@ -230,6 +230,71 @@ describe("indexing again", () => {
       expect(ix.stats().records).toBe(lines.length + other.length);
     });
   });
+
+  // copytruncate: the log is copied away and truncated, and the writer goes on from byte 0. The
+  // new content may start exactly like the old (here: its first 50 entries, far more than the
+  // identity window), so only its length or its bytes before the old end can tell.
+  const sameStart = lines.slice(0, 50);
+  const fresh = auditLines(24, 400_000).slice(0, 250);
+
+  test("a file truncated and written again, now shorter and starting the same, is new content", async () => {
+    const { file, db } = logFile("audit.log", logText(lines));
+    await indexFiles(db, [file], SMALL_CHUNKS);
+    const rewritten = [...sameStart, ...fresh.slice(0, 100)];
+    writeFileSync(file, logText(rewritten));
+    expect(Buffer.byteLength(logText(rewritten))).toBeLessThan(Buffer.byteLength(logText(lines)));
+    expect((await indexFiles(db, [file], SMALL_CHUNKS)).records).toBe(rewritten.length);
+    expect((await indexFiles(db, [file], SMALL_CHUNKS)).records).toBe(0);
+    // It grows on as itself, also once it is longer than the old content was.
+    appendFileSync(file, logText(fresh.slice(100)));
+    appendFileSync(file, logText(lines.slice(50)));
+    const grown = await indexFiles(db, [file], SMALL_CHUNKS);
+    expect(grown.records).toBe(fresh.length - 100 + lines.length - 50);
+    await withIndex(db, (ix) =>
+      expect(allLines(ix)).toEqual([
+        ...lines,
+        ...rewritten,
+        ...fresh.slice(100),
+        ...lines.slice(50),
+      ]),
+    );
+  });
+
+  test("a file truncated and written again past its old end, starting the same, is new content", async () => {
+    const { file, db } = logFile("audit.log", logText(lines));
+    await indexFiles(db, [file], SMALL_CHUNKS);
+    const rewritten = [...sameStart, ...fresh, ...lines.slice(50)];
+    writeFileSync(file, logText(rewritten));
+    expect((await indexFiles(db, [file], SMALL_CHUNKS)).records).toBe(rewritten.length);
+    await withIndex(db, (ix) => expect(allLines(ix)).toEqual([...lines, ...rewritten]));
+  });
+
+  test("a file that ends in a skipped long line is unchanged when indexed again", async () => {
+    const long = JSON.stringify({ type: "request", pad: "x".repeat(300_000) });
+    const { file, db } = logFile("audit.log", logText([...lines.slice(0, 40), long]));
+    const opts: IndexOptions = { ...SMALL_CHUNKS, maxLineBytes: 100_000 };
+    expect(await indexFiles(db, [file], opts)).toMatchObject({ records: 40, badLines: 1 });
+    expect(await indexFiles(db, [file], opts)).toMatchObject({ records: 0, badLines: 0 });
+    appendFileSync(file, logText(lines.slice(40, 60)));
+    expect(await indexFiles(db, [file], opts)).toMatchObject({ records: 20, badLines: 0 });
+  });
+
+  test("copytruncate: the copy continues the old content and the truncated file is new; nothing twice", async () => {
+    const { file, db } = logFile("audit.log", logText(lines));
+    await indexFiles(db, [file], SMALL_CHUNKS);
+    const late = fresh.slice(200); // written after the last run, before the copy
+    appendFileSync(file, logText(late));
+    copyFileSync(file, file + ".1");
+    const rewritten = [...sameStart, ...fresh.slice(0, 30)];
+    writeFileSync(file, logText(rewritten));
+    const run = await indexFiles(db, [file + ".1", file], SMALL_CHUNKS);
+    expect(run.records).toBe(late.length + rewritten.length);
+    expect((await indexFiles(db, [path.dirname(file)], SMALL_CHUNKS)).records).toBe(0);
+    await withIndex(db, (ix) => {
+      expect(allLines(ix)).toEqual([...lines, ...late, ...rewritten]);
+      expect(ix.stats().records).toBe(ix.recordCount);
+    });
+  });
 });
 
 describe("a last line without a newline", () => {

@@ -15,8 +15,9 @@
 //   it); `< <= > >=` compare instants on `time`, and on dotted paths numbers when both are
 //   numbers, else instants when both are times (anything else is not ordered: no match);
 // - `ip in CIDR` (IPv4 and IPv6; IPv4-mapped IPv6 is the IPv4 address), `in [a, b]` (any equal),
-//   `in (QUERY | distinct G)` (equal to any distinct value G shows over the subquery's matches);
-// - stages: leases, distinct, count, count by, top, fields, limit, sort.
+//   `in (QUERY | … | distinct G)` (equal to any value the subquery's whole pipeline ends with);
+// - stages: leases, distinct, count, count by, top, fields, limit, sort (distinct and sort also
+//   on rows and values, by their column).
 import { createHmac } from "node:crypto";
 import net from "node:net";
 import {
@@ -54,6 +55,8 @@ export type OExpr =
       readonly kind: "subquery";
       readonly field: OField;
       readonly where: OExpr;
+      /** Stages before the final `distinct` (none: `(WHERE | distinct G)`). */
+      readonly stages?: readonly OStage[];
       readonly distinct: OField;
     }
   | { readonly kind: "exists"; readonly field: OField }
@@ -96,12 +99,12 @@ export const inList = (field: OField, items: readonly (OLiteral | string)[]): OE
   field,
   items: items.map((i) => (typeof i === "string" ? lit(i) : i)),
 });
-export const inSubquery = (field: OField, where: OExpr, distinct: OField): OExpr => ({
-  kind: "subquery",
-  field,
-  where,
-  distinct,
-});
+export const inSubquery = (
+  field: OField,
+  where: OExpr,
+  distinct: OField,
+  stages: readonly OStage[] = [],
+): OExpr => ({ kind: "subquery", field, where, stages, distinct });
 
 // ---------------------------------------------------------------------------------------------
 // Printing: the oracle's tree as query text.
@@ -126,7 +129,7 @@ function exprText(e: OExpr): string {
     case "list":
       return `${e.field} in [${e.items.map(literalText).join(", ")}]`;
     case "subquery":
-      return `${e.field} in (${exprText(e.where)} | distinct ${e.distinct})`;
+      return `${e.field} in (${[exprText(e.where), ...(e.stages ?? []).map(stageText)].join(" | ")} | distinct ${e.distinct})`;
     case "exists":
       return `exists ${e.field}`;
     case "and": {
@@ -466,16 +469,12 @@ function compile(x: OExpr, entries: readonly OEntry[], opts: OracleOptions): Ent
     case "list":
       return anyEqual(x.field, x.items.map(text));
     case "subquery": {
-      const inner = compile(x.where, entries, opts);
-      const seen = new Set<string>();
-      entries.forEach((e, i) => {
-        if (!inner(i)) return;
-        for (const v of displayValues(e.entry, x.distinct)) {
-          const t = scalarText(v);
-          if (t !== undefined) seen.add(t);
-        }
+      const stages = [...(x.stages ?? []), { kind: "distinct", field: x.distinct } as const];
+      const values = oracleAnswer({ where: x.where, stages }, entries, opts).flatMap((item) => {
+        const t = item.kind === "value" ? scalarText(item.value) : undefined;
+        return t === undefined ? [] : [t];
       });
-      return anyEqual(x.field, [...seen]);
+      return anyEqual(x.field, values);
     }
     case "exists": {
       if (isCatalogField(x.field)) {
@@ -540,12 +539,32 @@ function groupsOf(matched: readonly OEntry[], field: OField): OItem[] {
     .map((g) => ({ kind: "group", value: g.value, count: g.count }));
 }
 
+/** A stage item's values of a column (rows and values: the stage that made them named it). */
+function itemValues(item: OItem, columns: readonly OField[], field: OField): Json[] {
+  const spread = (v: Json): Json[] =>
+    v === null || v === undefined ? [] : Array.isArray(v) ? v : [v];
+  switch (item.kind) {
+    case "row":
+      return spread(item.values[columns.indexOf(field)]);
+    case "value":
+    case "group":
+      return columns[0] === field ? spread(item.value) : [];
+    default:
+      throw new Error(`the oracle has no column ${field} in ${item.kind} items`);
+  }
+}
+
 /** `sort F`: by the first value (time as instants, numbers numerically, else text); none last. */
-function sortEntries(matched: readonly OEntry[], field: OField, desc: boolean): OEntry[] {
+function sortBy<T>(
+  xs: readonly T[],
+  firstValue: (x: T) => Json,
+  field: OField,
+  desc: boolean,
+): T[] {
   type Key = { rank: number; n?: number; t?: bigint; s?: string };
-  const keyOf = (e: OEntry): Key => {
-    const v = displayValues(e.entry, field)[0];
-    if (v === undefined) return { rank: 3 };
+  const keyOf = (x: T): Key => {
+    const v = firstValue(x);
+    if (v === undefined || v === null) return { rank: 3 };
     if (typeof v === "number") return { rank: 0, n: v };
     if (typeof v === "string") {
       const t = field === "time" ? rfc3339Nanos(v) : undefined;
@@ -562,7 +581,7 @@ function sortEntries(matched: readonly OEntry[], field: OField, desc: boolean): 
     if (a.rank === 2) return a.s! < b.s! ? -1 : a.s! > b.s! ? 1 : 0;
     return 0;
   };
-  const keyed = matched.map((e) => ({ e, k: keyOf(e) }));
+  const keyed = xs.map((e) => ({ e, k: keyOf(e) }));
   keyed.sort((a, b) => {
     if (a.k.rank === 3 || b.k.rank === 3) return cmpKeys(a.k, b.k);
     return desc ? -cmpKeys(a.k, b.k) : cmpKeys(a.k, b.k);
@@ -574,6 +593,7 @@ function sortEntries(matched: readonly OEntry[], field: OField, desc: boolean): 
 export function oracleAnswer(q: OQuery, entries: readonly OEntry[], opts: OracleOptions): OItem[] {
   let records: OEntry[] = oracleMatches(q.where, entries, opts);
   let items: OItem[] | undefined; // undefined while the items are still the records
+  let columns: readonly OField[] = []; // what rows, values and groups hold
   const asItems = (): OItem[] => items ?? records.map((e) => ({ kind: "record", line: e.line }));
   for (const s of q.stages) {
     switch (s.kind) {
@@ -599,14 +619,18 @@ export function oracleAnswer(q: OQuery, entries: readonly OEntry[], opts: Oracle
       case "distinct": {
         const seen = new Set<string>();
         const out: OItem[] = [];
-        for (const e of records) {
-          for (const value of displayValues(e.entry, s.field)) {
+        const valuesOf: Json[][] = items
+          ? items.map((item) => itemValues(item, columns, s.field))
+          : records.map((e) => displayValues(e.entry, s.field));
+        for (const values of valuesOf) {
+          for (const value of values) {
             if (seen.has(valueKey(value))) continue;
             seen.add(valueKey(value));
             out.push({ kind: "value", value });
           }
         }
         items = out;
+        columns = [s.field];
         break;
       }
       case "count":
@@ -614,11 +638,14 @@ export function oracleAnswer(q: OQuery, entries: readonly OEntry[], opts: Oracle
         break;
       case "countBy":
         items = groupsOf(records, s.field);
+        columns = [s.field];
         break;
       case "top":
         items = groupsOf(records, s.field).slice(0, s.n);
+        columns = [s.field];
         break;
       case "fields":
+        columns = s.fields;
         items = records.map((e) => ({
           kind: "row",
           values: s.fields.map((f) => {
@@ -632,8 +659,12 @@ export function oracleAnswer(q: OQuery, entries: readonly OEntry[], opts: Oracle
         else records = records.slice(0, s.n);
         break;
       case "sort":
-        if (items) throw new Error("the oracle sorts records only");
-        records = sortEntries(records, s.field, s.desc);
+        if (items) {
+          const cols = columns;
+          items = sortBy(items, (x) => itemValues(x, cols, s.field)[0], s.field, s.desc);
+        } else {
+          records = sortBy(records, (e) => displayValues(e.entry, s.field)[0], s.field, s.desc);
+        }
         break;
     }
   }

@@ -564,6 +564,12 @@ describe("errors: always a QueryError with the offset and what was expected", ()
       offset: 20,
     },
     { query: 'error ~ "(unclosed"', message: "bad regular expression", offset: 8 },
+    {
+      query: 'op = read and path ~ "(?!x)"',
+      message: "bad regular expression: lookahead `(?!` is not supported",
+      offset: 21,
+      hint: "breakglass uses RE2 syntax: no backreferences or lookaround",
+    },
     { query: 'ip = hash("x")', message: "`hash()` makes an HMAC string", offset: 5 },
     {
       query: "hmac = hash(x)",

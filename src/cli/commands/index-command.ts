@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
-import { parsePositiveInt } from "../parse-flags.js";
+import { parseMaxLineBytes, parsePositiveInt } from "../parse-flags.js";
 import type { FollowFlags } from "../run-follow.js";
 
 interface IndexFlags {
@@ -13,6 +13,8 @@ interface IndexFlags {
   workers?: number;
   progress?: boolean;
   follow?: boolean;
+  wait?: boolean;
+  maxLineBytes?: number;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -28,6 +30,12 @@ export function defineIndexCommand(program: Command): void {
     .option("--json", "print the summary as one JSON object on stdout")
     .option("--workers <n>", "parse workers (default: one per core)", parsePositiveInt)
     .option("--no-progress", "no progress bar even on a terminal")
+    .option("--no-wait", "exit 3 if another process is writing the index, instead of waiting")
+    .option(
+      "--max-line-bytes <n>",
+      "a longer line is a bad line, skipped (default 67108864 = 64 MiB)",
+      parseMaxLineBytes,
+    )
     .option("--follow", "keep indexing what is appended to the file, through rotations")
     .option("--alert <name=query>", "with --follow: alert rule (repeatable, see `listen`)", collect)
     .option("--rules <file>", "with --follow: alert rules file")
