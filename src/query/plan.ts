@@ -27,13 +27,7 @@ import {
   type Literal,
   type Value,
 } from "./ast.js";
-import {
-  cidrTest,
-  compareTest,
-  existsTest,
-  valueTest,
-  type EntryTest,
-} from "./entry-predicate.js";
+import { cidrTest, compareTest, existsTest, valueTest, type EntryTest } from "./entry-predicate.js";
 import { compileSafeRegex, type SafeRegex } from "./safe-regex.js";
 
 export type PlanNode =
