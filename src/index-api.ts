@@ -3,7 +3,7 @@
 // query, stats, shell and revoke --query commands and library users all go through this.
 import { recordEntry } from "./ingest/framing/record-json.js";
 import { fieldByName } from "./audit/field-catalog.js";
-import type { AuditEntry } from "./audit/audit-entry.js";
+import { kindValue, type AuditEntry } from "./audit/audit-entry.js";
 import { binaryToBytes, isCutTerm, termOf } from "./audit/index-term.js";
 import { compareTest } from "./query/entry-predicate.js";
 import { cidrRange } from "./audit/ip-key.js";
@@ -71,7 +71,8 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
     postings(field, value) {
       const spec = fieldByName(field);
       if (!spec) throw new UsageError(`unknown field ${field}`);
-      const term = termOf(spec.kind, value);
+      const v = kindValue(spec.kind, value);
+      const term = v === undefined ? undefined : termOf(spec.kind, v);
       if (term === undefined) return [];
       const ids = collect(spec.code, binaryToBytes(term), undefined);
       if (!isCutTerm(term)) return ids;

@@ -82,6 +82,12 @@ export async function runIndex(
       `note: framing ${summary.framings.filter((f) => f !== "prefix").join(", ")} (detected)\n`,
     );
   }
+  if (summary.noTime > 0) {
+    err.write(
+      `note: ${summary.noTime} records have no time (missing or not RFC 3339): they are indexed, ` +
+        "in no time range; `not exists time` lists them\n",
+    );
+  }
   const mbps = summary.bytes / 1e6 / Math.max(summary.seconds, 1e-6);
   err.write(
     `indexed ${summary.files} files, ${summary.records} records, ${summary.badLines} bad lines, ` +

@@ -25,6 +25,8 @@ export async function runStats(
     out.write(`skipped     ${s.skippedLines} (not audit entries: a server's own log)\n`);
     out.write(`log bytes   ${s.bytes} (${(s.bytes / MB).toFixed(1)} MiB)\n`);
     out.write(`time span   ${s.firstTime ?? "-"} … ${s.lastTime ?? "-"}\n`);
+    if (s.noTime > 0)
+      out.write(`no time     ${s.noTime} records (\`not exists time\` lists them)\n`);
     const raw = s.rawTokenFiles.length;
     if (raw > 0) {
       out.write(

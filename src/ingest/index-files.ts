@@ -96,6 +96,8 @@ export interface BadLineReport {
 export interface IndexSummary {
   readonly files: number;
   readonly records: number;
+  /** Records whose `time` is missing or does not parse (indexed, in no time range). */
+  readonly noTime: number;
   readonly badLines: number;
   /** Lines that were a server's own log (a mixed stream), not audit entries: not bad lines. */
   readonly skippedLines: number;
@@ -304,6 +306,7 @@ export class Indexer {
     const byPath = opts.byPath ?? false;
     const maxLineBytes = this.maxLineBytes;
     let records = 0;
+    let noTime = 0;
     let badLines = 0;
     let skippedLines = 0;
     let bytes = 0;
@@ -400,6 +403,7 @@ export class Indexer {
         if (opts.onRecords && meta.records > 0) opts.onRecords(committedLines(result), file);
         records += meta.records;
         skippedLines += meta.skipped;
+        noTime += meta.records - meta.timedRecords;
         badLines += meta.bad.length + (tailBad ? 1 : 0);
         bytes += consumedBytes;
         for (const b of meta.bad) {
@@ -542,6 +546,7 @@ export class Indexer {
     return {
       files,
       records,
+      noTime,
       badLines,
       skippedLines,
       bytes,

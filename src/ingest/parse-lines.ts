@@ -9,11 +9,11 @@
 // CRLF endings are accepted; records are stored without the line ending and without a device
 // prefix, framed lines as written (framing/record-json.ts reads the entry back).
 // A line longer than maxLineBytes is a bad line, never decoded (long-lines.ts).
-import { notAnAuditEntry } from "../audit/audit-entry.js";
+import { kindValue, notAnAuditEntry } from "../audit/audit-entry.js";
 import { HMAC_PREFIX } from "../audit/audit-hmac.js";
 import { TermExtractor, termForText } from "../audit/extract-terms.js";
 import { FIELDS } from "../audit/field-catalog.js";
-import { termText } from "../audit/index-term.js";
+import { hasTextTerms, termText } from "../audit/index-term.js";
 import { ByteWriter } from "../codec/byte-writer.js";
 import { appendRecordBlock, BLOCK_BYTES } from "../codec/record-block.js";
 import { TermPagesWriter } from "../codec/term-pages.js";
@@ -28,8 +28,8 @@ import { packResult, type BadLine, type FieldPages, type Span } from "./worker-p
 const NEWLINE = 10;
 const CR = 13;
 const OPEN_BRACE = 123;
-const IS_TEXT_FIELD = FIELDS.map((f) => f.kind === "string");
-const TIME_FIELD = FIELDS.findIndex((f) => f.name === "time");
+const IS_TEXT_FIELD = FIELDS.map((f) => hasTextTerms(f.kind));
+const TIME_FIELD = FIELDS.findIndex((f) => f.kind === "time");
 const TOKEN_FIELD = FIELDS.findIndex((f) => f.name === "token");
 const extractor = new TermExtractor();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
@@ -59,7 +59,9 @@ function unionSorted(a: readonly number[], b: readonly number[]): number[] {
 }
 
 /**
- * Texts → terms; texts with one term (`10.0.0.5` and `10.0.0.5:5696`) share a posting list.
+ * Texts → terms; texts with one term (`10.0.0.5` and `10.0.0.5:5696`) share a posting list. A
+ * text with no term is either no value of the field (an `ip` that is no address: dropped) or a
+ * value the dictionary cannot list (a `time` that does not parse: `untermed`).
  * A text seen in one record maps to that record's id (a number: most texts are unique, and one
  * array per text was a tenth of a worker's time in garbage collection).
  */
@@ -73,7 +75,7 @@ function termsOfTexts(
     const ids = typeof idOrIds === "number" ? [idOrIds] : idOrIds;
     const term = termForText(field, text);
     if (term === undefined) {
-      untermed = true;
+      if (kindValue(FIELDS[field]!.kind, text) !== undefined) untermed = true;
       continue;
     }
     const seen = terms.get(term);

@@ -14,10 +14,10 @@
 // record once). A time term is the instant itself; a record with two `time`s sends its segment to
 // the records too (the stage takes the first). The answer is the same either way.
 import { recordEntry } from "../ingest/framing/record-json.js";
-import { fieldByName, type FieldSpec } from "../audit/field-catalog.js";
+import { fieldByName, fieldOfKind, type FieldSpec } from "../audit/field-catalog.js";
 import { catalogFieldValues } from "../audit/audit-entry.js";
 import { keyInstant } from "../audit/time-key.js";
-import { isCutTerm, TAG_HMAC, termOf, termText } from "../audit/index-term.js";
+import { hasTextTerms, isCutTerm, TAG_HMAC, termOf, termText } from "../audit/index-term.js";
 import type { Bitset } from "../codec/term-pages.js";
 import type { SegmentMeta } from "../store/format.js";
 import type { IndexReader } from "../store/index-reader.js";
@@ -83,8 +83,8 @@ function eachMatchingTerm(
   let exact = true;
   reader.scanTerms(spec.code, segment, undefined, undefined, (term, postings) => {
     const binary = term.toString("latin1");
-    const hmac = spec.kind === "string" && binary[0] === TAG_HMAC;
-    if (spec.kind === "string" && !hmac && isCutTerm(binary)) {
+    const hmac = hasTextTerms(spec.kind) && binary[0] === TAG_HMAC;
+    if (hasTextTerms(spec.kind) && !hmac && isCutTerm(binary)) {
       exact = false;
       return false;
     }
@@ -201,7 +201,7 @@ export async function countGroupsByDictionary(
   return sortGroups(groups.values());
 }
 
-const TIME = fieldByName("time")!;
+const TIME = fieldOfKind("time");
 
 /**
  * A segment's `timeline` points from its time terms, or undefined when a record has more than one

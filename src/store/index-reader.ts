@@ -20,10 +20,10 @@ import {
 } from "./format.js";
 import type { IndexEnv } from "./index-env.js";
 import type { Database, Transaction } from "lmdb";
-import { fieldByName } from "../audit/field-catalog.js";
+import { fieldOfKind } from "../audit/field-catalog.js";
 import { timeKey } from "../audit/time-key.js";
 
-const TIME_CODE = fieldByName("time")!.code;
+const TIME_CODE = fieldOfKind("time").code;
 
 /** Blocks kept (with the parts decoded so far): at most 64 × 64 KiB = 4 MiB, enough for a sort
  * or pair over hot blocks. */

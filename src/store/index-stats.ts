@@ -39,6 +39,8 @@ export interface IndexStats {
   readonly bytes: number;
   readonly firstTime: string | undefined;
   readonly lastTime: string | undefined;
+  /** Records whose `time` is missing or does not parse: in no time range, not in the time span. */
+  readonly noTime: number;
   readonly segments: number;
   readonly indexBytes: number;
   readonly fileList: readonly FileStats[];
@@ -100,6 +102,7 @@ export function indexStats(reader: IndexReader, opts: { badLines: boolean }): In
     bytes: fileList.reduce((n, f) => n + f.bytes, 0),
     firstTime,
     lastTime,
+    noTime: reader.segments.reduce((n, seg) => n + seg.records - seg.timedRecords, 0),
     segments: reader.segments.length,
     indexBytes,
     fileList,

@@ -487,6 +487,15 @@ describe("client addresses", () => {
       remote_address: "10.0.0.2:34000",
       headers: { "x-forwarded-for": ["2001:db8:ffff::99", "192.0.2.1"] },
     },
+    // Proxies write `unknown` for a client they cannot name; it is no address.
+    "xff-unknown-left": {
+      remote_address: "10.0.0.2",
+      headers: { "x-forwarded-for": ["unknown, 10.0.0.4"] },
+    },
+    "xff-unknown-right": {
+      remote_address: "10.0.0.2",
+      headers: { "x-forwarded-for": ["10.0.0.6, unknown"] },
+    },
   };
   const lines = Object.entries(entries).map(([id, request]) =>
     JSON.stringify({ type: "request", request: { id, path: "secret/x", ...request } }),
@@ -509,12 +518,15 @@ describe("client addresses", () => {
     ["2001:DB8:0:0::2", ["v6-long"]],
     ["2001:db8::3", ["v6-port"]],
     ["::1", ["v6-loopback"]],
+    // ip: the remote address and the right-most X-Forwarded-For entry (the balancer's).
     ["203.0.113.7", ["xff-one"]],
-    ["198.51.100.9", ["xff-list"]],
+    ["198.51.100.9", []],
     ["10.0.0.3", ["xff-list"]],
-    ["2001:db8:ffff::99", ["xff-v6"]],
+    ["2001:db8:ffff::99", []],
     ["192.0.2.1", ["xff-v6"]],
-    ["10.0.0.2", ["xff-one", "xff-list", "xff-v6"]],
+    ["10.0.0.4", ["xff-unknown-left"]],
+    ["10.0.0.6", []],
+    ["10.0.0.2", ["xff-one", "xff-list", "xff-v6", "xff-unknown-left", "xff-unknown-right"]],
   ])("ip = %s finds %j", async (ip, expected) => {
     await withIndex(await db(), (ix) => {
       expect(requestIds(ix, ix.postings("ip", ip))).toEqual(expected);
@@ -522,8 +534,25 @@ describe("client addresses", () => {
   });
 
   test.each([
-    ["2001:db8::/32", ["v6", "v6-long", "v6-port", "xff-v6"]],
-    ["10.0.0.0/8", ["v4", "v4-port", "xff-one", "xff-list", "xff-v6"]],
+    // xff: every X-Forwarded-For entry that is an address, client supplied ones too.
+    ["198.51.100.9", ["xff-list"]],
+    ["10.0.0.3", ["xff-list"]],
+    ["2001:db8:ffff::99", ["xff-v6"]],
+    ["10.0.0.6", ["xff-unknown-right"]],
+    ["10.0.0.2", []],
+    ["unknown", []],
+  ])("xff = %s finds %j", async (ip, expected) => {
+    await withIndex(await db(), (ix) => {
+      expect(requestIds(ix, ix.postings("xff", ip))).toEqual(expected);
+    });
+  });
+
+  test.each([
+    ["2001:db8::/32", ["v6", "v6-long", "v6-port"]],
+    [
+      "10.0.0.0/8",
+      ["v4", "v4-port", "xff-one", "xff-list", "xff-v6", "xff-unknown-left", "xff-unknown-right"],
+    ],
     ["203.0.113.0/24", ["xff-one"]],
     ["::1/128", ["v6-loopback"]],
   ])("ip in %s finds %j", async (cidr, expected) => {

@@ -20,7 +20,14 @@
 //   on rows and values, by their column).
 import { createHmac } from "node:crypto";
 import net from "node:net";
-import { hmacsOf, ORACLE_FIELDS, rfc3339Nanos, type LogScan } from "./scan-log.js";
+import {
+  ADDRESS_FIELDS,
+  NUMBER_FIELDS,
+  ORACLE_CATALOG,
+  oracleTexts,
+  rfc3339Nanos,
+  type LogScan,
+} from "./scan-log.js";
 
 // ---------------------------------------------------------------------------------------------
 // The oracle's syntax tree.
@@ -187,7 +194,7 @@ export function oracleEntries(scan: LogScan): OEntry[] {
 }
 
 const HMAC_PREFIX = "hmac-sha256:";
-const CATALOG = new Set(["ip", "hmac", "time", ...Object.keys(ORACLE_FIELDS)]);
+const CATALOG = new Set(ORACLE_CATALOG);
 
 export function isCatalogField(field: OField): boolean {
   return CATALOG.has(field);
@@ -219,40 +226,31 @@ function scalarText(v: Json): string | undefined {
   return undefined;
 }
 
-/** The texts at a path: strings, and numbers and booleans written as JSON writes them (a role
- * name of 42 is the text "42", as the engine indexes and prints it); empty strings are no value. */
-function nonEmptyStrings(entry: Json, path: readonly string[]): string[] {
-  const v = at(entry, path);
-  const items = Array.isArray(v) ? v : [v];
-  return items
-    .map((x) => (typeof x === "number" || typeof x === "boolean" ? String(x) : x))
-    .filter((x): x is string => typeof x === "string" && x !== "");
-}
-
-/** A field's values in an entry as text, in entry order (ip: as written, port and all). */
+/** A field's values in an entry as text, in entry order (ip and xff: as written, port and all). */
 export function valueTexts(entry: Json, field: OField): string[] {
-  if (field === "ip") {
-    const out = nonEmptyStrings(entry, ["request", "remote_address"]);
-    for (const h of nonEmptyStrings(entry, ["request", "headers", "x-forwarded-for"])) {
-      for (const part of h.split(",")) if (part.trim() !== "") out.push(part.trim());
-    }
-    return out;
-  }
-  if (field === "hmac") return hmacsOf(entry, []);
-  if (field === "time") return nonEmptyStrings(entry, ["time"]);
-  const paths = ORACLE_FIELDS[field];
-  if (paths) return paths.flatMap((p) => nonEmptyStrings(entry, p));
+  if (isCatalogField(field)) return oracleTexts(entry, field);
   return dottedValues(entry, field).flatMap((v) => {
     const t = scalarText(v);
     return t === undefined ? [] : [t];
   });
 }
 
-/** A field's values as stages show them: ip as a bare address, dotted paths as JSON values. */
+/** A field's values as stages show them: addresses bare, dotted paths as JSON values. */
 export function displayValues(entry: Json, field: OField): Json[] {
-  if (field === "ip") return valueTexts(entry, "ip").map((t) => addressText(t) ?? t);
+  if (ADDRESS_FIELDS.has(field)) return valueTexts(entry, field).map((t) => addressText(t) ?? t);
   if (isCatalogField(field)) return valueTexts(entry, field);
   return dottedValues(entry, field);
+}
+
+/** The values, each once (the first of equal ones kept): what `fields` prints. */
+function distinctInOrder(values: readonly Json[]): Json[] {
+  const seen = new Set<string>();
+  return values.filter((v) => {
+    const key = JSON.stringify(v);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -352,9 +350,9 @@ function sign(n: number | bigint): number {
   return n > 0 ? 1 : n < 0 ? -1 : 0;
 }
 
-/** A value's text for `^=` and `~`: ip as its bare address (as stages show it), else as is. */
+/** A value's text for `^=` and `~`: an address as its bare address (as stages show it), else as is. */
 function matchText(field: OField, value: string): string {
-  return field === "ip" ? (addressText(value) ?? value) : value;
+  return ADDRESS_FIELDS.has(field) ? (addressText(value) ?? value) : value;
 }
 
 /** value <=> literal, or undefined when the two cannot be ordered. */
@@ -362,6 +360,11 @@ function order(field: OField, value: string, literal: string): number | undefine
   const iv = rfc3339Nanos(value);
   const il = rfc3339Nanos(literal);
   if (field === "time") return iv !== undefined && il !== undefined ? sign(iv - il) : undefined;
+  if (NUMBER_FIELDS.has(field)) {
+    return NUMBER.test(value) && NUMBER.test(literal)
+      ? sign(Number(value) - Number(literal))
+      : undefined;
+  }
   if (isCatalogField(field)) return undefined;
   if (NUMBER.test(value) && NUMBER.test(literal)) return sign(Number(value) - Number(literal));
   if (iv !== undefined && il !== undefined) return sign(iv - il);
@@ -370,7 +373,7 @@ function order(field: OField, value: string, literal: string): number | undefine
 
 /** The test `value = literal` on one value of a field (the literal read once). */
 function equalTo(field: OField, literal: string): (value: string) => boolean {
-  if (field === "ip") {
+  if (ADDRESS_FIELDS.has(field)) {
     const want = addressOf(literal);
     return (v) => want !== undefined && addressOf(v) === want;
   }
@@ -378,7 +381,7 @@ function equalTo(field: OField, literal: string): (value: string) => boolean {
     const want = rfc3339Nanos(literal);
     return (v) => v === literal || (want !== undefined && rfc3339Nanos(v) === want);
   }
-  if (!isCatalogField(field) && NUMBER.test(literal)) {
+  if ((!isCatalogField(field) || NUMBER_FIELDS.has(field)) && NUMBER.test(literal)) {
     const want = Number(literal);
     return (v) => v === literal || (NUMBER.test(v) && Number(v) === want);
   }
@@ -601,8 +604,13 @@ export function oracleAnswer(q: OQuery, entries: readonly OEntry[], opts: Oracle
           for (const lease of valueTexts(e.entry, "lease")) {
             if (seen.has(lease)) continue;
             seen.add(lease);
-            const ns = valueTexts(e.entry, "namespace")[0];
-            out.push({ kind: "lease", lease, namespace: ns ?? null });
+            // The namespace path as written (the revoker's X-Vault-Namespace): none for root.
+            const ns = dottedValues(e.entry, "request.namespace.path")[0];
+            out.push({
+              kind: "lease",
+              lease,
+              namespace: typeof ns === "string" && ns !== "" ? ns : null,
+            });
           }
         }
         items = out;
@@ -641,7 +649,7 @@ export function oracleAnswer(q: OQuery, entries: readonly OEntry[], opts: Oracle
         items = records.map((e) => ({
           kind: "row",
           values: s.fields.map((f) => {
-            const vs = displayValues(e.entry, f);
+            const vs = distinctInOrder(displayValues(e.entry, f));
             return vs.length === 0 ? null : vs.length === 1 ? vs[0] : vs;
           }),
         }));

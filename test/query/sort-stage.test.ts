@@ -67,7 +67,9 @@ function referenceOrder(entries: readonly Obj[], pick: (e: Obj) => unknown, desc
     if (typeof v === "number") return [0, v];
     if (typeof v === "string") {
       const ms = Date.parse(v);
-      if (pick === timeOf && !Number.isNaN(ms)) {
+      if (pick === timeOf) {
+        // A time that does not parse is no time: such an entry sorts with those that have none.
+        if (Number.isNaN(ms)) return [3, 0];
         const frac = /\.(\d+)/.exec(v)?.[1] ?? "";
         return [1, BigInt(Math.floor(ms / 1000)) * 1_000_000_000n + BigInt(frac.padEnd(9, "0"))];
       }
