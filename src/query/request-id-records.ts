@@ -6,6 +6,7 @@
 import { catalogFieldValues } from "../audit/audit-entry.js";
 import { fieldByName } from "../audit/field-catalog.js";
 import { binaryToBytes, textTerm } from "../audit/index-term.js";
+import { recordEntry } from "../ingest/framing/record-json.js";
 import type { Bitset, TermPostings } from "../codec/term-pages.js";
 import type { IndexReader } from "../store/index-reader.js";
 import { forEachBit } from "./execute.js";
@@ -79,9 +80,7 @@ export function recordIdsByRequestIds(
       for (const id of ids) out.set(id, records);
       return;
     }
-    const values = records.map((r) =>
-      catalogFieldValues(JSON.parse(reader.line(r).toString("utf8")), REQUEST_ID),
-    );
+    const values = records.map((r) => catalogFieldValues(recordEntry(reader.line(r)), REQUEST_ID));
     for (const id of ids)
       out.set(
         id,

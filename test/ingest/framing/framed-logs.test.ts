@@ -30,6 +30,10 @@ const QUERIES = [
   "ip = 10.103.9.43 | leases",
   'error ~ "permission" | count by path',
   "mount_type = kv",
+  // Paths that read records back: a sort, a dotted path (scan workers), a subquery's values.
+  'path ^= "secret/" | sort time desc | limit 20',
+  'request.operation = "update" | count by path',
+  "request_id in (op = update | distinct request_id) | count",
 ];
 
 /** A big entry: a request whose data holds `bytes` of text (Docker and CRI split it). */
