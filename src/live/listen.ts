@@ -11,12 +11,19 @@ import { distFile } from "../built-worker.js";
 import type { ListenerMessage, ListenerThreadData } from "./listener-thread.js";
 import { startLiveLoop, LIVE_INTERVAL_MS } from "./live-loop.js";
 import { maybeCompact } from "./maybe-compact.js";
-import type { Endpoint } from "./socket-listener.js";
+import {
+  DEFAULT_LISTENER_LIMITS,
+  type Endpoint,
+  type ListenerLimits,
+  type ListenerStats,
+} from "./socket-listener.js";
 import { SpoolIndexer } from "./spool-indexer.js";
 import { lockSpool, spoolDirOf, SPOOL_ROTATE_BYTES } from "./spool.js";
 
 export interface ListenOptions {
   readonly endpoints: readonly Endpoint[];
+  /** What a peer can make the listener hold (defaults: DEFAULT_LISTENER_LIMITS). */
+  readonly limits?: Partial<ListenerLimits> | undefined;
   readonly prefix?: string | undefined;
   /** Parse workers; default one core fewer than there are (the listener thread keeps one). */
   readonly workers?: number | undefined;
@@ -32,9 +39,25 @@ export interface ListenOptions {
 export interface Listening {
   readonly addresses: readonly string[];
   /** Graceful shutdown; resolves with what this run received and indexed. */
-  stop(): Promise<{ bytesReceived: number; records: number }>;
+  stop(): Promise<{ bytesReceived: number; records: number; listener: ListenerStats }>;
   /** Resolves (never rejects) if the listener fails on its own (e.g. the disk is full). */
   readonly failed: Promise<Error>;
+}
+
+const NO_STATS: ListenerStats = {
+  connections: 0,
+  open: 0,
+  refused: 0,
+  bytes: 0,
+  droppedLines: 0,
+  idleClosed: 0,
+  bufferedBytes: 0,
+  peakBufferedBytes: 0,
+};
+
+/** The limits given (flags left out are undefined, and must not override a default). */
+function definedOnly(limits: Partial<ListenerLimits>): Partial<ListenerLimits> {
+  return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
 }
 
 export async function listen(dbDir: string, opts: ListenOptions): Promise<Listening> {
@@ -66,10 +89,11 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
     spoolDir,
     endpoints: opts.endpoints,
     rotateBytes: opts.rotateBytes ?? SPOOL_ROTATE_BYTES,
+    limits: { ...DEFAULT_LISTENER_LIMITS, ...definedOnly(opts.limits ?? {}) },
   };
   const thread = new Worker(distFile("src", "live", "listener-thread.js"), { workerData: data });
-  let onStopped: (m: { bytes: number }) => void = () => {};
-  const stopped = new Promise<{ bytes: number }>((r) => (onStopped = r));
+  let onStopped: (stats: ListenerStats | undefined) => void = () => {};
+  const stopped = new Promise<ListenerStats | undefined>((r) => (onStopped = r));
   let addresses: readonly string[];
   try {
     addresses = await new Promise<readonly string[]>((resolve, reject) => {
@@ -87,7 +111,7 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
             return;
           case "stopped":
             current = undefined;
-            onStopped(m);
+            onStopped(m.stats);
             return;
           case "failed":
             reject(new InputError(`cannot listen: ${m.message}`));
@@ -98,7 +122,7 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
         const e = new InputError(`the listener failed: ${err.message}`);
         reject(e);
         failWith(e);
-        onStopped({ bytes: 0 });
+        onStopped(undefined);
       });
     });
   } catch (err) {
@@ -129,7 +153,7 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
     failed,
     async stop() {
       thread.postMessage({ kind: "stop" });
-      const { bytes } = await stopped;
+      const stats = await stopped;
       await loop.stop();
       try {
         // Everything spooled is indexed before we exit (the spool would replay it anyway).
@@ -145,7 +169,11 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
         await indexer.close();
         unlock();
       }
-      return { bytesReceived: bytes, records };
+      return {
+        bytesReceived: stats?.bytes ?? 0,
+        records,
+        listener: stats ?? { ...NO_STATS },
+      };
     },
   };
 }

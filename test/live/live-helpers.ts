@@ -40,11 +40,23 @@ export interface Running {
   readonly exited: Promise<number | string>;
 }
 
-export function runBin(args: readonly string[], env: NodeJS.ProcessEnv = {}): Running {
-  const proc = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+/** Run the bin; with `umask` (octal text), through sh with that umask set first. */
+export function runBin(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  opts: { umask?: string } = {},
+): Running {
+  const argv = [process.execPath, BIN, ...args];
+  const proc =
+    opts.umask === undefined
+      ? spawn(argv[0]!, argv.slice(1), {
+          env: { ...process.env, ...env },
+          stdio: ["ignore", "pipe", "pipe"],
+        })
+      : spawn("sh", ["-c", `umask ${opts.umask} && exec "$@"`, "sh", ...argv], {
+          env: { ...process.env, ...env },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
   const r: Running = {
     proc,
     stdout: "",
@@ -127,8 +139,9 @@ export async function startListen(
   db: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
+  opts: { umask?: string } = {},
 ): Promise<Running & { tcpPort: number | undefined; udpPort: number | undefined }> {
-  const r = runBin(["listen", "--db", db, ...args], env);
+  const r = runBin(["listen", "--db", db, ...args], env, opts);
   await waitFor(
     "listen to start",
     () => r.stderr.includes("listening on") || r.proc.exitCode !== null,

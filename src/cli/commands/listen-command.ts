@@ -1,10 +1,16 @@
 // `breakglass listen`: be a Vault `socket` audit device; flags only, the work is cli/run-listen.ts.
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
 import { parsePositiveInt } from "../parse-flags.js";
 import type { ListenFlags } from "../run-listen.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+const parseSeconds = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected seconds > 0");
+  return n;
+};
 
 export function defineListenCommand(program: Command): void {
   program
@@ -16,6 +22,22 @@ export function defineListenCommand(program: Command): void {
     .option("--unix <path>", "listen on a unix socket (repeatable)", collect)
     .option("--prefix <str>", "strip this audit device prefix before every JSON object")
     .option("--workers <n>", "parse workers (default: one fewer than cores)", parsePositiveInt)
+    .option(
+      "--max-line-bytes <n>",
+      "drop a line longer than this, counted as a bad line (default 64 MiB)",
+      parsePositiveInt,
+    )
+    .option(
+      "--max-connections <n>",
+      "connections open at once; more are closed as they arrive (default 256)",
+      parsePositiveInt,
+    )
+    .option(
+      "--idle-timeout <seconds>",
+      "close a connection that stops in the middle of a line for this long (default 60)",
+      parseSeconds,
+    )
+    .option("--socket-mode <mode>", "mode of --unix socket files, octal (default 600)")
     .option(
       "--alert <name=query>",
       "alert rule (repeatable): NAME='QUERY [| count by F > N within 1m]'",
