@@ -55,9 +55,14 @@ const NO_STATS: ListenerStats = {
   peakBufferedBytes: 0,
 };
 
-/** The limits given (flags left out are undefined, and must not override a default). */
-function definedOnly(limits: Partial<ListenerLimits>): Partial<ListenerLimits> {
-  return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
+/** The limits given over the defaults (a flag left out is undefined and changes nothing). */
+function listenerLimits(given: Partial<ListenerLimits>): ListenerLimits {
+  const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  const limits: ListenerLimits = { ...DEFAULT_LISTENER_LIMITS, ...set };
+  // One line as long as --max-line-bytes allows must fit the budget of all unfinished lines.
+  return given.maxBufferedBytes === undefined
+    ? { ...limits, maxBufferedBytes: Math.max(limits.maxBufferedBytes, limits.maxLineBytes) }
+    : limits;
 }
 
 export async function listen(dbDir: string, opts: ListenOptions): Promise<Listening> {
@@ -89,7 +94,7 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
     spoolDir,
     endpoints: opts.endpoints,
     rotateBytes: opts.rotateBytes ?? SPOOL_ROTATE_BYTES,
-    limits: { ...DEFAULT_LISTENER_LIMITS, ...definedOnly(opts.limits ?? {}) },
+    limits: listenerLimits(opts.limits ?? {}),
   };
   const thread = new Worker(distFile("src", "live", "listener-thread.js"), { workerData: data });
   let onStopped: (stats: ListenerStats | undefined) => void = () => {};

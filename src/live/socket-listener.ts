@@ -196,13 +196,6 @@ export async function startSocketListener(
       readonly name: string,
     ) {}
 
-    private hold(piece: Buffer): void {
-      this.pending.push(piece);
-      this.pendingBytes += piece.length;
-      stats.bufferedBytes += piece.length;
-      stats.peakBufferedBytes = Math.max(stats.peakBufferedBytes, stats.bufferedBytes);
-    }
-
     private release(): Buffer[] {
       const out = this.pending;
       stats.bufferedBytes -= this.pendingBytes;
@@ -211,17 +204,25 @@ export async function startSocketListener(
       return out;
     }
 
-    /** Drop the unfinished line (and what is still to come of it): a stand-in goes to the spool. */
-    drop(kind: string, why: string): void {
-      this.release();
-      this.skipping = true;
+    /** Count and report a dropped line; what stands in for it in the spool. */
+    private dropped(kind: string, why: string, then = ""): Buffer {
       stats.droppedLines++;
-      sink([droppedLine(why)]);
-      warn(kind, `${this.name}: dropped ${why}; skipping to its next newline`);
+      warn(kind, `${this.name}: dropped ${why}${then}`);
+      return droppedLine(why);
     }
 
-    dropLong(): void {
-      this.drop("long", `a line longer than ${limits.maxLineBytes} bytes (--max-line-bytes)`);
+    private droppedLong(): Buffer {
+      return this.dropped(
+        "long",
+        `a line longer than ${limits.maxLineBytes} bytes (--max-line-bytes)`,
+      );
+    }
+
+    /** Drop the unfinished line, and what is still to come of it up to its newline. */
+    dropPartial(kind: string, why: string): void {
+      this.release();
+      this.skipping = true;
+      sink([this.dropped(kind, why, "; skipping to its next newline")]);
     }
 
     /** What was sent of an unfinished line becomes a line (the indexer judges it). */
@@ -243,47 +244,65 @@ export async function startSocketListener(
         data = data.subarray(nl + 1);
       }
       const last = data.lastIndexOf(NEWLINE);
-      if (last < 0) {
-        if (data.length === 0) return;
-        if (this.pendingBytes + data.length > limits.maxLineBytes) {
-          this.dropLong();
-          return;
+      if (last >= 0) {
+        const out: Buffer[] = [];
+        let from = 0;
+        if (this.pendingBytes > 0) {
+          // The line held so far ends in this read: only now is its length known.
+          const first = data.indexOf(NEWLINE);
+          if (this.pendingBytes + first > limits.maxLineBytes) {
+            this.release();
+            out.push(this.droppedLong());
+          } else {
+            out.push(...this.release(), data.subarray(0, first + 1));
+          }
+          from = first + 1;
         }
-        // A copy when the piece is a sliver of its read, so it does not keep the whole read.
-        this.hold(data === chunk || data.length > chunk.length >>> 1 ? data : Buffer.from(data));
-        if (stats.bufferedBytes > limits.maxBufferedBytes) dropLargest();
+        const whole = data.subarray(from, last + 1);
+        // Lines inside one read (at most 64 KiB) are looked at one by one only when the limit is
+        // smaller than that: with the default limit a read costs one lastIndexOf.
+        if (whole.length > limits.maxLineBytes) this.capLines(whole, out);
+        else if (whole.length > 0) out.push(whole);
+        if (out.length > 0) sink(out);
+        data = data.subarray(last + 1);
+      }
+      if (data.length === 0) return;
+      if (this.pendingBytes + data.length > limits.maxLineBytes) {
+        this.dropPartial(
+          "long",
+          `a line longer than ${limits.maxLineBytes} bytes (--max-line-bytes)`,
+        );
         return;
       }
-      let lines = data.subarray(0, last + 1);
-      if (this.pendingBytes > 0) {
-        const first = data.indexOf(NEWLINE);
-        if (this.pendingBytes + first > limits.maxLineBytes) {
-          this.dropLong();
-          this.skipping = false; // it ended in this read
-          lines = data.subarray(first + 1, last + 1);
-          if (lines.length > 0) sink([lines]);
-        } else {
-          sink([...this.release(), lines]);
+      // A copy when the piece is a sliver of its read, so that it does not keep the whole read.
+      const piece = data.length > chunk.length >>> 1 ? data : Buffer.from(data);
+      this.pending.push(piece);
+      this.pendingBytes += piece.length;
+      stats.bufferedBytes += piece.length;
+      stats.peakBufferedBytes = Math.max(stats.peakBufferedBytes, stats.bufferedBytes);
+      if (stats.bufferedBytes > limits.maxBufferedBytes) dropLargest();
+    }
+
+    /** `region`'s whole lines into `out`, each longer than the limit replaced by a stand-in. */
+    private capLines(region: Buffer, out: Buffer[]): void {
+      let keptFrom = 0;
+      for (let start = 0; start < region.length;) {
+        const nl = region.indexOf(NEWLINE, start);
+        if (nl - start > limits.maxLineBytes) {
+          if (start > keptFrom) out.push(region.subarray(keptFrom, start));
+          out.push(this.droppedLong());
+          keptFrom = nl + 1;
         }
-      } else {
-        sink([lines]);
+        start = nl + 1;
       }
-      const rest = data.subarray(last + 1);
-      if (rest.length > 0) {
-        if (rest.length > limits.maxLineBytes) {
-          this.dropLong();
-        } else {
-          this.hold(rest.length > chunk.length >>> 1 ? rest : Buffer.from(rest));
-          if (stats.bufferedBytes > limits.maxBufferedBytes) dropLargest();
-        }
-      }
+      if (keptFrom < region.length) out.push(region.subarray(keptFrom));
     }
   }
 
   const dropLargest = (): void => {
     let largest: Connection | undefined;
     for (const c of connections) if (!largest || c.pendingBytes > largest.pendingBytes) largest = c;
-    largest?.drop(
+    largest?.dropPartial(
       "budget",
       `a ${largest.pendingBytes}-byte unfinished line: all connections together held more than ` +
         `${limits.maxBufferedBytes} bytes of unfinished lines`,

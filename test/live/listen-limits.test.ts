@@ -154,6 +154,18 @@ describe("breakglass listen limits", () => {
     expect(bad.stderr).toMatch(/--socket-mode rw: expected an octal mode/);
   });
 
+  test.each([
+    [["--max-connections", "0"], /--max-connections.*expected a whole number ≥ 1/],
+    [["--max-line-bytes", "1.5"], /--max-line-bytes.*expected a whole number ≥ 1/],
+    [["--idle-timeout", "0"], /--idle-timeout.*expected seconds > 0/],
+    [["--idle-timeout", "9999999"], /--idle-timeout.*at most 2147483/],
+  ])("listen %j is a usage error", async (flags, message) => {
+    const db = path.join(tempDir(), "db");
+    const r = runBin(["listen", "--db", db, "--tcp", "127.0.0.1:0", ...flags]);
+    expect(await r.exited).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
   test("--tcp 0.0.0.0:0 warns that anyone who can reach it can write entries; 127.0.0.1 does not", async () => {
     const dir = tempDir();
     const l = await startListen(path.join(dir, "db"), ["--tcp", "0.0.0.0:0"]);

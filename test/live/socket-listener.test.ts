@@ -113,6 +113,17 @@ describe("socket listener limits", () => {
     expect(JSON.parse(l.lines[1]!).request.id).toBe("kept");
   });
 
+  test("with a limit below a read's size, an over-long line inside one read is dropped and its neighbours kept", async () => {
+    const l = await start({ maxLineBytes: 100 });
+    const s = await connect(l.port);
+    await write(s, `{"n":1}\n{"long":"${"z".repeat(500)}"}\n{"n":2}\n`);
+    await waitFor("three lines", () => l.lines.length >= 3);
+    expect(l.lines[0]).toBe('{"n":1}');
+    expect(l.lines[1]).toMatch(/dropped this line": "a line longer than 100 bytes/);
+    expect(l.lines[2]).toBe('{"n":2}');
+    expect(l.listener.stats.droppedLines).toBe(1);
+  });
+
   test("the unfinished lines of all connections together stay under maxBufferedBytes: the largest is dropped", async () => {
     const l = await start({ maxLineBytes: 4 << 20, maxBufferedBytes: 1 << 20 });
     const sockets = await Promise.all([0, 1, 2].map(() => connect(l.port)));

@@ -6,9 +6,12 @@ import type { ListenFlags } from "../run-listen.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+/** Seconds, up to what a Node timer holds (2^31 - 1 ms, about 24 days). */
 const parseSeconds = (value: string): number => {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected seconds > 0");
+  if (!(n > 0 && n <= 2_147_483)) {
+    throw new InvalidArgumentError("expected seconds > 0 (at most 2147483)");
+  }
   return n;
 };
 
