@@ -4,18 +4,23 @@
 // all are queryable; (2) sustained rates: entries/s sent for a few seconds, with probe entries
 // every 100 ms, and how long each probe takes to become visible to `query` (another process
 // opening the index). The highest rate whose p99 visibility stays ≤ 1 s is the sustained rate.
+// (3) memory: the listener's RSS while a million ~330-byte entries go through a unix socket, sent
+// as a steady Vault would (never more than 20,000 ahead of the index): it must level off.
 // Run: npm run build && node dist/bench/listen-bench.js [BURST_ENTRIES] [SECONDS_PER_RATE]
+//        [MEMORY_RECORDS] (0 skips a part)
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateAuditLines } from "../src/demo/generate-log.js";
 import { openIndex } from "../src/index-api.js";
+import { compactEntries, recordCount, rssBytes } from "../test/live/live-helpers.js";
 
 const BURST = Number(process.argv[2] ?? 100_000);
 const SECONDS = Number(process.argv[3] ?? 4);
+const MEMORY_RECORDS = Number(process.argv[4] ?? 1_000_000);
 const CONNECTIONS = 4;
 const RATES = [2_000, 5_000, 10_000, 20_000, 40_000];
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -218,6 +223,73 @@ async function sustained(): Promise<void> {
   }
 }
 
+async function memory(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bg-listen-bench-"));
+  const db = path.join(dir, "db");
+  const sock = path.join(dir, "vault.sock");
+  const proc = spawn(process.execPath, [BIN, "listen", "--db", db, "--unix", sock], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let err = "";
+  await new Promise<void>((resolve, reject) => {
+    proc.stderr.on("data", (d: Buffer) => {
+      err += d.toString();
+      if (err.includes("listening on")) resolve();
+    });
+    proc.on("exit", () => reject(new Error(`listen exited: ${err}`)));
+  });
+  const pid = proc.pid!;
+  const mb = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
+  // RSS counts the index's pages the listener has touched (file-backed, given back under memory
+  // pressure) as well as its own memory (anonymous): both are shown, "RSS (anon)".
+  const anonBytes = (): number =>
+    Number(/^RssAnon:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) * 1024;
+  const both = (): string => `${mb(rssBytes(pid))} (${mb(anonBytes())}) MB`;
+  const start = both();
+  let peak = rssBytes(pid);
+  const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 250);
+  const socket = net.connect(sock);
+  await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+  const batch = 5000;
+  const marks = [0.1, 0.5, 1].map((f) => Math.round(f * MEMORY_RECORDS));
+  const atMarks: string[] = [];
+  const t0 = performance.now();
+  let indexed = 0;
+  for (let from = 0; from < MEMORY_RECORDS || indexed < MEMORY_RECORDS;) {
+    if (from < MEMORY_RECORDS && from - indexed <= 20_000) {
+      const n = Math.min(batch, MEMORY_RECORDS - from);
+      if (!socket.write(compactEntries(from, n))) {
+        await new Promise((r) => socket.once("drain", r));
+      }
+      from += n;
+    } else {
+      await new Promise((r) => setTimeout(r, 100));
+      indexed = await recordCount(db);
+    }
+    while (atMarks.length < marks.length && indexed >= marks[atMarks.length]!) {
+      atMarks.push(both());
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  socket.end();
+  console.log(`\nmemory: ${MEMORY_RECORDS} entries of ~330 bytes through a unix socket`);
+  console.log(
+    `| RSS (anon) at start | after ${marks[0]} | after ${marks[1]} | after ${marks[2]} | peak RSS | indexed at |`,
+  );
+  console.log(`|---|---|---|---|---|---|`);
+  console.log(
+    `| ${start} | ${atMarks.join(" | ")} | ${mb(peak)} MB | ` +
+      `${(MEMORY_RECORDS / seconds).toFixed(0)} entries/s |`,
+  );
+  await new Promise<void>((r) => {
+    proc.on("exit", () => r());
+    proc.kill("SIGTERM");
+  });
+  rmSync(dir, { recursive: true, force: true });
+}
+
 console.log(`listen bench on ${os.availableParallelism()} cores, node ${process.version}`);
-await burst();
-await sustained();
+if (BURST > 0) await burst();
+if (SECONDS > 0) await sustained();
+if (MEMORY_RECORDS > 0) await memory();

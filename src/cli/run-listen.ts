@@ -32,6 +32,20 @@ export interface ListenFlags {
   salt?: string;
   /** False with --no-wait: exit 3 if another process writes the index. */
   wait?: boolean;
+  maxConnections?: number;
+  /** Seconds. */
+  idleTimeout?: number;
+  /** Octal text, e.g. "660". */
+  socketMode?: string;
+}
+
+/** `--socket-mode 660` → 0o660. */
+function socketMode(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^0?[0-7]{3}$/.test(text)) {
+    throw new UsageError(`--socket-mode ${text}: expected an octal mode such as 600 or 660`);
+  }
+  return parseInt(text, 8);
 }
 
 function endpoints(flags: ListenFlags): Endpoint[] {
@@ -93,12 +107,19 @@ export async function alertRunnerFromFlags(
 
 export async function runListen(dbDir: string, flags: ListenFlags): Promise<void> {
   const eps = endpoints(flags);
+  const mode = socketMode(flags.socketMode);
   const warn = (m: string): void => {
     process.stderr.write(`breakglass: ${m}\n`);
   };
   const { runner, background } = await alertRunnerFromFlags(flags, warn);
   const live = await listen(dbDir, {
     endpoints: eps,
+    limits: {
+      maxLineBytes: flags.maxLineBytes,
+      maxConnections: flags.maxConnections,
+      idleTimeoutMs: flags.idleTimeout === undefined ? undefined : flags.idleTimeout * 1000,
+      socketMode: mode,
+    },
     prefix: flags.prefix,
     input: flags.input,
     workers: flags.workers,
@@ -117,11 +138,16 @@ export async function runListen(dbDir: string, flags: ListenFlags): Promise<void
   });
   if (signal instanceof Error) throw signal;
   process.stderr.write(`${signal}: stopped accepting; indexing what was spooled…\n`);
-  const { bytesReceived, records } = await live.stop();
+  const { bytesReceived, records, listener } = await live.stop();
   await Promise.all(background.map((b) => b.idle()));
   process.stderr.write(
     `received ${bytesReceived} bytes, indexed ${records} records` +
       (runner ? `, ${runner.fired} alerts` : "") +
+      (listener.droppedLines > 0 ? `, dropped ${listener.droppedLines} over-long lines` : "") +
+      (listener.idleClosed > 0
+        ? `, closed ${listener.idleClosed} connections idle in mid-line`
+        : "") +
+      (listener.refused > 0 ? `, refused ${listener.refused} connections` : "") +
       "\n",
   );
 }

@@ -12,12 +12,19 @@ import { distFile } from "../built-worker.js";
 import type { ListenerMessage, ListenerThreadData } from "./listener-thread.js";
 import { startLiveLoop, LIVE_INTERVAL_MS } from "./live-loop.js";
 import { maybeCompact } from "./maybe-compact.js";
-import type { Endpoint } from "./socket-listener.js";
+import {
+  DEFAULT_LISTENER_LIMITS,
+  type Endpoint,
+  type ListenerLimits,
+  type ListenerStats,
+} from "./socket-listener.js";
 import { SpoolIndexer } from "./spool-indexer.js";
 import { spoolDirOf, SPOOL_ROTATE_BYTES } from "./spool.js";
 
 export interface ListenOptions {
   readonly endpoints: readonly Endpoint[];
+  /** What a peer can make the listener hold (defaults: DEFAULT_LISTENER_LIMITS). */
+  readonly limits?: Partial<ListenerLimits> | undefined;
   readonly prefix?: string | undefined;
   /** The framings accepted (`--input`); default auto. */
   readonly input?: InputMode | undefined;
@@ -40,9 +47,30 @@ export interface ListenOptions {
 export interface Listening {
   readonly addresses: readonly string[];
   /** Graceful shutdown; resolves with what this run received and indexed. */
-  stop(): Promise<{ bytesReceived: number; records: number }>;
+  stop(): Promise<{ bytesReceived: number; records: number; listener: ListenerStats }>;
   /** Resolves (never rejects) if the listener fails on its own (e.g. the disk is full). */
   readonly failed: Promise<Error>;
+}
+
+const NO_STATS: ListenerStats = {
+  connections: 0,
+  open: 0,
+  refused: 0,
+  bytes: 0,
+  droppedLines: 0,
+  idleClosed: 0,
+  bufferedBytes: 0,
+  peakBufferedBytes: 0,
+};
+
+/** The limits given over the defaults (a flag left out is undefined and changes nothing). */
+function listenerLimits(given: Partial<ListenerLimits>): ListenerLimits {
+  const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  const limits: ListenerLimits = { ...DEFAULT_LISTENER_LIMITS, ...set };
+  // One line as long as --max-line-bytes allows must fit the budget of all unfinished lines.
+  return given.maxBufferedBytes === undefined
+    ? { ...limits, maxBufferedBytes: Math.max(limits.maxBufferedBytes, limits.maxLineBytes) }
+    : limits;
 }
 
 export async function listen(dbDir: string, opts: ListenOptions): Promise<Listening> {
@@ -74,10 +102,11 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
     spoolDir,
     endpoints: opts.endpoints,
     rotateBytes: opts.rotateBytes ?? SPOOL_ROTATE_BYTES,
+    limits: listenerLimits(opts.limits ?? {}),
   };
   const thread = new Worker(distFile("src", "live", "listener-thread.js"), { workerData: data });
-  let onStopped: (m: { bytes: number }) => void = () => {};
-  const stopped = new Promise<{ bytes: number }>((r) => (onStopped = r));
+  let onStopped: (stats: ListenerStats | undefined) => void = () => {};
+  const stopped = new Promise<ListenerStats | undefined>((r) => (onStopped = r));
   let addresses: readonly string[];
   try {
     addresses = await new Promise<readonly string[]>((resolve, reject) => {
@@ -95,7 +124,7 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
             return;
           case "stopped":
             current = undefined;
-            onStopped(m);
+            onStopped(m.stats);
             return;
           case "failed":
             reject(new InputError(`cannot listen: ${m.message}`));
@@ -106,7 +135,7 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
         const e = new InputError(`the listener failed: ${err.message}`);
         reject(e);
         failWith(e);
-        onStopped({ bytes: 0 });
+        onStopped(undefined);
       });
     });
   } catch (err) {
@@ -143,7 +172,7 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
     failed,
     async stop() {
       thread.postMessage({ kind: "stop" });
-      const { bytes } = await stopped;
+      const stats = await stopped;
       await loop.stop();
       try {
         // Everything spooled is indexed before we exit (the spool would replay it anyway).
@@ -158,7 +187,11 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
       } finally {
         await indexer.close();
       }
-      return { bytesReceived: bytes, records };
+      return {
+        bytesReceived: stats?.bytes ?? 0,
+        records,
+        listener: stats ?? { ...NO_STATS },
+      };
     },
   };
 }

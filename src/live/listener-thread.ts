@@ -3,20 +3,27 @@
 // slow or stuck indexer cannot back-pressure Vault. Loaded from dist/ (like the parse worker).
 // Messages: in `{ kind: "stop" }`; out "listening", "rotated", "warning", "stopped", "failed".
 import { parentPort, workerData } from "node:worker_threads";
-import { startSocketListener, type Endpoint, type SocketListener } from "./socket-listener.js";
+import {
+  startSocketListener,
+  type Endpoint,
+  type ListenerLimits,
+  type ListenerStats,
+  type SocketListener,
+} from "./socket-listener.js";
 import { SpoolWriter } from "./spool.js";
 
 export interface ListenerThreadData {
   readonly spoolDir: string;
   readonly endpoints: readonly Endpoint[];
   readonly rotateBytes: number;
+  readonly limits: ListenerLimits;
 }
 
 export type ListenerMessage =
   | { readonly kind: "listening"; readonly addresses: readonly string[]; readonly current: string }
   | { readonly kind: "rotated"; readonly closed: string; readonly current: string }
   | { readonly kind: "warning"; readonly message: string }
-  | { readonly kind: "stopped"; readonly bytes: number; readonly connections: number }
+  | { readonly kind: "stopped"; readonly stats: ListenerStats }
   | { readonly kind: "failed"; readonly message: string };
 
 const port = parentPort!;
@@ -34,6 +41,7 @@ try {
     data.endpoints,
     (pieces) => writer.append(pieces),
     (message) => post({ kind: "warning", message }),
+    data.limits,
   );
   post({ kind: "listening", addresses: listener.addresses, current: writer.current });
 } catch (err) {
@@ -50,7 +58,7 @@ port.on("message", (m: { kind: string }) => {
   listener = undefined;
   void l.close().then(() => {
     s.close();
-    post({ kind: "stopped", bytes: s.appendedBytes, connections: l.stats.connections });
+    post({ kind: "stopped", stats: l.stats });
     port.close();
   });
 });

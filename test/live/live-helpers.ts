@@ -2,7 +2,9 @@
 // write audit lines to it over real sockets on 127.0.0.1 and unix sockets, wait for conditions
 // with a deadline, and check an index holds each entry exactly once.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import dgram from "node:dgram";
+import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,11 +40,23 @@ export interface Running {
   readonly exited: Promise<number | string>;
 }
 
-export function runBin(args: readonly string[], env: NodeJS.ProcessEnv = {}): Running {
-  const proc = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+/** Run the bin; with `umask` (octal text), through sh with that umask set first. */
+export function runBin(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  opts: { umask?: string } = {},
+): Running {
+  const argv = [process.execPath, BIN, ...args];
+  const proc =
+    opts.umask === undefined
+      ? spawn(argv[0]!, argv.slice(1), {
+          env: { ...process.env, ...env },
+          stdio: ["ignore", "pipe", "pipe"],
+        })
+      : spawn("sh", ["-c", `umask ${opts.umask} && exec "$@"`, "sh", ...argv], {
+          env: { ...process.env, ...env },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
   const r: Running = {
     proc,
     stdout: "",
@@ -60,13 +74,63 @@ export async function waitFor<T>(
   what: string,
   check: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs = 15_000,
+  pollMs = 50,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
     if (v !== undefined && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/** Resident memory of a process (Linux /proc), in bytes. */
+export function rssBytes(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status);
+  if (!kb) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(kb[1]) * 1024;
+}
+
+// HMACs a compact entry draws from (Vault writes hmac-sha256 and 64 hex digits): random, so the
+// entries compress about as poorly as real ones and the listener moves real bytes.
+const HMAC_POOL = Array.from(
+  { length: 4096 },
+  () => `hmac-sha256:${randomBytes(32).toString("hex")}`,
+);
+
+/**
+ * Entries `from`…`from + count - 1` of a stream of ~330-byte audit requests (request id `m-N`),
+ * as newline-terminated text: cheap enough to generate a million in a test.
+ */
+export function compactEntries(from: number, count: number): string {
+  let out = "";
+  for (let i = from; i < from + count; i++) {
+    const accessor = HMAC_POOL[i & 4095]!;
+    const token = HMAC_POOL[Math.imul(i, 0x9e3779b1) >>> 20]!;
+    const minute = String((i >>> 10) % 60).padStart(2, "0");
+    const ip = `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
+    out +=
+      `{"time":"2024-05-01T12:${minute}:00.000Z","type":"request","auth":{"accessor":"${accessor}"},` +
+      `"request":{"id":"m-${i}","operation":"read","path":"secret/data/app${i % 97}",` +
+      `"remote_address":"${ip}","client_token":"${token}"}}\n`;
+  }
+  return out;
+}
+
+/** Records in the index (0 when there is none yet); opens and closes it. */
+export async function recordCount(db: string): Promise<number> {
+  let ix;
+  try {
+    ix = openIndex(db);
+  } catch {
+    return 0;
+  }
+  try {
+    return ix.recordCount;
+  } finally {
+    await ix.close();
   }
 }
 
@@ -75,8 +139,9 @@ export async function startListen(
   db: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
+  opts: { umask?: string } = {},
 ): Promise<Running & { tcpPort: number | undefined; udpPort: number | undefined }> {
-  const r = runBin(["listen", "--db", db, ...args], env);
+  const r = runBin(["listen", "--db", db, ...args], env, opts);
   await waitFor(
     "listen to start",
     () => r.stderr.includes("listening on") || r.proc.exitCode !== null,

@@ -1,10 +1,19 @@
 // `breakglass listen`: be a Vault `socket` audit device; flags only, the work is cli/run-listen.ts.
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
 import { parseMaxLineBytes, parsePositiveInt, parseInputMode } from "../parse-flags.js";
 import type { ListenFlags } from "../run-listen.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Seconds, up to what a Node timer holds (2^31 - 1 ms, about 24 days). */
+const parseSeconds = (value: string): number => {
+  const n = Number(value);
+  if (!(n > 0 && n <= 2_147_483)) {
+    throw new InvalidArgumentError("expected seconds > 0 (at most 2147483)");
+  }
+  return n;
+};
 
 export function defineListenCommand(program: Command): void {
   program
@@ -27,6 +36,17 @@ export function defineListenCommand(program: Command): void {
       "a longer entry is a bad line, skipped (default 67108864 = 64 MiB)",
       parseMaxLineBytes,
     )
+    .option(
+      "--max-connections <n>",
+      "connections open at once; more are closed as they arrive (default 256)",
+      parsePositiveInt,
+    )
+    .option(
+      "--idle-timeout <seconds>",
+      "close a connection that stops in the middle of a line for this long (default 60)",
+      parseSeconds,
+    )
+    .option("--socket-mode <mode>", "mode of --unix socket files, octal (default 600)")
     .option(
       "--alert <name=query>",
       "alert rule (repeatable): NAME='QUERY [| count by F > N within 1m]'",
