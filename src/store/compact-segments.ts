@@ -16,6 +16,7 @@ import { blockKey, DIRECTORY_PAGE, termPageKey, type SegmentMeta } from "./forma
 import { asDamage, damagedIndex } from "./index-damage.js";
 import type { IndexEnv } from "./index-env.js";
 import type { IndexWriter } from "./index-writer.js";
+import { coverLastPage } from "./lmdb-file-check.js";
 import { encodeCounters, encodeSegmentMeta, readSegmentMetas } from "./meta-records.js";
 
 /** A segment with fewer records than this is small (a full 16 MiB chunk holds ~10,000). */
@@ -247,6 +248,7 @@ export function compactSegments(
       }
       env.meta.putSync("next", encodeCounters(writer.nextCounters()));
     });
+    coverLastPage(env.dir);
     merged += run.length;
   }
   return { merged, into: runs.length };

@@ -8,7 +8,7 @@ import { open, type Database, type DatabaseOptions, type Key, type RootDatabase 
 import { InputError } from "../errors.js";
 import { FORMAT_VERSION, INDEX_FILE } from "./format.js";
 import { damagedIndex, isDamage, readingIndex, REBUILD_HINT } from "./index-damage.js";
-import { checkLmdbFile } from "./lmdb-file-check.js";
+import { checkLmdbFile, coverLastPage } from "./lmdb-file-check.js";
 import { verifyBeforeWrite } from "./meta-records.js";
 
 export interface IndexEnv {
@@ -42,7 +42,7 @@ export function openIndexEnv(dir: string, opts: { create: boolean; readOnly?: bo
   // or stamp is damage, and creating it would be writing into a damaged index.
   const isNew = !indexExists(dir);
   if (!isNew) {
-    checkLmdbFile(dir, path.join(dir, INDEX_FILE));
+    checkLmdbFile(dir);
   } else {
     if (!opts.create) {
       throw new InputError(
@@ -82,24 +82,37 @@ export function openIndexEnv(dir: string, opts: { create: boolean; readOnly?: bo
     process.umask(oldUmask);
   }
   let env: IndexEnv;
+  let stamp: boolean;
   try {
-    env = openDatabases(dir, root, isNew);
+    ({ env, stamp } = openDatabases(dir, root, isNew, opts.readOnly ?? false));
     // Never write into a damaged index: a writer opens only one whose metadata is whole.
     if (!isNew && !opts.readOnly) verifyBeforeWrite(env);
   } catch (err) {
     void root.close();
     throw err;
   }
-  if (isNew) env.meta.putSync("format", FORMAT_VERSION);
+  if (stamp) {
+    env.meta.putSync("format", FORMAT_VERSION);
+    coverLastPage(dir);
+  }
   if (!opts.readOnly) securePaths(dir);
   return env;
 }
 
-/** The named databases of a new index (created) or an existing one (checked: format, presence). */
-function openDatabases(dir: string, root: RootDatabase, isNew: boolean): IndexEnv {
+/**
+ * The named databases of a new index (created) or an existing one (checked: format stamp, every
+ * database present). `stamp`: the index has no format stamp yet and the writer is to put it.
+ */
+function openDatabases(
+  dir: string,
+  root: RootDatabase,
+  isNew: boolean,
+  readOnly: boolean,
+): { env: IndexEnv; stamp: boolean } {
+  let create = isNew;
   const named = <V, K extends Key>(name: string, options: DatabaseOptions): Database<V, K> => {
     // `create` is lmdb's option (its typings omit it): false opens only what exists.
-    const withCreate = { ...options, create: isNew } as DatabaseOptions;
+    const withCreate = { ...options, create } as DatabaseOptions;
     const db = readingIndex(dir, `its ${name} database`, () =>
       root.openDB<V, K>(name, withCreate),
     ) as Database<V, K> | undefined;
@@ -110,11 +123,16 @@ function openDatabases(dir: string, root: RootDatabase, isNew: boolean): IndexEn
   const meta = named<unknown, string>("meta", {});
   if (!isNew) {
     const version = readingIndex(dir, "its format stamp", () => meta.get("format"));
-    if (version === undefined) throw damagedIndex(dir, "its format stamp is missing");
-    if (typeof version !== "number") {
+    if (version === undefined) {
+      if (readingIndex(dir, "its meta database", () => meta.get("next")) !== undefined) {
+        throw damagedIndex(dir, "its format stamp is missing");
+      }
+      // A first run stopped before it stamped the index: nothing was committed to it yet.
+      if (readOnly) throw new InputError(`the index at ${dir} is empty`);
+      create = true;
+    } else if (typeof version !== "number") {
       throw damagedIndex(dir, "its format stamp is not a version number");
-    }
-    if (version !== FORMAT_VERSION) {
+    } else if (version !== FORMAT_VERSION) {
       throw new InputError(
         `the index at ${dir} has format version ${version}; this breakglass reads version ${FORMAT_VERSION}`,
         REBUILD_HINT,
@@ -123,7 +141,7 @@ function openDatabases(dir: string, root: RootDatabase, isNew: boolean): IndexEn
   }
   const binary = { keyEncoding: "binary", encoding: "binary" } as const;
   const byId = { keyEncoding: "uint32", encoding: "binary" } as const;
-  return {
+  const env: IndexEnv = {
     dir,
     root,
     meta,
@@ -134,4 +152,5 @@ function openDatabases(dir: string, root: RootDatabase, isNew: boolean): IndexEn
     bad: named<Buffer, Buffer>("bad", binary),
     close: () => root.close(),
   };
+  return { env, stamp: create };
 }

@@ -15,6 +15,7 @@ import {
   type SegmentMeta,
 } from "./format.js";
 import type { IndexEnv } from "./index-env.js";
+import { coverLastPage } from "./lmdb-file-check.js";
 import {
   encodeBadLine,
   encodeCounters,
@@ -123,6 +124,7 @@ export class IndexWriter {
         };
         env.meta.putSync("next", encodeCounters(next));
       });
+      coverLastPage(env.dir);
     } catch (err) {
       throw diskError(env, err);
     }
@@ -142,6 +144,7 @@ export class IndexWriter {
           encodeCounters({ ...this.counters, file: Math.max(this.counters.file, file.id + 1) }),
         );
       });
+      coverLastPage(this.env.dir);
     } catch (err) {
       throw diskError(this.env, err);
     }
