@@ -38,8 +38,8 @@ export function indexExists(dir: string): boolean {
 }
 
 export function openIndexEnv(dir: string, opts: { create: boolean; readOnly?: boolean }): IndexEnv {
-  // Only a new file gets its databases and format stamp: in an existing one, a missing database
-  // or stamp is damage, and creating it would be writing into a damaged index.
+  // Only a new (or never stamped) index gets its databases created: in a stamped one a missing
+  // database is damage, and creating it would be writing into a damaged index.
   const isNew = !indexExists(dir);
   if (!isNew) {
     checkLmdbFile(dir);
