@@ -18,7 +18,10 @@ export interface ProcessRun {
   /** Peak resident set of the child in bytes (undefined when not asked for or unreadable). */
   readonly peakRssBytes: number | undefined;
   readonly code: number | null;
+  /** Empty with `countStdout`. */
   readonly stdout: string;
+  readonly stdoutBytes: number;
+  readonly stdoutLines: number;
   readonly stderr: string;
 }
 
@@ -26,6 +29,8 @@ export interface RunOptions {
   readonly cwd?: string;
   /** Measure the child's peak RSS (adds /usr/bin/time or /proc polling). */
   readonly peakRss?: boolean;
+  /** Count stdout's bytes and lines, do not keep it (a query that prints the whole log). */
+  readonly countStdout?: boolean;
 }
 
 let timeFileSeq = 0;
@@ -64,7 +69,13 @@ export async function runMeasured(
   running.set(child, useGnuTime ? timeFile : undefined);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  child.stdout.on("data", (b: Buffer) => out.push(b));
+  let stdoutBytes = 0;
+  let stdoutLines = 0;
+  child.stdout.on("data", (b: Buffer) => {
+    stdoutBytes += b.length;
+    for (let at = b.indexOf(10); at >= 0; at = b.indexOf(10, at + 1)) stdoutLines++;
+    if (opts.countStdout !== true) out.push(b);
+  });
   child.stderr.on("data", (b: Buffer) => err.push(b));
   let polledKb: number | undefined;
   const poll =
@@ -93,6 +104,8 @@ export async function runMeasured(
     peakRssBytes: peakKb === undefined ? undefined : peakKb * 1024,
     code,
     stdout: Buffer.concat(out).toString("utf8"),
+    stdoutBytes,
+    stdoutLines,
     stderr: Buffer.concat(err).toString("utf8"),
   };
 }

@@ -1,11 +1,11 @@
 // `npm run bench`: the whole benchmark against the issues' targets, on one generated log.
 //   npm run bench [-- --bytes 200M] [--only ingest,query] [--skip-ingest] [--skip-baselines]
-//                 [--skip-latency] [--skip-process] [--skip-revoke] [--db DIR]
+//                 [--skip-latency] [--skip-process] [--skip-heavy] [--skip-revoke] [--db DIR]
 //                 [--iterations 200] [--runs 7] [--baseline-runs 3] [--leases 10000]
-//                 [--results bench/RESULTS.md]
+//                 [--subquery-values 28000] [--results bench/RESULTS.md]
 // Steps, in the order run: ingest (bin, 1 worker / all cores / .gz), baselines (jq, grep|jq,
-// zcat|grep|jq), process (whole `breakglass query` runs), revoke (10k leases), latency
-// (in-process queries).
+// zcat|grep|jq), process (whole `breakglass query` runs), heavy (sort, pair, a big subquery: time
+// and peak RSS, once each), revoke (10k leases), latency (in-process queries).
 // Prints the results table on stdout (progress on stderr) and writes bench/RESULTS.md. Every temp
 // index is removed at the end, on error and on Ctrl-C. Run it on an otherwise idle machine.
 import { existsSync, writeFileSync } from "node:fs";
@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { measureBaselines } from "./baselines-step.js";
 import { ensureBenchData } from "./bench-data.js";
+import { measureHeavyQueries } from "./heavy-query-step.js";
 import { measureIngest, warmIndex } from "./ingest-step.js";
 import { measureLatency } from "./latency-step.js";
 import { machineInfo, wasIdle } from "./machine-info.js";
@@ -26,10 +27,10 @@ import { sampleValues } from "./sample-values.js";
 import { resultRows, type Measurements } from "./targets.js";
 import { TempDirs } from "./temp-dirs.js";
 
-const STEPS = ["ingest", "baselines", "process", "revoke", "latency"] as const;
+const STEPS = ["ingest", "baselines", "process", "heavy", "revoke", "latency"] as const;
 type Step = (typeof STEPS)[number];
 /** Names --only/--skip-* accept beyond the steps themselves. */
-const ALIASES: Record<string, readonly Step[]> = { query: ["latency", "process"] };
+const ALIASES: Record<string, readonly Step[]> = { query: ["latency", "process", "heavy"] };
 
 /** dist/bench/run.js → the repository root. */
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -63,6 +64,7 @@ function parse(argv: string[]) {
       "skip-baselines": { type: "boolean", default: false },
       "skip-latency": { type: "boolean", default: false },
       "skip-process": { type: "boolean", default: false },
+      "skip-heavy": { type: "boolean", default: false },
       "skip-query": { type: "boolean", default: false },
       "skip-revoke": { type: "boolean", default: false },
       db: { type: "string" },
@@ -70,6 +72,7 @@ function parse(argv: string[]) {
       runs: { type: "string", default: "7" },
       "baseline-runs": { type: "string", default: "3" },
       leases: { type: "string", default: "10000" },
+      "subquery-values": { type: "string", default: "28000" },
       results: { type: "string", default: path.join(REPO_ROOT, "bench", "RESULTS.md") },
     },
     strict: true,
@@ -88,6 +91,7 @@ function parse(argv: string[]) {
     runs: positiveInt("runs", values.runs),
     baselineRuns: positiveInt("baseline-runs", values["baseline-runs"]),
     leases: positiveInt("leases", values.leases),
+    subqueryValues: positiveInt("subquery-values", values["subquery-values"]),
     results: values.results,
   };
 }
@@ -116,7 +120,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const m: Measurements = {};
   try {
-    const needDb = (has("latency") || has("process")) && opts.db === undefined;
+    const needDb = (has("latency") || has("process") || has("heavy")) && opts.db === undefined;
     if (has("ingest")) {
       process.stderr.write("ingest …\n");
       const common = { bin, temp, logBytes: data.logBytes };
@@ -147,7 +151,7 @@ async function main(argv: string[]): Promise<void> {
       m.baselines = await measureBaselines(data, opts.baselineRuns);
     }
     let db: string | undefined;
-    if (has("latency") || has("process")) {
+    if (has("latency") || has("process") || has("heavy")) {
       db = opts.db ?? m.ingestAll?.db;
       if (db === undefined) {
         process.stderr.write("building an index for the query steps (not timed) …\n");
@@ -163,6 +167,10 @@ async function main(argv: string[]): Promise<void> {
     if (has("process")) {
       process.stderr.write("query, whole process …\n");
       m.process = await measureProcessQueries(bin, db!, data, opts.runs);
+    }
+    if (has("heavy")) {
+      process.stderr.write("heavy queries, whole process …\n");
+      m.heavy = await measureHeavyQueries(bin, db!, opts.subqueryValues);
     }
     if (has("revoke")) {
       process.stderr.write(`revoke ${opts.leases} leases …\n`);

@@ -2,6 +2,7 @@
 // that check them: each measurement becomes a row with its baseline, ratio and verdict. A target
 // whose measurement (or baseline) was skipped is "not measured", never "met".
 import type { Baselines } from "./baselines-step.js";
+import type { HeavyQuery } from "./heavy-query-step.js";
 import type { IngestRun } from "./ingest-step.js";
 import type { LatencySeries } from "./latency-step.js";
 import { percentile } from "./measure.js";
@@ -38,6 +39,7 @@ export interface Measurements {
   baselines?: Baselines;
   latency?: readonly LatencySeries[];
   process?: ProcessQueries;
+  heavy?: readonly HeavyQuery[];
   revoke?: RevokeResult;
 }
 
@@ -218,6 +220,26 @@ function processRows(p: ProcessQueries, b: Baselines | undefined): ResultRow[] {
   ];
 }
 
+function heavyRows(heavy: readonly HeavyQuery[]): ResultRow[] {
+  return heavy.map((h) => {
+    const printed =
+      h.count !== undefined
+        ? `= ${h.count.toLocaleString("en-US")}`
+        : `${h.outputLines.toLocaleString("en-US")} lines, ${fmtBytes(h.outputBytes)} out`;
+    return {
+      step: "heavy query, whole process",
+      metric: `\`${h.query}\` (${h.what}; ${printed})`,
+      value: `${fmtMs(h.wallMs)}, peak RSS ${fmtBytes(h.peakRssBytes)}`,
+      baseline: "",
+      ratio: "",
+      target: "peak RSS < 1 GiB",
+      verdict: verdict(
+        h.peakRssBytes === undefined ? undefined : h.peakRssBytes < TARGETS.peakRssBytes,
+      ),
+    };
+  });
+}
+
 function revokeRow(r: RevokeResult): ResultRow {
   return {
     step: "revoke",
@@ -254,6 +276,7 @@ export function resultRows(m: Measurements, logBytes: number): ResultRow[] {
     ...(m.process
       ? processRows(m.process, m.baselines)
       : [skipped("query, whole process", "≤ 150 ms, ≥ 3× grep|jq, ≥ 20× zcat, /16 ≥ 100× jq")]),
+    ...(m.heavy ? heavyRows(m.heavy) : [skipped("heavy query, whole process", "peak RSS < 1 GiB")]),
     ...(m.revoke ? [revokeRow(m.revoke)] : [skipped("revoke", "10k leases < 10 s")]),
   ];
 }

@@ -1,8 +1,9 @@
 // openIndex: an index directory opened for reading, with the lookups the query engine uses
 // (records by id, posting lists by field and value or range) and the engine itself. The CLI's
 // query, stats, shell and revoke --query commands and library users all go through this.
+import { recordEntry } from "./ingest/framing/record-json.js";
 import { fieldByName } from "./audit/field-catalog.js";
-import type { AuditEntry } from "./audit/audit-entry.js";
+import { kindValue, type AuditEntry } from "./audit/audit-entry.js";
 import { binaryToBytes, isCutTerm, termOf } from "./audit/index-term.js";
 import { compareTest } from "./query/entry-predicate.js";
 import { cidrRange } from "./audit/ip-key.js";
@@ -76,7 +77,8 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
     postings(field, value) {
       const spec = fieldByName(field);
       if (!spec) throw new UsageError(`unknown field ${field}`);
-      const term = termOf(spec.kind, value);
+      const v = kindValue(spec.kind, value);
+      const term = v === undefined ? undefined : termOf(spec.kind, v);
       if (term === undefined) return [];
       const ids = collect(spec.code, binaryToBytes(term), undefined);
       if (!isCutTerm(term)) return ids;
@@ -87,7 +89,7 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
         "=",
         value,
       );
-      return ids.filter((id) => test(JSON.parse(reader.line(id).toString("utf8")) as AuditEntry));
+      return ids.filter((id) => test(recordEntry<AuditEntry>(reader.line(id))));
     },
     postingsInCidr(cidr) {
       const range = cidrRange(cidr);

@@ -1,61 +1,71 @@
-// Entry → index terms for every catalog field: the ingest hot path. Reads by name through accessors
-// compiled once from the catalog's paths, so key order never matters and missing objects cost
-// nothing. Pure; safe in workers. Semantics are those of catalogFieldValues + termOf (test/audit
-// checks they agree); this module only makes them fast: values are collected as texts; IPv4 and
-// UTC times become terms through allocation-light fast paths, once per distinct text (HMACs take
-// the typed-array path of ingest/hmac-postings.ts).
-import { HMAC_PREFIX } from "./audit-hmac.js";
-import { catalogFieldValues } from "./audit-entry.js";
+// Entry → index terms for every catalog field: the ingest hot path. Reads by name through one
+// accessor compiled once from the catalog's paths, so key order never matters and missing objects
+// cost nothing, then the catalog's derived values (derived-values.ts). Pure; safe in workers.
+// Semantics are those of catalogFieldValues + termOf (test/audit checks they agree); this module
+// only makes them fast: values are collected as texts, and a text that is no value of its field's
+// kind (an `ip` that is no address) simply has no term; IPv4 and UTC times become terms through
+// allocation-light fast paths, once per distinct text (HMACs take the typed-array path of
+// ingest/hmac-postings.ts).
+import { catalogFieldValues, kindValue } from "./audit-entry.js";
+import { derivationOf, type TextOut } from "./derived-values.js";
 import { FIELDS } from "./field-catalog.js";
 import { termOf, wordText } from "./index-term.js";
 
-/** Calls visit(field index, value, forwarded) for every catalog path's value that is present. */
-type PathReader = (
-  entry: unknown,
-  visit: (index: number, value: unknown, forwarded: boolean) => void,
-) => void;
+type Derive = ReturnType<typeof derivationOf>;
+
+/** Calls visit(field index, value) for every catalog path's value that is present. */
+type PathReader = (entry: unknown, visit: (index: number, value: unknown) => void) => void;
 
 interface PathNode {
   readonly children: Map<string, PathNode>;
-  readonly leaves: { index: number; forwarded: boolean }[];
+  readonly leaves: number[];
 }
 
 /**
- * One function that reads every catalog path (but `hmac`'s) of an entry, compiled once from our
- * own catalog (never from user input). Paths share their parents: `request` is read once for
- * its seven fields, not once per path as separate accessors did. Reads by name only, so key
- * order never matters, and a missing object ends its branch.
+ * One function that reads every catalog path of an entry, compiled once from our own catalog
+ * (never from user input). Paths share their parents: `request` is read once for its dozen
+ * fields, not once per path. `name[]` inside a path walks an array's items (a trailing array is
+ * fanned out by the visitor), `*` every value of an object. A missing object ends its branch.
  */
 function compilePathReader(): PathReader {
   const root: PathNode = { children: new Map(), leaves: [] };
   FIELDS.forEach((spec, index) => {
-    if (spec.name === "hmac") return;
     for (const path of spec.paths) {
       const parts = path.split(".");
-      if (parts.slice(0, -1).some((k) => k.endsWith("[]"))) {
-        throw new Error(`unsupported path ${path}`);
-      }
       let node = root;
-      for (const part of parts) {
-        const key = part.endsWith("[]") ? part.slice(0, -2) : part;
+      parts.forEach((part, i) => {
+        // A trailing `[]` is the visitor's job: the same node as the plain key.
+        const key = i === parts.length - 1 && part.endsWith("[]") ? part.slice(0, -2) : part;
         let next = node.children.get(key);
         if (!next) node.children.set(key, (next = { children: new Map(), leaves: [] }));
         node = next;
-      }
-      node.leaves.push({
-        index,
-        forwarded: spec.name === "ip" && path !== "request.remote_address",
       });
+      node.leaves.push(index);
     }
   });
   let names = 0;
   const read = (node: PathNode, v: string): string => {
     let code = "";
-    for (const leaf of node.leaves) code += `visit(${leaf.index}, ${v}, ${leaf.forwarded});\n`;
+    for (const index of node.leaves) code += `visit(${index}, ${v});\n`;
     for (const [key, child] of node.children) {
       const name = `v${++names}`;
-      code += `{ const ${name} = ${v}[${JSON.stringify(key)}];\n`;
-      code += `if (${name} !== undefined && ${name} !== null) {\n${read(child, name)}} }\n`;
+      if (key === "*") {
+        const k = `k${names}`;
+        code += `if (typeof ${v} === "object" && !Array.isArray(${v})) for (const ${k} in ${v}) {\n`;
+        code += `const ${name} = ${v}[${k}];\n`;
+        code += `if (${name} !== undefined && ${name} !== null) {\n${read(child, name)}} }\n`;
+      } else if (key.endsWith("[]")) {
+        const items = `a${names}`;
+        const body = read(child, name);
+        code += `{ const ${items} = ${v}[${JSON.stringify(key.slice(0, -2))}];\n`;
+        code += `if (Array.isArray(${items})) { for (const ${name} of ${items}) `;
+        code += `if (${name} !== undefined && ${name} !== null) {\n${body}} }\n`;
+        code += `else if (${items} !== undefined && ${items} !== null) { const ${name} = ${items};\n`;
+        code += `${body}} }\n`;
+      } else {
+        code += `{ const ${name} = ${v}[${JSON.stringify(key)}];\n`;
+        code += `if (${name} !== undefined && ${name} !== null) {\n${read(child, name)}} }\n`;
+      }
     }
     return code;
   };
@@ -154,55 +164,53 @@ export type TextSink = (fieldIndex: number, text: string) => void;
 
 export class TermExtractor {
   private readonly readPaths = compilePathReader();
-  private readonly hmacIndex = FIELDS.findIndex((f) => f.name === "hmac");
   private sink: TextSink = () => {};
-  private readonly visit = (index: number, value: unknown, forwarded: boolean): void => {
+  /** Fields with derived values: the function and an emitter, made once (no closure per entry). */
+  private readonly derived: readonly { derive: Derive; out: TextOut }[] = FIELDS.flatMap(
+    (spec, index) =>
+      spec.derived
+        ? [{ derive: derivationOf(spec.derived), out: (text: string) => this.emit(index, text) }]
+        : [],
+  );
+  private readonly visit = (index: number, value: unknown): void => {
     if (Array.isArray(value)) {
-      for (const item of value) this.emitValue(index, item, forwarded, this.sink);
+      for (const item of value) this.emitValue(index, item);
     } else {
-      this.emitValue(index, value, forwarded, this.sink);
+      this.emitValue(index, value);
     }
   };
 
-  private emitValue(index: number, value: unknown, forwarded: boolean, sink: TextSink): void {
-    let text: string;
-    if (typeof value === "string") text = value;
-    else if (typeof value === "number" || typeof value === "boolean") text = String(value);
-    else return;
-    if (text === "") return;
-    if (!forwarded) {
-      sink(index, text);
-      return;
-    }
-    // X-Forwarded-For: "client, proxy1, proxy2" (one header value may list several).
-    for (const part of text.split(",")) {
-      const p = part.trim();
-      if (p) sink(index, p);
-    }
+  private emitValue(index: number, value: unknown): void {
+    if (typeof value === "string") this.emit(index, value);
+    else if (typeof value === "number" || typeof value === "boolean")
+      this.sink(index, String(value));
   }
 
-  private walkHmacs(node: unknown, sink: TextSink): void {
-    if (typeof node === "string") {
-      if (node.startsWith(HMAC_PREFIX)) sink(this.hmacIndex, node);
-    } else if (typeof node === "object" && node !== null) {
-      if (Array.isArray(node)) for (const item of node) this.walkHmacs(item, sink);
-      else for (const key in node) this.walkHmacs((node as Record<string, unknown>)[key], sink);
-    }
+  private emit(index: number, text: string): void {
+    if (text !== "") this.sink(index, text);
   }
 
   extract(entry: unknown, sink: TextSink): void {
     this.sink = sink;
     this.readPaths(entry, this.visit);
-    this.walkHmacs(entry, sink);
+    for (const d of this.derived) d.derive(entry, d.out);
   }
 }
 
-/** The term of a text of field FIELDS[fieldIndex] (fast paths for IPv4, UTC times, HMACs). */
+/**
+ * The term of a text of field FIELDS[fieldIndex] (fast paths for IPv4, UTC times, HMACs), or
+ * undefined when the text is no value of the field's kind, or (a time) has no term.
+ */
 export function termForText(fieldIndex: number, text: string): string | undefined {
   const kind = FIELDS[fieldIndex]!.kind;
   switch (kind) {
-    case "string":
-      return termOf("string", text);
+    case "text":
+    case "hmac":
+      return termOf(kind, text);
+    case "number": {
+      const value = kindValue(kind, text);
+      return value === undefined ? undefined : termOf(kind, value);
+    }
     case "time":
       return fastTimeTerm(text) ?? termOf("time", text);
     case "ip":

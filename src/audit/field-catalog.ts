@@ -1,12 +1,47 @@
-// The field catalog: SPEC.md's field table as data. Answers "where in an audit entry does field X
-// live, how is it indexed, and what is its on-disk code". Pure; safe in workers.
+// The field catalog: README.md's field table as data. Answers "what is field X (its kind), where in
+// an audit entry does it live, and what is its on-disk code". Code that treats fields differently
+// switches on `kind` (and reads `paths` / `derived`), never on a field's name, so a new field is
+// one entry here plus its tests. Pure; safe in workers.
 // The codes are part of the on-disk format (store/format.ts): never renumber, only append.
 
-/** How a field's values become index terms and which operators can use the index. */
-export type FieldKind =
-  | "ip" // 16-byte IPv6 (IPv4 mapped), so a CIDR is one range of terms
-  | "time" // 12 bytes: seconds + nanoseconds, big-endian, so a time range is one range of terms
-  | "string"; // UTF-8 (hmac-sha256 values packed to 33 bytes), so a prefix is one range of terms
+/**
+ * What a field's values are. It decides how a value becomes an index term (index-term.ts), which
+ * texts are values at all, how values compare, and which operators the index can serve:
+ * - text:   any non-empty string (numbers and booleans as JSON writes them); an `hmac-sha256:`
+ *           value is packed to 9 bytes, any other is its UTF-8; a prefix is one range of terms.
+ * - hmac:   text, but only `hmac-sha256:` strings (the audit HMACs); `hash()` is what it is for.
+ * - number: a non-negative or negative decimal number, kept in its shortest form (`0443` is
+ *           `443`); `=` compares numbers, `<` `>` order them. Anything else is not a value.
+ * - ip:     an IPv4 or IPv6 address, with or without a port (16-byte term, so a CIDR is one range
+ *           of terms); anything else (`unknown`, a hostname, an HMAC) is not a value.
+ * - time:   an RFC 3339 time (12-byte term, so a time range is one range of terms); a time that
+ *           does not parse is not a value: the entry has no time (`not exists time` finds it).
+ */
+export type FieldKind = "text" | "hmac" | "number" | "ip" | "time";
+
+/**
+ * Values that are computed from the entry rather than read at one path (audit/derived-values.ts
+ * computes them, for ingest and queries alike):
+ * - everyHmac:          every `hmac-sha256:` string anywhere in the entry;
+ * - lastForwardedFor:   the right-most X-Forwarded-For address (the one the proxy in front of
+ *                       Vault appended), when the right-most entry is an address;
+ * - everyForwardedFor:  every X-Forwarded-For entry (client supplied: spoofable);
+ * - addressPort:        the port written in request.remote_address (`10.0.0.5:5696`);
+ * - outcome:            `error` when the entry has a non-empty top-level `error`, else `success`;
+ * - kvPath:             a KV v2 path without its data/, metadata/, delete/, undelete/, destroy/
+ *                       segment (request.mount_point says where the mount ends; without it, the
+ *                       first segment is the mount when the second is one of those words);
+ * - rootNamespace:      `root` when request.namespace is the root namespace (id `root`, path
+ *                       missing or empty).
+ */
+export type Derivation =
+  | "everyHmac"
+  | "lastForwardedFor"
+  | "everyForwardedFor"
+  | "addressPort"
+  | "outcome"
+  | "kvPath"
+  | "rootNamespace";
 
 export interface FieldSpec {
   /** The short name users type: `ip`, `path`, … */
@@ -14,73 +49,89 @@ export interface FieldSpec {
   /** On-disk code of the field's postings (one byte). */
   readonly code: number;
   readonly kind: FieldKind;
-  /** Dotted paths into the entry; `[]` after a segment walks an array. */
+  /**
+   * Dotted paths into the entry whose values are the field's values. `name[]` walks every item of
+   * an array (a trailing array is walked anyway), `*` every value of an object.
+   */
   readonly paths: readonly string[];
+  /** Values computed from the entry, beside those read at `paths`. */
+  readonly derived?: Derivation | undefined;
   readonly description: string;
 }
+
+/** The audited X-Forwarded-For header (Vault writes audited header names in lower case). */
+export const XFF_PATH = "request.headers.x-forwarded-for";
 
 export const FIELDS: readonly FieldSpec[] = [
   {
     name: "ip",
     code: 1,
     kind: "ip",
-    paths: ["request.remote_address", "request.headers.x-forwarded-for[]"],
-    description: "client address (and audited X-Forwarded-For addresses); CIDR with `in`",
+    paths: ["request.remote_address"],
+    derived: "lastForwardedFor",
+    description:
+      "client address: request.remote_address and the right-most X-Forwarded-For address; CIDR with `in`",
   },
-  { name: "path", code: 2, kind: "string", paths: ["request.path"], description: "request path" },
+  { name: "path", code: 2, kind: "text", paths: ["request.path"], description: "request path" },
   {
     name: "role",
     code: 3,
-    kind: "string",
-    paths: ["auth.metadata.role_name", "response.auth.metadata.role_name"],
-    description: "AppRole (or other auth method) role name",
+    kind: "text",
+    paths: [
+      "auth.metadata.role_name",
+      "response.auth.metadata.role_name",
+      "auth.metadata.role",
+      "response.auth.metadata.role",
+    ],
+    description: "auth method role: AppRole role_name, JWT/OIDC/Kubernetes role",
   },
   {
     name: "lease",
     code: 4,
-    kind: "string",
+    kind: "text",
     paths: ["response.secret.lease_id"],
     description: "lease id issued in the response",
   },
   {
     name: "hmac",
     code: 5,
-    kind: "string",
-    paths: ["**"],
+    kind: "hmac",
+    paths: [],
+    derived: "everyHmac",
     description: "every `hmac-sha256:` string anywhere in the entry",
   },
   {
     name: "token",
     code: 6,
-    kind: "string",
+    kind: "text",
     paths: ["auth.client_token", "request.client_token"],
-    description: "client token (usually HMAC'd)",
+    description: "client token (HMAC'd unless the device has log_raw)",
   },
   {
     name: "accessor",
     code: 7,
-    kind: "string",
+    kind: "text",
     paths: ["auth.accessor", "request.client_token_accessor"],
     description: "token accessor",
   },
   {
     name: "type",
     code: 8,
-    kind: "string",
+    kind: "text",
     paths: ["type"],
     description: "entry type: request, response, …",
   },
   {
     name: "op",
     code: 9,
-    kind: "string",
+    kind: "text",
     paths: ["request.operation"],
     description: "operation: read, update, …",
   },
   {
     name: "error",
     code: 10,
-    kind: "string",
+    kind: "text",
     paths: ["error"],
     description: "error text (non-empty)",
   },
@@ -88,44 +139,156 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "request_id",
     code: 12,
-    kind: "string",
+    kind: "text",
     paths: ["request.id"],
     description: "request id",
   },
   {
     name: "entity",
     code: 13,
-    kind: "string",
+    kind: "text",
     paths: ["auth.entity_id"],
     description: "identity entity id",
   },
   {
     name: "display_name",
     code: 14,
-    kind: "string",
+    kind: "text",
     paths: ["auth.display_name"],
     description: "token display name",
   },
   {
     name: "policy",
     code: 15,
-    kind: "string",
-    paths: ["auth.policies[]", "auth.token_policies[]"],
-    description: "a policy of the token",
+    kind: "text",
+    paths: [
+      "auth.policies[]",
+      "auth.token_policies[]",
+      "auth.identity_policies[]",
+      "auth.external_namespace_policies.*",
+    ],
+    description: "a policy of the token (token, identity and other namespaces' policies)",
   },
   {
     name: "mount_type",
     code: 16,
-    kind: "string",
+    kind: "text",
     paths: ["request.mount_type"],
     description: "secrets engine or auth method type",
   },
   {
     name: "namespace",
     code: 17,
-    kind: "string",
+    kind: "text",
     paths: ["request.namespace.path"],
-    description: "namespace path",
+    derived: "rootNamespace",
+    description: "namespace path (`root` for the root namespace)",
+  },
+  {
+    name: "namespace_id",
+    code: 18,
+    kind: "text",
+    paths: ["request.namespace.id"],
+    description: "namespace id (`root` for the root namespace)",
+  },
+  {
+    name: "xff",
+    code: 19,
+    kind: "ip",
+    paths: [],
+    derived: "everyForwardedFor",
+    description: "every audited X-Forwarded-For address (client supplied: spoofable)",
+  },
+  {
+    name: "user_agent",
+    code: 20,
+    kind: "text",
+    paths: ["request.headers.user-agent"],
+    description: "audited User-Agent header",
+  },
+  {
+    name: "correlation_id",
+    code: 21,
+    kind: "text",
+    paths: [
+      "request.headers.correlation-id",
+      "request.headers.x-correlation-id",
+      "request.headers.x-request-id",
+    ],
+    description: "audited correlation-id, x-correlation-id or x-request-id header",
+  },
+  {
+    name: "forwarded_from",
+    code: 22,
+    kind: "text",
+    paths: ["forwarded_from"],
+    description: "the node that forwarded the request (performance standby)",
+  },
+  {
+    name: "port",
+    code: 23,
+    kind: "number",
+    paths: ["request.remote_port"],
+    derived: "addressPort",
+    description: "client port: request.remote_port or the port in request.remote_address",
+  },
+  {
+    name: "mount_point",
+    code: 24,
+    kind: "text",
+    paths: ["request.mount_point"],
+    description: "where the secrets engine or auth method is mounted",
+  },
+  {
+    name: "mount_accessor",
+    code: 25,
+    kind: "text",
+    paths: ["request.mount_accessor"],
+    description: "mount accessor",
+  },
+  {
+    name: "client_cert",
+    code: 26,
+    kind: "text",
+    paths: ["request.client_certificate_serial_number"],
+    description: "serial number of the client's TLS certificate",
+  },
+  {
+    name: "token_type",
+    code: 27,
+    kind: "text",
+    paths: ["auth.token_type"],
+    description: "token type: service, batch, default, …",
+  },
+  {
+    name: "outcome",
+    code: 28,
+    kind: "text",
+    paths: [],
+    derived: "outcome",
+    description: "`error` when the entry has an error, else `success`",
+  },
+  {
+    name: "granted_by",
+    code: 29,
+    kind: "text",
+    paths: ["auth.policy_results.granting_policies[].name"],
+    description: "the policies that granted the request",
+  },
+  {
+    name: "allowed",
+    code: 30,
+    kind: "text",
+    paths: ["auth.policy_results.allowed"],
+    description: "`true` or `false`: whether the policies allowed the request",
+  },
+  {
+    name: "kv_path",
+    code: 31,
+    kind: "text",
+    paths: [],
+    derived: "kvPath",
+    description: "KV v2 secret path without data/, metadata/, …: every read, write and browse",
   },
 ];
 
@@ -139,6 +302,33 @@ export function fieldByName(name: string): FieldSpec | undefined {
 export function fieldByCode(code: number): FieldSpec | undefined {
   return byCode.get(code);
 }
+
+/** The field of `kind` (`time`: the one the time span, `timeline` and `sort` read). */
+export function fieldOfKind(kind: FieldKind): FieldSpec {
+  const spec = FIELDS.find((f) => f.kind === kind);
+  if (!spec) throw new Error(`the catalog has no ${kind} field`);
+  return spec;
+}
+
+/** Kinds whose values order (`<`, `>`, `sort`) as something other than text. */
+export function isOrdered(kind: FieldKind): boolean {
+  return kind === "time" || kind === "number";
+}
+
+/**
+ * The top-level keys of an audit entry that Vault and OpenBao write. A dotted path may start at
+ * any key, and these may also be named alone (`forwarded`). Used for "did you mean" as well.
+ */
+export const TOP_LEVEL_KEYS = [
+  "time",
+  "type",
+  "auth",
+  "request",
+  "response",
+  "error",
+  "forwarded",
+  "forwarded_from",
+] as const;
 
 /** Common spellings users reach for, mapped to the field they mean (for "did you mean"). */
 export const FIELD_ALIASES: Readonly<Record<string, string>> = {
@@ -156,4 +346,19 @@ export const FIELD_ALIASES: Readonly<Record<string, string>> = {
   entity_id: "entity",
   policies: "policy",
   ns: "namespace",
+  ns_id: "namespace_id",
+  "x-forwarded-for": "xff",
+  forwarded_for: "xff",
+  "user-agent": "user_agent",
+  useragent: "user_agent",
+  remote_port: "port",
+  mount: "mount_point",
+  status: "outcome",
+  result: "outcome",
+  success: "outcome",
+  serial: "client_cert",
+  client_certificate_serial_number: "client_cert",
+  granting_policies: "granted_by",
+  kv: "kv_path",
+  secret: "kv_path",
 };

@@ -5,7 +5,7 @@
 //
 // - ip:     16 bytes (ip-key.ts); CIDR = one inclusive range.
 // - time:   12 bytes (time-key.ts); time range = one inclusive range.
-// - string: an audit HMAC ("hmac-sha256:" + 64 hex) becomes TAG_HMAC + the first HMAC_TERM_BYTES
+// - text, hmac, number: an audit HMAC ("hmac-sha256:" + 64 hex) becomes TAG_HMAC + the first HMAC_TERM_BYTES
 //           of its digest (two HMACs share 8 bytes with probability 2^-64: the index treats the
 //           prefix as the value); any other value TAG_TEXT + its UTF-8 bytes, cut at
 //           MAX_TEXT_TERM_BYTES. A cut term is a candidate only: the planner re-checks such
@@ -57,6 +57,11 @@ export function textTerm(value: string): { term: string; cut: boolean } {
   return { term: TAG_TEXT + utf8.subarray(0, MAX_TEXT_TERM_BYTES).toString("latin1"), cut: true };
 }
 
+/** Whether values of `kind` have text terms (TAG_TEXT or TAG_HMAC), not 16- or 12-byte keys. */
+export function hasTextTerms(kind: FieldKind): boolean {
+  return kind !== "ip" && kind !== "time";
+}
+
 /** The term of a value of a field of `kind`, or undefined when the value cannot be one (a bad IP). */
 export function termOf(kind: FieldKind, value: string): string | undefined {
   switch (kind) {
@@ -68,7 +73,9 @@ export function termOf(kind: FieldKind, value: string): string | undefined {
       const key = timeKey(value);
       return key && bytesToBinary(key);
     }
-    case "string":
+    case "text":
+    case "hmac":
+    case "number":
       return textTerm(value).term;
   }
 }
@@ -85,7 +92,9 @@ export function termText(kind: FieldKind, term: string): string {
       return ipKeyText(bytes);
     case "time":
       return instantText(keyInstant(bytes));
-    case "string":
+    case "text":
+    case "hmac":
+    case "number":
       // An HMAC term is the digest's start: its text is a prefix of the value's (see isCutTerm).
       if (term[0] === TAG_HMAC) return HMAC_PREFIX + bytes.subarray(1).toString("hex");
       return bytes.subarray(1).toString("utf8");

@@ -1,5 +1,7 @@
 // Flag value parsers for commander: a bad value is a usage error (exit 2) that names the flag.
 import { InvalidArgumentError } from "commander";
+import { INPUT_MODES, isInputMode, type InputMode } from "../ingest/framing/input-mode.js";
+import { MAX_LINE_BYTES_CAP } from "../ingest/long-lines.js";
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
@@ -11,4 +13,23 @@ export function parseNonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number ≥ 0");
   return n;
+}
+
+/** --max-line-bytes: a whole number of bytes, at most what a parse worker can hold as a string. */
+export function parseMaxLineBytes(value: string): number {
+  const n = parsePositiveInt(value);
+  if (n > MAX_LINE_BYTES_CAP) {
+    throw new InvalidArgumentError(
+      `at most ${MAX_LINE_BYTES_CAP} (${MAX_LINE_BYTES_CAP >> 20} MiB): a longer line cannot be parsed`,
+    );
+  }
+  return n;
+}
+
+/** --input: the framings accepted (JSONx, the XML form, is not read yet). */
+export function parseInputMode(value: string): InputMode {
+  if (!isInputMode(value))
+    throw new InvalidArgumentError(`expected one of ${INPUT_MODES.join(", ")}`);
+  if (value === "jsonx") throw new InvalidArgumentError("JSONx (the XML form) is not read yet");
+  return value;
 }

@@ -7,11 +7,22 @@ import { Indexer } from "../ingest/index-files.js";
 import { FileFollower } from "../live/follow-file.js";
 import { startLiveLoop } from "../live/live-loop.js";
 import { maybeCompact } from "../live/maybe-compact.js";
+import { rawTokenWarning } from "./run-index.js";
 import { alertRunnerFromFlags, type ListenFlags } from "./run-listen.js";
+import { waitingMessage } from "./waiting-message.js";
 
 export type FollowFlags = Pick<
   ListenFlags,
-  "alert" | "rules" | "onAlert" | "webhook" | "salt" | "prefix" | "workers"
+  | "alert"
+  | "rules"
+  | "onAlert"
+  | "webhook"
+  | "salt"
+  | "prefix"
+  | "input"
+  | "workers"
+  | "maxLineBytes"
+  | "wait"
 >;
 
 export async function runFollow(dbDir: string, paths: string[], flags: FollowFlags): Promise<void> {
@@ -20,11 +31,19 @@ export async function runFollow(dbDir: string, paths: string[], flags: FollowFla
     process.stderr.write(`breakglass: ${m}\n`);
   };
   const { runner, background } = await alertRunnerFromFlags(flags, warn);
-  const indexer = Indexer.open(dbDir, { workers: flags.workers ?? 1 });
+  const indexer = await Indexer.open(dbDir, {
+    workers: flags.workers ?? 1,
+    maxLineBytes: flags.maxLineBytes,
+    command: "breakglass index --follow",
+    wait: flags.wait,
+    onWait: (holder) => warn(waitingMessage(dbDir, holder)),
+  });
   let records = 0;
+  let warnedRawTokens = false; // once per run: every later line of the log is raw too
   try {
     const follower = new FileFollower(indexer, paths[0]!, {
       prefix: flags.prefix,
+      input: flags.input,
       onRecords: runner?.onRecords,
       onWarning: warn,
     });
@@ -34,6 +53,10 @@ export async function runFollow(dbDir: string, paths: string[], flags: FollowFla
         records += step.records;
         for (const s of step.summaries) {
           for (const e of s.fileErrors) warn(e);
+          if (s.rawTokenFiles.length > 0 && !warnedRawTokens) {
+            warnedRawTokens = true;
+            warn(`warning: ${rawTokenWarning(s.rawTokenFiles)}`);
+          }
           for (const b of s.firstBadLines) {
             if (!b.reason.endsWith("(last line, no newline)"))
               warn(`${b.file}:${b.line}: ${b.reason}`);

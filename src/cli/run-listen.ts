@@ -1,6 +1,7 @@
 // What `breakglass listen` does: parse endpoints and alert rules, start the listener and its live
 // indexer, print alerts as NDJSON on stdout (and run --on-alert / POST --webhook), diagnostics on
 // stderr; SIGINT/SIGTERM stop accepting, index everything spooled and exit 0.
+import type { InputMode } from "../ingest/framing/input-mode.js";
 import fs from "node:fs";
 import { InputError, UsageError } from "../errors.js";
 import { compileAlertRules, rulesFromText } from "../live/alert-rules.js";
@@ -14,18 +15,23 @@ import {
 } from "../live/alert-sinks.js";
 import { listen } from "../live/listen.js";
 import { parseHostPort, type Endpoint } from "../live/socket-listener.js";
+import { waitingMessage } from "./waiting-message.js";
 
 export interface ListenFlags {
   tcp?: string[];
   udp?: string[];
   unix?: string[];
   prefix?: string;
+  input?: InputMode;
   workers?: number;
+  maxLineBytes?: number;
   alert?: string[];
   rules?: string;
   onAlert?: string;
   webhook?: string;
   salt?: string;
+  /** False with --no-wait: exit 3 if another process writes the index. */
+  wait?: boolean;
 }
 
 function endpoints(flags: ListenFlags): Endpoint[] {
@@ -94,9 +100,13 @@ export async function runListen(dbDir: string, flags: ListenFlags): Promise<void
   const live = await listen(dbDir, {
     endpoints: eps,
     prefix: flags.prefix,
+    input: flags.input,
     workers: flags.workers,
+    maxLineBytes: flags.maxLineBytes,
     onRecords: runner?.onRecords,
     onWarning: warn,
+    wait: flags.wait,
+    onWait: (holder) => warn(waitingMessage(dbDir, holder)),
   });
   for (const a of live.addresses) process.stderr.write(`listening on ${a}\n`);
   const signal = await new Promise<string | Error>((resolve) => {

@@ -1,10 +1,11 @@
 // What `breakglass query` does: open the index, run the pipeline, stream the results to stdout in
-// the chosen format; the plan (with --explain) and nothing else on stderr; exit 1 with -e when
-// nothing matched.
+// the chosen format; the plan (with --explain) and notes (entries with no time, when the query
+// tests time) on stderr; exit 1 with -e when nothing matched.
 import { ExitCode } from "../errors.js";
 import { openIndex } from "../index-api.js";
 import { defaultFormat, type OutputFormat } from "../output/output-format.js";
 import { writeOutput } from "../output/write-output.js";
+import { noTimeNote } from "../query/explain.js";
 import { runQuery } from "../query/run-query.js";
 
 export interface QueryFlags {
@@ -33,6 +34,9 @@ export async function runQueryCommand(
     });
     if (flags.explain) {
       process.stderr.write(index.engine.explain(run.prepared.plan, run.stats) + "\n");
+    } else {
+      const note = noTimeNote(index.engine.reader, run.prepared.plan);
+      if (note) process.stderr.write(note + "\n");
     }
     if (flags.exitStatus && emitted === 0) process.exitCode = ExitCode.noMatch;
   } finally {

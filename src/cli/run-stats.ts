@@ -1,4 +1,5 @@
-// What `breakglass stats` prints.
+// What `breakglass stats` prints: totals, one line per file, the first bad lines, and a warning
+// when files hold plaintext tokens (a log_raw audit device).
 import { openIndex } from "../index-api.js";
 
 const MB = 1024 * 1024;
@@ -21,13 +22,27 @@ export async function runStats(
     out.write(`files       ${s.files}\n`);
     out.write(`records     ${s.records}\n`);
     out.write(`bad lines   ${s.badLines}\n`);
+    out.write(`skipped     ${s.skippedLines} (not audit entries: a server's own log)\n`);
     out.write(`log bytes   ${s.bytes} (${(s.bytes / MB).toFixed(1)} MiB)\n`);
     out.write(`time span   ${s.firstTime ?? "-"} … ${s.lastTime ?? "-"}\n`);
+    if (s.noTime > 0)
+      out.write(`no time     ${s.noTime} records (\`not exists time\` lists them)\n`);
+    const raw = s.rawTokenFiles.length;
+    if (raw > 0) {
+      out.write(
+        `warning     ${raw === 1 ? "1 file holds" : `${raw} files hold`} plaintext tokens ` +
+          "(a log_raw audit device): the index holds live secrets; protect it like the log\n",
+      );
+    }
     if (s.fileList.length > 0) out.write("\n");
     for (const f of s.fileList) {
       out.write(
         `  ${f.path}${f.gzip ? " (gzip)" : ""}: ${f.records} records, ${f.badLines} bad, ` +
-          `${f.lines} lines, ${f.firstTime ?? "-"} … ${f.lastTime ?? "-"}\n`,
+          `${f.lines} lines, ` +
+          (f.skippedLines > 0 ? `${f.skippedLines} skipped, ` : "") +
+          `${f.firstTime ?? "-"} … ${f.lastTime ?? "-"}` +
+          (f.rawTokenRecords > 0 ? `, ${f.rawTokenRecords} with plaintext tokens` : "") +
+          "\n",
       );
     }
     const bad = s.badLineList;

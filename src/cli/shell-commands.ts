@@ -109,12 +109,16 @@ export function shellHelpText(): string {
   ].join("\n");
 }
 
-/** `\fields`: the field catalog with descriptions. */
+/** `\fields`: the field catalog with kinds and descriptions. */
 export function fieldsText(): string {
   const width = Math.max(...FIELDS.map((f) => f.name.length));
+  const kindWidth = Math.max(...FIELDS.map((f) => f.kind.length));
   return (
-    FIELDS.map((f) => `${f.name.padEnd(width)}  ${f.description}`).join("\n") +
-    `\n${"any.dotted.path".padEnd(width)}  that path in the entry, e.g. response.data.username\n`
+    FIELDS.map(
+      (f) => `${f.name.padEnd(width)}  ${f.kind.padEnd(kindWidth)}  ${f.description}`,
+    ).join("\n") +
+    `\n${"any.dotted.path".padEnd(width + kindWidth + 2)}  that path in the entry, from any ` +
+    "top-level key, e.g. response.data.username, forwarded\n"
   );
 }
 
@@ -136,6 +140,7 @@ export function statsText(dir: string, s: IndexStats, session: SessionStats): st
     `bad lines   ${s.badLines}`,
     `log bytes   ${s.bytes} (${(s.bytes / MIB).toFixed(1)} MiB)`,
     `time span   ${s.firstTime ?? "-"} … ${s.lastTime ?? "-"}`,
+    ...(s.noTime > 0 ? [`no time     ${s.noTime} records (\`not exists time\` lists them)`] : []),
     `session     ${session.queries} queries, ${session.failed} failed, format ${session.format}`,
     "",
   ].join("\n");

@@ -188,7 +188,7 @@ class Clock {
 // ---------------------------------------------------------------------------------------------
 // Who talks to Vault.
 
-type ClientKind = "approle" | "userpass" | "kubernetes" | "token";
+type ClientKind = "approle" | "userpass" | "kubernetes" | "jwt" | "token";
 
 interface Token {
   clientToken: string;
@@ -199,6 +199,8 @@ interface Token {
   entityId: string;
   ttl: number;
   issueTime: string;
+  /** Policies from identity groups (some userpass users). */
+  identityPolicies?: string[] | undefined;
 }
 
 interface Client {
@@ -207,6 +209,14 @@ interface Client {
   ip: string;
   /** Behind the load balancer: Vault sees LB_IP and an audited X-Forwarded-For header. */
   viaLb: boolean;
+  /**
+   * The X-Forwarded-For header values Vault audits for this client behind the balancer: the
+   * right-most entry is the one the balancer appended (the client's address); entries left of it
+   * are whatever the client sent (spoofable).
+   */
+  xff: string[];
+  /** Sends a User-Agent and an X-Request-Id that the audit device records. */
+  auditedHeaders: boolean;
   namespace: JsonObject;
   /** AppRole role, userpass user or Kubernetes role the client logs in as. */
   loginName: string;
@@ -218,6 +228,12 @@ const CHILD_NS: JsonObject = { id: "abc12", path: "team-a/" };
 const APPROLE_ROLES = [APPROLE_ROLE, "app2role", "ci-runner", "billing-api", "reporting"];
 const USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"];
 const K8S_ROLES = ["web", "worker", "payments"];
+const JWT_ROLES = ["ci-deploy", "github-actions"];
+const USER_AGENTS = [
+  "Go-http-client/1.1",
+  "curl/8.5.0",
+  "vault/1.15.2 (+https://www.vaultproject.io/; go1.21.3)",
+];
 const DB_ROLES = ["readonly", "readwrite", "app1-ro", "reporting"];
 const KV2_NAMES = ["config", "db", "api-keys", "tls", "stripe", "smtp", "feature-flags"];
 const KV1_NAMES = ["config", "legacy-db", "ldap-bind", "s3"];
@@ -233,8 +249,35 @@ const POLICIES: Record<ClientKind, string[]> = {
   approle: ["app1-policy", "default"],
   userpass: ["default", "dev-team"],
   kubernetes: ["default", "k8s-app"],
+  jwt: ["default", "ci"],
   token: ["default", "ops"],
 };
+
+/** Entity policies some userpass users get from their identity groups. */
+const IDENTITY_POLICIES = ["dev-team-ident"];
+/** Policies granted in the child namespace (id → policies), as Vault writes them for its tokens. */
+const EXTERNAL_NAMESPACE_POLICIES: JsonObject = { abc12: ["team-a-read"] };
+/** A performance standby that forwards some requests to the active node. */
+const STANDBY = "vault-2.internal:8201";
+/** Every this many-th pair comes from an audit device with omit_time (OpenBao): no `time`. */
+const OMIT_TIME_EVERY = 250;
+
+/**
+ * Where a path's secrets engine or auth method is mounted, as Vault writes request.mount_point:
+ * `auth/<method>/` for auth methods, else the first segment.
+ */
+function mountPointOf(path: string): string {
+  const parts = path.split("/");
+  return parts[0] === "auth" && parts.length > 1 ? `auth/${parts[1]}/` : `${parts[0]}/`;
+}
+
+/** A stable accessor per mount (`kv_1f2e3d4c`), from the mount's name, not the PRNG. */
+function mountAccessorOf(mountType: string, mountPoint: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < mountPoint.length; i++)
+    h = Math.imul(h ^ mountPoint.charCodeAt(i), 0x01000193);
+  return `${mountType}_${hex32(h >>> 0)}`;
+}
 
 function randomIp(rng: Rng): string {
   const r = rng.int(100);
@@ -275,6 +318,8 @@ class AuditLogGenerator {
   private readonly clients: Client[] = [];
   private readonly leaseRing: string[] = [];
   private leaseRingNext = 0;
+  private pairs = 0;
+  private balancedClients = 0;
   private readonly unwrapErrorHmac: string;
   private readonly permissionDeniedHmac: string;
   bytes = 0;
@@ -294,7 +339,7 @@ class AuditLogGenerator {
     const rng = this.rng;
     const r = rng.int(100);
     const kind: ClientKind =
-      r < 45 ? "approle" : r < 70 ? "kubernetes" : r < 90 ? "userpass" : "token";
+      r < 45 ? "approle" : r < 62 ? "kubernetes" : r < 70 ? "jwt" : r < 90 ? "userpass" : "token";
     const loginName =
       kind === "approle"
         ? rng.pick(APPROLE_ROLES)
@@ -302,15 +347,43 @@ class AuditLogGenerator {
           ? rng.pick(USERS)
           : kind === "kubernetes"
             ? rng.pick(K8S_ROLES)
-            : "ops";
+            : kind === "jwt"
+              ? rng.pick(JWT_ROLES)
+              : "ops";
+    const ip = randomIp(rng);
+    const viaLb = rng.chance(0.05);
     return {
       kind,
-      ip: randomIp(rng),
-      viaLb: rng.chance(0.05),
+      ip,
+      viaLb,
+      xff: viaLb ? this.forwardedFor(ip, this.balancedClients++) : [ip],
+      auditedHeaders: rng.chance(0.2),
       namespace: rng.chance(0.08) ? CHILD_NS : ROOT_NS,
       loginName,
       token: this.newToken(kind, loginName),
     };
+  }
+
+  /**
+   * What the balancer's X-Forwarded-For looks like for a client at `ip`: mostly just the address;
+   * some clients send their own header first (a spoofed or internal address, `unknown`), which
+   * the balancer keeps on the left; some headers arrive as two values. The `n`th client behind the
+   * balancer gets the `n % 5`th shape, so even a small log has every shape.
+   */
+  private forwardedFor(ip: string, n: number): string[] {
+    const rng = this.rng;
+    switch (n % 5) {
+      case 0:
+        return [ip];
+      case 1:
+        return [`203.0.113.${1 + rng.int(254)}, ${ip}`];
+      case 2:
+        return [`unknown, ${ip}`];
+      case 3:
+        return [`198.51.100.${1 + rng.int(254)}`, ip];
+      default:
+        return [`192.0.2.${1 + rng.int(254)}, 10.0.0.3, ${ip}`];
+    }
   }
 
   private newToken(kind: ClientKind, loginName: string, real?: { plaintext: string }): Token {
@@ -328,7 +401,9 @@ class AuditLogGenerator {
                 service_account_name: loginName,
                 service_account_namespace: "prod",
               }
-            : undefined;
+            : kind === "jwt"
+              ? { role: loginName }
+              : undefined;
     return {
       clientToken: hmac(real?.plaintext ?? ""),
       accessor: hmac(`${real?.plaintext ?? ""}-accessor`),
@@ -339,6 +414,7 @@ class AuditLogGenerator {
       entityId: uuid(rng),
       ttl: kind === "token" ? 2764800 : 3600,
       issueTime: this.clock.secondsTime(),
+      identityPolicies: kind === "userpass" && rng.chance(0.3) ? IDENTITY_POLICIES : undefined,
     };
   }
 
@@ -359,6 +435,10 @@ class AuditLogGenerator {
       policies: token.policies,
       token_policies: token.policies,
     };
+    if (token.identityPolicies) {
+      auth.identity_policies = token.identityPolicies;
+      auth.external_namespace_policies = EXTERNAL_NAMESPACE_POLICIES;
+    }
     if (token.metadata) auth.metadata = token.metadata;
     auth.entity_id = token.entityId;
     auth.token_type = "service";
@@ -381,9 +461,25 @@ class AuditLogGenerator {
       auth = old ? undefined : rng.chance(0.3) ? undefined : { token_type: "default" };
     } else {
       auth = this.authBlock(requestAuthToken, style);
+      // Vault 1.13+ records which policies allowed the request.
+      if (!old && rng.chance(0.3)) {
+        auth.policy_results = {
+          allowed: !(spec.error !== undefined && spec.requestError === true),
+          granting_policies: requestAuthToken.policies
+            .slice(-1)
+            .map((name) => ({ name, namespace_id: "root", type: "acl" })),
+        };
+      }
     }
+    const mountPoint = !old && rng.chance(0.7) ? mountPointOf(spec.path) : undefined;
+    const omitTime = ++this.pairs % OMIT_TIME_EVERY === 0;
+    const forwarded = !old && rng.int(30) === 0;
 
     const request: JsonObject = { id: uuid(rng), operation: spec.operation };
+    if (mountPoint) {
+      request.mount_point = mountPoint;
+      request.mount_accessor = mountAccessorOf(spec.mountType, mountPoint);
+    }
     if (!old) request.mount_type = spec.mountType;
     if (callerToken) {
       request.client_token = callerToken.clientToken;
@@ -396,20 +492,30 @@ class AuditLogGenerator {
     request.remote_address = remoteAddress;
     if (!old && rng.chance(0.3)) request.remote_port = 30000 + rng.int(30000);
     if (old || spec.wrapTtl) request.wrap_ttl = spec.wrapTtl ?? 0;
-    if (client.viaLb) request.headers = { "x-forwarded-for": [client.ip] };
-    else if (old) request.headers = {};
+    const headers: { [key: string]: string[] } = {};
+    if (client.viaLb) headers["x-forwarded-for"] = client.xff;
+    if (!old && client.auditedHeaders) {
+      headers["user-agent"] = [USER_AGENTS[client.ip.length % USER_AGENTS.length]!];
+      headers["x-request-id"] = [uuid(rng)];
+    }
+    if (old || Object.keys(headers).length > 0) request.headers = headers;
 
     this.clock.advance(1_000 + rng.int(40_000_000));
-    const requestLine: JsonObject = { time: this.clock.now(), type: "request" };
+    const requestLine: JsonObject = omitTime
+      ? { type: "request" }
+      : { time: this.clock.now(), type: "request" };
     if (auth) requestLine.auth = auth;
     requestLine.request = request;
     if (spec.requestError && spec.error) requestLine.error = spec.error;
     else if (old) requestLine.error = "";
+    if (forwarded) requestLine.forwarded_from = STANDBY;
     yield this.stringify(requestLine, style);
 
     if (spec.noResponse) return;
     this.clock.advance(200_000 + rng.int(15_000_000));
-    const responseLine: JsonObject = { time: this.clock.now(), type: "response" };
+    const responseLine: JsonObject = omitTime
+      ? { type: "response" }
+      : { time: this.clock.now(), type: "response" };
     const responseAuth = spec.responseAuth ? this.authBlock(spec.responseAuth, style) : auth;
     if (responseAuth) responseLine.auth = responseAuth;
     responseLine.request = request;
@@ -418,6 +524,10 @@ class AuditLogGenerator {
     responseLine.response = response;
     if (spec.error) responseLine.error = spec.error;
     else if (old) responseLine.error = "";
+    if (forwarded) {
+      responseLine.forwarded = true;
+      responseLine.forwarded_from = STANDBY;
+    }
     yield this.stringify(responseLine, style);
   }
 
@@ -471,6 +581,7 @@ class AuditLogGenerator {
     const rng = this.rng;
     const h = (): string => fakeHmac(rng);
     const r = rng.int(1000);
+    if (r >= 215 && r < 230) return this.kvManageSpec(client);
     if (r < 230) {
       const name = rng.pick(KV2_NAMES);
       const data: JsonObject = {};
@@ -545,8 +656,8 @@ class AuditLogGenerator {
       };
     }
     if (r < 740) return this.unwrapSuccessSpec(client, h());
-    if (r < 744) return this.unwrapFailureSpec(client, h());
-    if (r < 764) return this.wrappedSecretIdSpec(client, h(), 60 + 60 * rng.int(5));
+    if (r < 748) return this.unwrapFailureSpec(client, h());
+    if (r < 768) return this.wrappedSecretIdSpec(client, h(), 60 + 60 * rng.int(5));
     if (r < 800) {
       return {
         client,
@@ -602,13 +713,51 @@ class AuditLogGenerator {
         operation: rng.chance(0.5) ? "read" : "update",
         mountType: "system",
         path: rng.pick(DENIED_PATHS),
-        requestAuth: "anonymous",
+        // Half without a token, half with one whose policies do not allow the path.
+        requestAuth: rng.chance(0.5) ? "anonymous" : undefined,
         response: multi ? { data: { error: this.permissionDeniedHmac } } : {},
         error: multi ? "1 error occurred:\n\t* permission denied\n\n" : "permission denied",
         requestError: true,
       };
     }
     return this.lookupSelfSpec(client);
+  }
+
+  /** KV v2 besides data/: browse folders, read a secret's metadata, delete and destroy versions. */
+  private kvManageSpec(client: Client): PairSpec {
+    const rng = this.rng;
+    const name = rng.pick(KV2_NAMES);
+    const r = rng.int(10);
+    if (r < 3) {
+      return {
+        client,
+        operation: "list",
+        mountType: "kv",
+        path: rng.chance(0.5) ? "secret/metadata/app1/" : "secret/metadata/",
+        response: { mount_type: "kv", data: { keys: KV2_NAMES.map(() => fakeHmac(rng)) } },
+      };
+    }
+    if (r < 5) {
+      return {
+        client,
+        operation: "read",
+        mountType: "kv",
+        path: `secret/metadata/app1/${name}`,
+        response: {
+          mount_type: "kv",
+          data: { current_version: 1 + rng.int(9), max_versions: 0, versions: {} },
+        },
+      };
+    }
+    const op = rng.pick(["delete", "undelete", "destroy"]);
+    return {
+      client,
+      operation: "update",
+      mountType: "kv",
+      path: `secret/${op}/app1/${name}`,
+      requestData: { versions: [1 + rng.int(9)] },
+      response: { mount_type: "kv" },
+    };
   }
 
   private dbCredsSpec(
@@ -641,7 +790,7 @@ class AuditLogGenerator {
         ? "auth/approle/login"
         : client.kind === "userpass"
           ? `auth/userpass/login/${client.loginName}`
-          : "auth/kubernetes/login";
+          : `auth/${client.kind}/login`;
     const requestData: JsonObject =
       client.kind === "approle"
         ? {
@@ -859,7 +1008,16 @@ class AuditLogGenerator {
 
     const plantedClient = (kind: ClientKind, ip: string, loginName: string): Client => {
       const token = this.newToken(kind, loginName, { plaintext: secret() });
-      return { kind, ip, viaLb: false, namespace: ROOT_NS, loginName, token };
+      return {
+        kind,
+        ip,
+        viaLb: false,
+        xff: [ip],
+        auditedHeaders: false,
+        namespace: ROOT_NS,
+        loginName,
+        token,
+      };
     };
     const attacker = plantedClient("approle", COMPROMISED_IP, APPROLE_ROLE);
     const admin = plantedClient("userpass", "10.100.1.10", "alice");

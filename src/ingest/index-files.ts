@@ -5,16 +5,37 @@
 // The machinery (env, writer, parse pool) lives in an Indexer so the live loop (src/live/) can
 // run it again every half second without reopening anything; indexFiles() is one run of it.
 import fs from "node:fs";
+import path from "node:path";
 import { RecordBlock } from "../codec/record-block.js";
 import { pickTime } from "../audit/time-key.js";
 import type { FileMeta } from "../store/format.js";
-import { openIndexEnv, securePaths, type IndexEnv } from "../store/index-env.js";
+import {
+  ensureIndexDir,
+  indexExists,
+  openIndexEnv,
+  securePaths,
+  type IndexEnv,
+} from "../store/index-env.js";
 import { readFileMetas } from "../store/index-reader.js";
 import { IndexWriter } from "../store/index-writer.js";
+import {
+  acquireWriterLock,
+  type WriterLock,
+  type WriterLockOptions,
+} from "../store/writer-lock.js";
 import { contentFrom, hashHead, HEAD_BYTES, isGzip, readHead } from "./content-stream.js";
-import { expandSources } from "./expand-sources.js";
+import { expandSources, fsErrorReason } from "./expand-sources.js";
+import type { FramingName, InputMode } from "./framing/input-mode.js";
+import { sniffFraming, SNIFF_BYTES, type Sniffed } from "./framing/sniff-framing.js";
+import { isPartialLine } from "./framing/unwrap-line.js";
 import { ChunkBuffers } from "./chunk-buffers.js";
-import { lineChunks, plainFileLineChunks, type LineChunk } from "./line-chunks.js";
+import {
+  lineChunks,
+  plainFileLineChunks,
+  type ContentPiece,
+  type LineChunk,
+} from "./line-chunks.js";
+import { longLineResult, MAX_LINE_BYTES } from "./long-lines.js";
 import { defaultWorkers, ParsePool } from "./parse-pool.js";
 import type { ParseResult } from "./worker-protocol.js";
 
@@ -25,17 +46,33 @@ const IN_FLIGHT_PER_WORKER = 2;
 /** Bad lines echoed to the caller per run (all are stored for `stats`). */
 const BAD_LINES_REPORTED = 10;
 
+/** How to take the index's writer lock (store/writer-lock.ts): wait for it, or fail at once. */
+export interface IndexerLockOptions {
+  /** What this run is, for the message a waiting writer shows (default "breakglass index"). */
+  readonly command?: string | undefined;
+  readonly wait?: boolean | undefined;
+  readonly onWait?: WriterLockOptions["onWait"];
+  readonly signal?: AbortSignal | undefined;
+}
+
 export interface IndexOptions {
   readonly prefix?: string | undefined;
+  /** The framings accepted (`--input`); default auto: detected per file and per line. */
+  readonly input?: InputMode | undefined;
   readonly workers?: number | undefined;
+  /** Wait for another writer of the index to finish (default), or fail at once (exit 3). */
+  readonly wait?: boolean | undefined;
+  readonly onWait?: IndexerLockOptions["onWait"];
   readonly chunkBytes?: number | undefined;
+  /** A longer line (newline not counted) is a bad line, skipped; default MAX_LINE_BYTES. */
+  readonly maxLineBytes?: number | undefined;
   /** Called with content bytes done so far and the total to do (plain files: exact). */
   readonly onProgress?: ((doneBytes: number, totalBytes: number) => void) | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
 /** One run of an open Indexer over resolved file paths. */
-export interface IndexPathsOptions extends Omit<IndexOptions, "workers"> {
+export interface IndexPathsOptions extends Omit<IndexOptions, "workers" | "maxLineBytes"> {
   /**
    * The path is the file's identity (spool files: unique names, often equal heads): a known file
    * is the one with this path, and no copy detection by content.
@@ -43,6 +80,11 @@ export interface IndexPathsOptions extends Omit<IndexOptions, "workers"> {
   readonly byPath?: boolean | undefined;
   /** Called after each commit with the records just committed (original lines, prefix stripped). */
   readonly onRecords?: ((lines: readonly Buffer[], file: FileMeta) => void) | undefined;
+  /**
+   * Files reached through a directory: one whose first SNIFF_BYTES hold no audit entry is skipped
+   * with a note (a file named explicitly is always read).
+   */
+  readonly throughDirectory?: ReadonlySet<string> | undefined;
 }
 
 export interface BadLineReport {
@@ -54,15 +96,64 @@ export interface BadLineReport {
 export interface IndexSummary {
   readonly files: number;
   readonly records: number;
+  /** Records whose `time` is missing or does not parse (indexed, in no time range). */
+  readonly noTime: number;
   readonly badLines: number;
+  /** Lines that were a server's own log (a mixed stream), not audit entries: not bad lines. */
+  readonly skippedLines: number;
   readonly bytes: number;
   readonly seconds: number;
   /** The first few bad lines of this run, `file:line: reason`. */
   readonly firstBadLines: readonly BadLineReport[];
-  /** Files that could not be read (or ended early), with why. */
+  /** Files that could not be read (or ended early, or are not regular files), with why. */
   readonly fileErrors: readonly string[];
+  /** What was skipped on purpose (an index met while recursing), with why. */
+  readonly notes: readonly string[];
   readonly detectedPrefix: string | undefined;
+  /** Files in which this run found plaintext client tokens (a log_raw audit device). */
+  readonly rawTokenFiles: readonly string[];
+  /** Files reached through a directory and skipped: no audit entry in their first 64 KiB. */
+  readonly skippedFiles: readonly string[];
+  /** Framings records came in this run, besides plain JSON (syslog, docker, cri, journal, prefix). */
+  readonly framings: readonly FramingName[];
   readonly interrupted: boolean;
+}
+
+/** Content bytes at the end of what a commit indexed that, hashed, identify it with its head. */
+const TAIL_BYTES = 4096;
+
+/**
+ * Whether the plain file at `file` (of `size` bytes) still holds the known content through the
+ * end that was indexed: at least doneBytes long, and the same bytes where its tail identity was
+ * taken. A log truncated and written again (copytruncate, then new entries) may start exactly as
+ * before; the head alone would resume it from the old end, skipping, or never reaching, what is
+ * new.
+ */
+export function holdsKnownContent(file: string, size: number, known: FileMeta): boolean {
+  if (size < known.doneBytes) return false;
+  const { tailHash, tailStart, tailBytes } = known;
+  if (tailHash === undefined || tailStart === undefined || !tailBytes) return true;
+  const tail = Buffer.alloc(tailBytes);
+  const fd = fs.openSync(file, "r");
+  try {
+    if (fs.readSync(fd, tail, 0, tailBytes, tailStart) !== tailBytes) return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hashHead(tail) === tailHash;
+}
+
+/** The tail identity of a commit that consumed `consumedBytes` of `chunk`. */
+function tailOf(
+  chunk: LineChunk,
+  consumedBytes: number,
+): Pick<FileMeta, "tailHash" | "tailStart" | "tailBytes"> {
+  const n = Math.min(TAIL_BYTES, consumedBytes);
+  return {
+    tailHash: hashHead(Buffer.from(chunk.buffer, consumedBytes - n, n)),
+    tailStart: chunk.startByte + consumedBytes - n,
+    tailBytes: n,
+  };
 }
 
 interface Plan {
@@ -74,13 +165,23 @@ interface Plan {
   readonly headHash: string;
   readonly headBytes: number;
   readonly head: Buffer;
+  readonly sniffed: Sniffed;
 }
 
-async function planFile(path: string, known: readonly FileMeta[], byPath = false): Promise<Plan> {
+async function planFile(
+  path: string,
+  known: readonly FileMeta[],
+  byPath: boolean,
+  input: InputMode,
+): Promise<Plan> {
   const stat = fs.statSync(path);
+  // Replaced by a FIFO since it was listed: reading it could block the run forever.
+  if (!stat.isFile()) throw new Error("not a regular file");
   const gzip = isGzip(path);
-  const head = await readHead(path, gzip);
+  const sniffHead = await readHead(path, gzip, SNIFF_BYTES);
+  const head = sniffHead.subarray(0, HEAD_BYTES);
   const headHash = hashHead(head);
+  const sniffed = sniffFraming(sniffHead, input);
   if (byPath) {
     return {
       path,
@@ -90,6 +191,7 @@ async function planFile(path: string, known: readonly FileMeta[], byPath = false
       headHash,
       headBytes: head.length,
       head,
+      sniffed,
     };
   }
   // The same content: a known file whose head is a prefix of this one's. The same path first,
@@ -100,13 +202,19 @@ async function planFile(path: string, known: readonly FileMeta[], byPath = false
     if (h === undefined) byLength.set(n, (h = hashHead(head.subarray(0, n))));
     return h;
   };
+  // A plain file must also still hold the content through its indexed end (a gzip file is an
+  // archive, never rewritten in place: its head is enough).
   const matches = known.filter(
-    (k) => k.headBytes > 0 && k.headBytes <= head.length && hashOf(k.headBytes) === k.headHash,
+    (k) =>
+      k.headBytes > 0 &&
+      k.headBytes <= head.length &&
+      hashOf(k.headBytes) === k.headHash &&
+      (gzip || holdsKnownContent(path, stat.size, k)),
   );
   matches.sort(
     (a, b) => Number(b.path === path) - Number(a.path === path) || b.doneBytes - a.doneBytes,
   );
-  return { path, gzip, stat, known: matches[0], headHash, headBytes: head.length, head };
+  return { path, gzip, stat, known: matches[0], headHash, headBytes: head.length, head, sniffed };
 }
 
 /** The records of a committed chunk, decoded back from its record blocks. */
@@ -129,13 +237,45 @@ export class Indexer {
     readonly dbDir: string,
     readonly env: IndexEnv,
     private readonly workers: number,
+    private readonly maxLineBytes: number,
+    private readonly lock: WriterLock,
   ) {
     this.writer = new IndexWriter(env);
   }
 
-  static open(dbDir: string, opts: { workers?: number | undefined } = {}): Indexer {
-    const env = openIndexEnv(dbDir, { create: true });
-    return new Indexer(dbDir, env, opts.workers ?? defaultWorkers());
+  /**
+   * Take the index's writer lock (waiting for another writer, unless `wait` is false), then open
+   * the index for writing. The lock is held until close(): the writer's id counters are read
+   * once here and are only right while no other process writes.
+   */
+  static async open(
+    dbDir: string,
+    opts: {
+      workers?: number | undefined;
+      maxLineBytes?: number | undefined;
+    } & IndexerLockOptions = {},
+  ): Promise<Indexer> {
+    ensureIndexDir(dbDir);
+    indexExists(dbDir); // an index directory we cannot read says so, before any lock
+    const lock = await acquireWriterLock(dbDir, {
+      command: opts.command ?? "breakglass index",
+      wait: opts.wait,
+      onWait: opts.onWait,
+      signal: opts.signal,
+    });
+    try {
+      const env = openIndexEnv(dbDir, { create: true });
+      return new Indexer(
+        dbDir,
+        env,
+        opts.workers ?? defaultWorkers(),
+        opts.maxLineBytes ?? MAX_LINE_BYTES,
+        lock,
+      );
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
   }
 
   /** The writer, for store maintenance (compaction) between runs. */
@@ -148,8 +288,12 @@ export class Indexer {
       await this.pool?.close();
     } finally {
       this.pool = undefined;
-      securePaths(this.dbDir);
-      await this.env.close();
+      try {
+        securePaths(this.dbDir);
+        await this.env.close();
+      } finally {
+        await this.lock.release();
+      }
     }
   }
 
@@ -160,13 +304,21 @@ export class Indexer {
     const workers = this.workers;
     const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
     const byPath = opts.byPath ?? false;
+    const maxLineBytes = this.maxLineBytes;
     let records = 0;
+    let noTime = 0;
     let badLines = 0;
+    let skippedLines = 0;
     let bytes = 0;
+    const input = opts.input ?? "auto";
+    const isPartial = (line: string): boolean => isPartialLine(line, input);
+    const skippedFiles: string[] = [];
+    const framings = new Set<FramingName>();
     let files = 0;
     let detectedPrefix: string | undefined;
     const firstBadLines: BadLineReport[] = [];
     const fileErrors: string[] = [];
+    const rawTokenFiles = new Set<string>();
     {
       const known = readFileMetas(env);
       const plans: Plan[] = [];
@@ -175,7 +327,7 @@ export class Indexer {
       const deferred: string[] = [];
       for (const p of paths) {
         try {
-          const plan = await planFile(p, known, byPath);
+          const plan = await planFile(p, known, byPath, input);
           const n = plan.headBytes;
           const copyOf = byPath
             ? undefined
@@ -186,7 +338,7 @@ export class Indexer {
           if (copyOf) deferred.push(p);
           else plans.push(plan);
         } catch (err) {
-          fileErrors.push(`${p}: cannot read: ${(err as Error).message}`);
+          fileErrors.push(`${p}: cannot read: ${fsErrorReason(err)}`);
         }
       }
       const totalBytes = plans.reduce((n, p) => n + p.stat.size, 0);
@@ -196,17 +348,16 @@ export class Indexer {
         opts.onProgress?.(fileBytesDone, totalBytes);
       };
 
-      const parsePool = (this.pool ??= new ParsePool(workers));
+      const parsePool = (this.pool ??= new ParsePool(workers, maxLineBytes));
       const maxInFlight = workers * IN_FLIGHT_PER_WORKER;
       const buffers = new ChunkBuffers(chunkBytes);
-      type Pending = { plan: Plan; chunk: LineChunk; result: Promise<ParseResult> };
+      type Pending = { plan: Plan; chunk: ContentPiece; result: Promise<ParseResult> };
       const queue: Pending[] = [];
       const state = new Map<Plan, FileMeta>();
 
       const commitHead = async (): Promise<void> => {
         const { plan, chunk, result: pending } = queue.shift()!;
         const result = await pending;
-        buffers.give(chunk.buffer); // the worker is done with it
         let file = state.get(plan)!;
         let { meta } = result;
         let consumedBytes = chunk.byteLength;
@@ -227,8 +378,14 @@ export class Indexer {
           lines -= 1;
         }
         detectedPrefix ??= meta.detectedPrefix;
+        for (const f of meta.framings) framings.add(f);
+        const fileSkipped = (file.skippedLines ?? 0) + meta.skipped;
+        const rawTokenRecords = (file.rawTokenRecords ?? 0) + meta.rawTokenRecords;
+        if (meta.rawTokenRecords > 0) rawTokenFiles.add(plan.path);
         file = {
           ...file,
+          // A skipped long line keeps no bytes: the tail taken before it still identifies.
+          ...(chunk.kind === "lines" && consumedBytes > 0 ? tailOf(chunk, consumedBytes) : {}),
           doneBytes: chunk.startByte + consumedBytes,
           doneLines: firstLine - 1 + lines,
           endsOpen: !chunk.endsWithNewline && tailBad === undefined,
@@ -237,11 +394,16 @@ export class Indexer {
           firstTime: pickTime(file.firstTime, meta.minTime, false),
           lastTime: pickTime(file.lastTime, meta.maxTime, true),
           tailBad,
+          ...(rawTokenRecords > 0 ? { rawTokenRecords } : {}),
+          ...(fileSkipped > 0 ? { skippedLines: fileSkipped } : {}),
         };
+        if (chunk.kind === "lines") buffers.give(chunk.buffer); // the worker and tailOf() are done
         writer.commitChunk(file, firstLine, { meta, bytes: result.bytes });
         state.set(plan, file);
         if (opts.onRecords && meta.records > 0) opts.onRecords(committedLines(result), file);
         records += meta.records;
+        skippedLines += meta.skipped;
+        noTime += meta.records - meta.timedRecords;
         badLines += meta.bad.length + (tailBad ? 1 : 0);
         bytes += consumedBytes;
         for (const b of meta.bad) {
@@ -258,6 +420,11 @@ export class Indexer {
         const k = plan.known;
         if (plan.headBytes === 0) {
           files++; // an empty file: nothing to index, nothing to remember
+          return;
+        }
+        if (k === undefined && opts.throughDirectory?.has(plan.path) && !plan.sniffed.hasEntry) {
+          skippedFiles.push(plan.path); // found in a directory, and not an audit log
+          progress(plan.stat.size);
           return;
         }
         const unchanged =
@@ -316,12 +483,30 @@ export class Indexer {
                 contentFrom(plan.path, true, base.doneBytes, progress),
                 base.doneBytes,
                 buffers,
+                maxLineBytes,
+                isPartial,
               )
-            : plainFileLineChunks(plan.path, base.doneBytes, buffers, progress);
+            : plainFileLineChunks(
+                plan.path,
+                base.doneBytes,
+                buffers,
+                maxLineBytes,
+                progress,
+                isPartial,
+              );
           for await (const chunk of chunks) {
             sawChunk = true;
             if (queue.length >= maxInFlight) await commitHead();
-            const result = parsePool.parse(chunk.buffer, chunk.byteLength, opts.prefix);
+            const result =
+              chunk.kind === "long"
+                ? Promise.resolve(longLineResult(chunk.lineBytes, maxLineBytes))
+                : parsePool.parse(
+                    chunk.buffer,
+                    chunk.byteLength,
+                    opts.prefix,
+                    input,
+                    plan.sniffed.framing,
+                  );
             // If a commit fails (a full disk), the pool is destroyed with chunks still in flight:
             // their rejections are expected then, not unhandled.
             result.catch(() => undefined);
@@ -333,7 +518,7 @@ export class Indexer {
             (err as NodeJS.ErrnoException).code === "Z_BUF_ERROR" ||
             /unexpected end/i.test((err as Error).message)
               ? "gzip data ends early (truncated file?); indexed what could be read"
-              : `cannot read: ${(err as Error).message}`;
+              : `cannot read: ${fsErrorReason(err)}`;
           fileErrors.push(`${plan.path}: ${msg}`);
         }
         if (!sawChunk) writer.putFile(state.get(plan)!); // nothing new, but the widened identity and stat
@@ -349,9 +534,9 @@ export class Indexer {
         for (const p of deferred) {
           if (opts.signal?.aborted) break;
           try {
-            await indexPlan(await planFile(p, knownNow, byPath));
+            await indexPlan(await planFile(p, knownNow, byPath, input));
           } catch (err) {
-            fileErrors.push(`${p}: cannot read: ${(err as Error).message}`);
+            fileErrors.push(`${p}: cannot read: ${fsErrorReason(err)}`);
           }
           while (queue.length > 0) await commitHead();
         }
@@ -361,12 +546,18 @@ export class Indexer {
     return {
       files,
       records,
+      noTime,
       badLines,
+      skippedLines,
       bytes,
       seconds: (performance.now() - started) / 1000,
       firstBadLines,
       fileErrors,
+      notes: [],
       detectedPrefix,
+      rawTokenFiles: [...rawTokenFiles],
+      skippedFiles,
+      framings: [...framings],
       interrupted: opts.signal?.aborted ?? false,
     };
   }
@@ -377,11 +568,32 @@ export async function indexFiles(
   args: readonly string[],
   opts: IndexOptions = {},
 ): Promise<IndexSummary> {
-  const paths = expandSources(args, dbDir);
-  const indexer = Indexer.open(dbDir, { workers: opts.workers });
+  const sources = expandSources(args, dbDir);
+  const named = new Set(args.filter((a) => isFile(a)).map((a) => path.resolve(a)));
+  const throughDirectory = new Set(sources.files.filter((p) => !named.has(p)));
+  const indexer = await Indexer.open(dbDir, {
+    workers: opts.workers,
+    maxLineBytes: opts.maxLineBytes,
+    wait: opts.wait,
+    onWait: opts.onWait,
+    signal: opts.signal,
+  });
   try {
-    return await indexer.indexPaths(paths, opts);
+    const summary = await indexer.indexPaths(sources.files, { ...opts, throughDirectory });
+    return {
+      ...summary,
+      fileErrors: [...sources.problems, ...summary.fileErrors],
+      notes: sources.notes,
+    };
   } finally {
     await indexer.close();
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
   }
 }

@@ -2,25 +2,35 @@
 // it runs the same in a worker and in tests. Hot path: ~JSON.parse speed; one pass over the lines,
 // terms kept as binary strings in one Map per field, blocks compressed as they fill.
 //
-// Contract: every non-blank line is either a record (a JSON object with a string `type`, after
-// an optional device prefix) or a bad line with a reason; a bad line never costs a neighbour.
-// CRLF endings are accepted; records are stored without the line ending and without the prefix.
-import { notAnAuditEntry } from "../audit/audit-entry.js";
+// Contract: every non-blank line is a record (an audit entry, after unwrapping its framing:
+// framing/), a skipped line (a server's own log in a mixed stream) or a bad line with a reason;
+// a bad line never costs a neighbour. Docker and CRI parts are joined into one record; one whose
+// last part is not in the task is a bad line (the chunker keeps a record's parts together).
+// CRLF endings are accepted; records are stored without the line ending and without a device
+// prefix, framed lines as written (framing/record-json.ts reads the entry back).
+// A line longer than maxLineBytes is a bad line, never decoded (long-lines.ts).
+import { kindValue, notAnAuditEntry } from "../audit/audit-entry.js";
+import { HMAC_PREFIX } from "../audit/audit-hmac.js";
 import { TermExtractor, termForText } from "../audit/extract-terms.js";
 import { FIELDS } from "../audit/field-catalog.js";
-import { termText } from "../audit/index-term.js";
+import { hasTextTerms, termText } from "../audit/index-term.js";
 import { ByteWriter } from "../codec/byte-writer.js";
 import { appendRecordBlock, BLOCK_BYTES } from "../codec/record-block.js";
 import { TermPagesWriter } from "../codec/term-pages.js";
 import { HmacPostings, looksLikeHmac } from "./hmac-postings.js";
+import { longLineReason, MAX_LINE_BYTES } from "./long-lines.js";
+import type { FramingName, InputMode } from "./framing/input-mode.js";
+import { unwrapLine } from "./framing/unwrap-line.js";
+import { isServerLogObject, isServerLogText } from "./server-log-lines.js";
 import { TimePostings } from "./time-postings.js";
 import { packResult, type BadLine, type FieldPages, type Span } from "./worker-protocol.js";
 
 const NEWLINE = 10;
 const CR = 13;
 const OPEN_BRACE = 123;
-const IS_TEXT_FIELD = FIELDS.map((f) => f.kind === "string");
-const TIME_FIELD = FIELDS.findIndex((f) => f.name === "time");
+const IS_TEXT_FIELD = FIELDS.map((f) => hasTextTerms(f.kind));
+const TIME_FIELD = FIELDS.findIndex((f) => f.kind === "time");
+const TOKEN_FIELD = FIELDS.findIndex((f) => f.name === "token");
 const extractor = new TermExtractor();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -49,7 +59,9 @@ function unionSorted(a: readonly number[], b: readonly number[]): number[] {
 }
 
 /**
- * Texts → terms; texts with one term (`10.0.0.5` and `10.0.0.5:5696`) share a posting list.
+ * Texts → terms; texts with one term (`10.0.0.5` and `10.0.0.5:5696`) share a posting list. A
+ * text with no term is either no value of the field (an `ip` that is no address: dropped) or a
+ * value the dictionary cannot list (a `time` that does not parse: `untermed`).
  * A text seen in one record maps to that record's id (a number: most texts are unique, and one
  * array per text was a tenth of a worker's time in garbage collection).
  */
@@ -63,7 +75,7 @@ function termsOfTexts(
     const ids = typeof idOrIds === "number" ? [idOrIds] : idOrIds;
     const term = termForText(field, text);
     if (term === undefined) {
-      untermed = true;
+      if (kindValue(FIELDS[field]!.kind, text) !== undefined) untermed = true;
       continue;
     }
     const seen = terms.get(term);
@@ -86,7 +98,16 @@ function startsWithBytes(bytes: Uint8Array, s: number, e: number, prefix: Uint8A
   return true;
 }
 
-export function parseLines(bytes: Uint8Array, prefix: string | undefined): ArrayBuffer {
+/** Why a Docker or CRI record's parts came to nothing. */
+const UNFINISHED = "a partial line (Docker or CRI) whose final part never came";
+
+export function parseLines(
+  bytes: Uint8Array,
+  prefix: string | undefined,
+  maxLineBytes = MAX_LINE_BYTES,
+  input: InputMode = "auto",
+  hint?: FramingName,
+): ArrayBuffer {
   const prefixBytes = prefix === undefined ? undefined : Buffer.from(prefix, "utf8");
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const textMaps = FIELDS.map(() => new Map<string, number | number[]>());
@@ -106,8 +127,14 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
   let detectedPrefix: string | undefined;
   let currentId = 0;
   let timedRecords = 0;
+  let rawTokenRecords = 0;
+  let rawToken = false;
+  let skipped = 0;
+  const framingsSeen = new Set<FramingName>();
   const sink = (f: number, text: string): void => {
     if (IS_TEXT_FIELD[f] && looksLikeHmac(text) && hmacs[f]!.add(text, currentId)) return;
+    // A device with log_raw=true writes client tokens in plain text (never empty: empty is absent).
+    if (f === TOKEN_FIELD && !text.startsWith(HMAC_PREFIX)) rawToken = true;
     if (f === TIME_FIELD && times.add(text, currentId)) return;
     const map = textMaps[f]!;
     const seen = map.get(text);
@@ -126,6 +153,13 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
     blockBytes = 0;
   };
 
+  // A Docker or CRI record split into parts: its first line and the text gathered so far.
+  let group: { line: number; start: number; framing: FramingName; text: string } | undefined;
+  const dropGroup = (why: string): void => {
+    if (group !== undefined) bad.push({ line: group.line, reason: why });
+    group = undefined;
+  };
+
   let pos = 0;
   const end = bytes.length;
   for (; pos < end; line++) {
@@ -135,57 +169,93 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
     let s = pos;
     let e = nl > s && bytes[nl - 1] === CR ? nl - 1 : nl;
     pos = nl + 1;
+    if (nl - lineStart > maxLineBytes) {
+      dropGroup(UNFINISHED);
+      bad.push({ line, reason: longLineReason(nl - lineStart, maxLineBytes) });
+      continue;
+    }
     if (isBlank(bytes, lineStart, nl)) continue;
 
     let linePrefix: string | undefined;
+    let text: string;
     if (prefixBytes !== undefined) {
       if (!startsWithBytes(bytes, s, e, prefixBytes)) {
         bad.push({ line, reason: `does not start with the prefix ${JSON.stringify(prefix)}` });
         continue;
       }
       s += prefixBytes.length;
-    } else if (bytes[s] !== OPEN_BRACE) {
-      // Auto-detect a device prefix: text before the first `{` of a line that then parses.
-      const brace = buf.indexOf(OPEN_BRACE, s);
-      if (brace > s && brace < e && brace - s <= 256) {
-        const candidate = buf.toString("utf8", s, brace);
-        // A prefix is plain text: `[`, quotes or control characters mean the line is JSON (an
-        // array, say) or garbage, to be reported as it is.
-        if (!/[\u0000-\u001f[\]{}"]/.test(candidate)) {
-          linePrefix = candidate;
-          s = brace;
-        }
-      }
     }
     while (e > s && (bytes[e - 1] === 32 || bytes[e - 1] === 9)) e--;
+    text = buf.toString("utf8", s, e);
+    if (text.includes("\uFFFD")) {
+      try {
+        text = strictUtf8.decode(bytes.subarray(s, e));
+      } catch {
+        dropGroup(UNFINISHED);
+        bad.push({ line, reason: "invalid UTF-8" });
+        continue;
+      }
+    }
+
+    // Unwrap the framing: `json` entries are stored as they are, `prefix` ones without the prefix,
+    // every other framing's as the whole line(s).
+    let recordLine = line;
+    let framing: FramingName = "json";
+    if (prefixBytes === undefined) {
+      const framed = unwrapLine(text, input, hint);
+      if (framed === undefined)
+        dropGroup(UNFINISHED); // not framed: parsed as it is, below
+      else framing = framed.framing;
+      if (group !== undefined && group.framing !== framing) dropGroup(UNFINISHED);
+      if (framed?.partial === true) {
+        if (group === undefined) group = { line, start: lineStart, framing, text: framed.text };
+        else group.text += framed.text;
+        continue;
+      }
+      if (framed !== undefined) text = framed.text;
+      if (group !== undefined) {
+        text = group.text + text;
+        recordLine = group.line;
+        s = group.start;
+        group = undefined;
+      } else if (framing === "prefix") {
+        const brace = e - Buffer.byteLength(text);
+        linePrefix = buf.toString("utf8", s, brace);
+        s = brace;
+      } else if (framing !== "json") {
+        s = lineStart;
+      }
+    }
 
     currentId = records;
     {
-      let text = buf.toString("utf8", s, e);
-      if (text.includes("\uFFFD")) {
-        try {
-          text = strictUtf8.decode(bytes.subarray(s, e));
-        } catch {
-          bad.push({ line, reason: "invalid UTF-8" });
-          continue;
-        }
-      }
       let entry: unknown;
+      const framedText = framing !== "json" && framing !== "prefix";
+      if (framedText && text.trimStart().charCodeAt(0) !== OPEN_BRACE) {
+        // A framed stream's other messages: the server's log, not audit entries.
+        skipped++;
+        continue;
+      }
       try {
         entry = JSON.parse(text);
       } catch (err) {
-        bad.push({ line, reason: jsonProblem(err, text) });
+        if (!framedText && isServerLogText(text)) skipped++;
+        else bad.push({ line: recordLine, reason: jsonProblem(err, text) });
         continue;
       }
       const problem = notAnAuditEntry(entry);
       if (problem !== undefined) {
-        bad.push({ line, reason: `not an audit entry: ${problem}` });
+        if (isServerLogObject(entry)) skipped++;
+        else bad.push({ line: recordLine, reason: `not an audit entry: ${problem}` });
         continue;
       }
+      rawToken = false;
       extractor.extract(entry, sink);
+      if (rawToken) rawTokenRecords++;
     }
 
     if (linePrefix !== undefined) detectedPrefix ??= linePrefix;
+    if (framing !== "json") framingsSeen.add(framing);
     const id = records++;
     if (blockLineStarts.length === 0) blockStarts.push(id);
     blockLineStarts.push(s);
@@ -193,6 +263,7 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
     blockBytes += e - s + 4;
     if (blockBytes >= BLOCK_BYTES) flushBlock();
   }
+  dropGroup(UNFINISHED);
   flushBlock();
 
   const fields: FieldPages[] = [];
@@ -245,5 +316,8 @@ export function parseLines(bytes: Uint8Array, prefix: string | undefined): Array
     detectedPrefix,
     timedRecords,
     untermedFields,
+    rawTokenRecords,
+    skipped,
+    framings: [...framingsSeen],
   });
 }

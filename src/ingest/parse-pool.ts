@@ -2,10 +2,19 @@
 import os from "node:os";
 import { Piscina } from "piscina";
 import { builtWorker } from "../built-worker.js";
+import type { FramingName, InputMode } from "./framing/input-mode.js";
 import { unpackResult, type ParseResult, type ParseTask } from "./worker-protocol.js";
 
-/** Old-generation cap of a parse worker: a 16 MiB chunk needs well under 100 MB of live data. */
+/**
+ * Old-generation cap of a parse worker: a 16 MiB chunk needs well under 100 MB of live data, and
+ * a 60 MB entry (one big value) parses in it too.
+ */
 const WORKER_OLD_SPACE_MB = 256;
+/**
+ * Heap per byte of the longest line allowed (the line as a string, its parsed value, garbage):
+ * a limit set above the default 64 MiB raises the cap, the default leaves it as it was.
+ */
+const HEAP_PER_LINE_BYTE = 4;
 
 export function defaultWorkers(): number {
   return Math.max(1, os.availableParallelism());
@@ -14,7 +23,10 @@ export function defaultWorkers(): number {
 export class ParsePool {
   private readonly pool: Piscina<ParseTask, ArrayBuffer>;
 
-  constructor(workers: number) {
+  constructor(
+    workers: number,
+    private readonly maxLineBytes: number,
+  ) {
     this.pool = new Piscina({
       filename: builtWorker("ingest/parse-worker.js"),
       minThreads: workers,
@@ -22,7 +34,12 @@ export class ParsePool {
       idleTimeout: 60_000,
       // A worker's garbage is a chunk's worth of parsed entries; without a cap V8 lets the old
       // generation grow to hundreds of MB before collecting, and peak RSS passed 800 MB on 1 GiB.
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB },
+      resourceLimits: {
+        maxOldGenerationSizeMb: Math.max(
+          WORKER_OLD_SPACE_MB,
+          Math.ceil((HEAP_PER_LINE_BYTE * maxLineBytes) / 2 ** 20),
+        ),
+      },
     });
   }
 
@@ -30,8 +47,17 @@ export class ParsePool {
     buffer: ArrayBufferLike,
     byteLength: number,
     prefix: string | undefined,
+    input: InputMode = "auto",
+    hint?: FramingName,
   ): Promise<ParseResult> {
-    const task: ParseTask = { buffer, byteLength, prefix };
+    const task: ParseTask = {
+      buffer,
+      byteLength,
+      prefix,
+      maxLineBytes: this.maxLineBytes,
+      input,
+      hint,
+    };
     const transferList = buffer instanceof ArrayBuffer ? [buffer] : [];
     const out = await this.pool.run(task, { transferList });
     return unpackResult(out);

@@ -5,6 +5,12 @@ import { parseLines } from "./parse-lines.js";
 import type { ParseTask } from "./worker-protocol.js";
 
 export default function parseTask(task: ParseTask): unknown {
-  const result = parseLines(new Uint8Array(task.buffer, 0, task.byteLength), task.prefix);
+  const result = parseLines(
+    new Uint8Array(task.buffer, 0, task.byteLength),
+    task.prefix,
+    task.maxLineBytes,
+    task.input,
+    task.hint,
+  );
   return Piscina.move(result);
 }

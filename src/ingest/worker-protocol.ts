@@ -3,6 +3,7 @@
 // (moved, not copied: piscina transfers only a top-level transferable) holding the compressed
 // record blocks, the term pages and directories, and a JSON trailer describing them.
 // Bad lines come back as data: errors thrown in a worker lose their class (piscina #141).
+import type { FramingName, InputMode } from "./framing/input-mode.js";
 
 export interface ParseTask {
   /**
@@ -13,6 +14,12 @@ export interface ParseTask {
   readonly byteLength: number;
   /** A device prefix to strip before every JSON object; undefined: detect text before `{`. */
   readonly prefix: string | undefined;
+  /** A longer line (newline not counted) is a bad line, not parsed. */
+  readonly maxLineBytes: number;
+  /** The framings allowed (`--input`). */
+  readonly input: InputMode;
+  /** The framing the file was detected in, tried first. */
+  readonly hint: FramingName | undefined;
 }
 
 export interface BadLine {
@@ -49,6 +56,15 @@ export interface ParseResultMeta {
   readonly untermedFields: readonly number[];
   /** Prefixes detected (text before `{`), so the summary can say what was stripped. */
   readonly detectedPrefix: string | undefined;
+  /**
+   * Records whose client token is plaintext, not `hmac-sha256:…`: the log comes from a device
+   * with log_raw=true, and the index now holds live tokens.
+   */
+  readonly rawTokenRecords: number;
+  /** Lines that are a server's own log in a mixed stream, not audit entries (not bad lines). */
+  readonly skipped: number;
+  /** Framings the task's records came in, besides plain JSON. */
+  readonly framings: readonly FramingName[];
 }
 
 /** Pack the result into one buffer: payload, JSON trailer, u32 trailer length. */

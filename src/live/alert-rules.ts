@@ -6,6 +6,7 @@
 // burst never fires a storm. Pure (no I/O): sinks are alert-sinks.ts.
 import { auditHmac } from "../audit/audit-hmac.js";
 import type { AuditEntry } from "../audit/audit-entry.js";
+import { fieldByName } from "../audit/field-catalog.js";
 import { parseInstant } from "../audit/time-key.js";
 import { QueryError, UsageError } from "../errors.js";
 import type { Expr, FieldRef } from "../query/ast.js";
@@ -213,12 +214,9 @@ export class AlertEvaluator {
       if (!rule.test(entry)) return;
       t ??= entryTimeMs(entry, this.now());
       const th = rule.threshold;
+      const byAddress = th?.by?.catalog === true && fieldByName(th.by.name)?.kind === "ip";
       const keys = th?.by
-        ? [
-            ...new Set(
-              fieldTexts(entry, th.by).map((v) => (th.by!.name === "ip" ? addressText(v) : v)),
-            ),
-          ]
+        ? [...new Set(fieldTexts(entry, th.by).map((v) => (byAddress ? addressText(v) : v)))]
         : [null];
       for (const key of keys) {
         const alert = this.hit(r, rule, key, t, entry);

@@ -1,6 +1,7 @@
 // Committed entries → alerts → sinks. Runs right after each commit on the indexer's thread (the
 // onRecords hook), so every entry is evaluated once, in index order; a line that is not JSON
 // cannot be here (the indexer only commits records).
+import { recordEntry } from "../ingest/framing/record-json.js";
 import type { AuditEntry } from "../audit/audit-entry.js";
 import { AlertEvaluator, type Alert, type AlertRule } from "./alert-rules.js";
 import type { AlertSink } from "./alert-sinks.js";
@@ -20,7 +21,7 @@ export class AlertRunner {
   /** The hook for Indexer.indexPaths' onRecords. */
   readonly onRecords = (lines: readonly Buffer[]): void => {
     for (const line of lines) {
-      const entry = JSON.parse(line.toString("utf8")) as AuditEntry;
+      const entry = recordEntry<AuditEntry>(line);
       for (const alert of this.evaluator.evaluate(entry)) this.emit(alert);
     }
   };

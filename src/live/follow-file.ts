@@ -1,15 +1,21 @@
 // `breakglass index --follow PATH`: tail a file audit device's log. Every LIVE_INTERVAL_MS the
-// file is indexed from its committed progress (the ingest identity rules: the content's head is
-// its identity). Rotation is noticed as an inode change (rename, then Vault reopens after SIGHUP),
-// a shrink or a new head (copytruncate); the rotated content is then "drained": found again in
-// the same directory by inode (renamed) or by its head (a copy, or its gzip), and indexed to its
-// end from where it stopped, for DRAIN_QUIET_MS after it last grew (Vault keeps writing to a
-// renamed file until it reopens). A line is never lost nor indexed twice: progress is committed
-// per content, whatever name it has.
+// file is indexed from its committed progress (the ingest identity rules: the content's head, and
+// the bytes before its indexed end, are its identity). Rotation is noticed as an inode change
+// (rename, then Vault reopens after SIGHUP), a shrink, a new head or other bytes before the indexed
+// end (copytruncate); the rotated content is then "drained": found again in the same directory by
+// inode (renamed) or by its head (a copy, or its gzip), and indexed to its end from where it
+// stopped, for DRAIN_QUIET_MS after it last grew (Vault keeps writing to a renamed file until it
+// reopens). A line is never lost nor indexed twice: progress is committed per content, whatever
+// name it has.
 import fs from "node:fs";
 import path from "node:path";
 import { contentFrom, hashHead, HEAD_BYTES, isGzip, readHead } from "../ingest/content-stream.js";
-import type { Indexer, IndexPathsOptions, IndexSummary } from "../ingest/index-files.js";
+import {
+  holdsKnownContent,
+  type Indexer,
+  type IndexPathsOptions,
+  type IndexSummary,
+} from "../ingest/index-files.js";
 import type { FileMeta } from "../store/format.js";
 import { readFileMetas } from "../store/index-reader.js";
 
@@ -35,6 +41,15 @@ function headMatches(head: Buffer, meta: FileMeta): boolean {
     meta.headBytes <= head.length &&
     hashHead(head.subarray(0, meta.headBytes)) === meta.headHash
   );
+}
+
+/** Whether the file still holds `meta`'s content through its indexed end (false if it is gone). */
+function holdsContent(file: string, meta: FileMeta): boolean {
+  try {
+    return holdsKnownContent(file, fs.statSync(file).size, meta);
+  } catch {
+    return false;
+  }
 }
 
 async function plainHead(file: string): Promise<Buffer> {
@@ -79,7 +94,7 @@ export class FileFollower {
     } catch {
       return undefined;
     }
-    const matches = this.metas().filter((m) => headMatches(head, m));
+    const matches = this.metas().filter((m) => headMatches(head, m) && holdsContent(this.file, m));
     matches.sort((a, b) => b.doneBytes - a.doneBytes || b.id - a.id);
     return matches[0];
   }
@@ -124,7 +139,7 @@ export class FileFollower {
       rotated =
         st === undefined ||
         st.ino !== this.ino ||
-        st.size < cur.doneBytes ||
+        !holdsContent(this.file, cur) ||
         !headMatches(await plainHead(this.file).catch(() => Buffer.alloc(0)), cur);
       if (rotated) {
         this.draining.push({

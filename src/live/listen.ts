@@ -3,28 +3,36 @@
 // every LIVE_INTERVAL_MS (spool-indexer.ts), hands each committed entry to `onRecords` (alerts),
 // and compacts small segments. stop() is the graceful shutdown: stop accepting, index all that
 // was spooled, close. After kill -9 a restart indexes what the spool still holds.
+import type { InputMode } from "../ingest/framing/input-mode.js";
 import os from "node:os";
 import { Worker } from "node:worker_threads";
 import { InputError } from "../errors.js";
-import { Indexer, type IndexPathsOptions } from "../ingest/index-files.js";
+import { Indexer, type IndexerLockOptions, type IndexPathsOptions } from "../ingest/index-files.js";
 import { distFile } from "../built-worker.js";
 import type { ListenerMessage, ListenerThreadData } from "./listener-thread.js";
 import { startLiveLoop, LIVE_INTERVAL_MS } from "./live-loop.js";
 import { maybeCompact } from "./maybe-compact.js";
 import type { Endpoint } from "./socket-listener.js";
 import { SpoolIndexer } from "./spool-indexer.js";
-import { lockSpool, spoolDirOf, SPOOL_ROTATE_BYTES } from "./spool.js";
+import { spoolDirOf, SPOOL_ROTATE_BYTES } from "./spool.js";
 
 export interface ListenOptions {
   readonly endpoints: readonly Endpoint[];
   readonly prefix?: string | undefined;
+  /** The framings accepted (`--input`); default auto. */
+  readonly input?: InputMode | undefined;
   /** Parse workers; default one core fewer than there are (the listener thread keeps one). */
   readonly workers?: number | undefined;
+  /** A longer line is a bad line, skipped (default: ingest's MAX_LINE_BYTES). */
+  readonly maxLineBytes?: number | undefined;
   readonly intervalMs?: number | undefined;
   readonly rotateBytes?: number | undefined;
   readonly warnBytes?: number | undefined;
   readonly onRecords?: IndexPathsOptions["onRecords"];
   readonly onWarning?: ((message: string) => void) | undefined;
+  /** Wait for another writer of the index (default), or fail at once. */
+  readonly wait?: boolean | undefined;
+  readonly onWait?: IndexerLockOptions["onWait"];
   /** After each indexing step: records committed in it and the spool backlog left. */
   readonly onStep?: ((records: number, backlogBytes: number) => void) | undefined;
 }
@@ -40,25 +48,25 @@ export interface Listening {
 export async function listen(dbDir: string, opts: ListenOptions): Promise<Listening> {
   const spoolDir = spoolDirOf(dbDir);
   const warn = opts.onWarning ?? (() => {});
-  // The index first: it creates the index directory the spool lives in.
-  const indexer = Indexer.open(dbDir, {
+  // The index first: it creates the index directory the spool lives in, and its writer lock
+  // (held until stop) makes this the index's only listener, so the only appender to the spool.
+  const indexer = await Indexer.open(dbDir, {
     workers: opts.workers ?? Math.max(1, os.availableParallelism() - 1),
+    command: "breakglass listen",
+    wait: opts.wait,
+    onWait: opts.onWait,
+    maxLineBytes: opts.maxLineBytes,
   });
-  let unlock: () => void;
-  try {
-    unlock = lockSpool(spoolDir);
-  } catch (err) {
-    await indexer.close();
-    throw new InputError((err as Error).message);
-  }
   const spool = new SpoolIndexer(indexer, spoolDir, {
     prefix: opts.prefix,
+    input: opts.input,
     warnBytes: opts.warnBytes,
     onWarning: warn,
     onRecords: opts.onRecords,
   });
   let current: string | undefined;
   let records = 0;
+  let warnedRawTokens = false;
   let failWith: (e: Error) => void = () => {};
   const failed = new Promise<Error>((r) => (failWith = r));
 
@@ -104,7 +112,6 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
   } catch (err) {
     await thread.terminate();
     await indexer.close();
-    unlock();
     throw err;
   }
 
@@ -115,6 +122,13 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
       if (!b.reason.endsWith("(last line, no newline)")) warn(`${b.file}:${b.line}: ${b.reason}`);
     }
     for (const e of summary.fileErrors) warn(e);
+    if (summary.rawTokenFiles.length > 0 && !warnedRawTokens) {
+      warnedRawTokens = true;
+      warn(
+        "warning: the stream holds plaintext tokens (a log_raw audit device): " +
+          "the index now holds live secrets; protect it like the log",
+      );
+    }
     maybeCompact(indexer, warn);
     opts.onStep?.(summary.records, backlogBytes);
   };
@@ -143,7 +157,6 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
         maybeCompact(indexer, warn);
       } finally {
         await indexer.close();
-        unlock();
       }
       return { bytesReceived: bytes, records };
     },

@@ -125,35 +125,3 @@ function dropBytes(parts: readonly Buffer[], n: number): Buffer[] {
   }
   return out;
 }
-
-/**
- * One listener per index: a lock file holding the pid. A stale lock (its process is gone, say
- * after kill -9) is taken over.
- */
-export function lockSpool(dir: string): () => void {
-  ensureSpoolDir(dir);
-  const lock = path.join(dir, "listen.lock");
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: "wx", mode: 0o600 });
-      return () => fs.rmSync(lock, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const pid = Number(fs.readFileSync(lock, "utf8"));
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new Error(`another breakglass listen (pid ${pid}) uses this index`);
-      }
-      fs.rmSync(lock, { force: true });
-    }
-  }
-  throw new Error(`cannot take the spool lock ${lock}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

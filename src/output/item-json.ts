@@ -2,6 +2,7 @@
 // (a lease, a count, `{"path":"…","count":N}` for `count by path` — the key is the field name,
 // a projection row per column list). Records are never re-serialised: their JSON is the original
 // line, byte for byte, and a pair embeds the two original lines.
+import { recordJson } from "../ingest/framing/record-json.js";
 import { createRequire } from "node:module";
 import { fieldByName } from "../audit/field-catalog.js";
 import type { StageOutput } from "../query/stage-output.js";
@@ -59,13 +60,13 @@ const NULL = Buffer.from("null");
 export function itemJson(item: StageOutput): string | Buffer {
   switch (item.kind) {
     case "record":
-      return item.record.line;
+      return recordJson(item.record.line);
     case "pair":
       return Buffer.concat([
         Buffer.from('{"request":'),
-        item.request?.line ?? NULL,
+        item.request ? recordJson(item.request.line) : NULL,
         Buffer.from(',"response":'),
-        item.response?.line ?? NULL,
+        item.response ? recordJson(item.response.line) : NULL,
         Buffer.from("}"),
       ]);
     case "lease":

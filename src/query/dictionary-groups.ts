@@ -13,10 +13,11 @@
 // dictionary, is counted from its records, with the stage's own rule (each distinct value of a
 // record once). A time term is the instant itself; a record with two `time`s sends its segment to
 // the records too (the stage takes the first). The answer is the same either way.
-import { fieldByName, type FieldSpec } from "../audit/field-catalog.js";
+import { recordEntry } from "../ingest/framing/record-json.js";
+import { fieldByName, fieldOfKind, type FieldSpec } from "../audit/field-catalog.js";
 import { catalogFieldValues } from "../audit/audit-entry.js";
 import { keyInstant } from "../audit/time-key.js";
-import { isCutTerm, TAG_HMAC, termOf, termText } from "../audit/index-term.js";
+import { hasTextTerms, isCutTerm, TAG_HMAC, termOf, termText } from "../audit/index-term.js";
 import type { Bitset } from "../codec/term-pages.js";
 import type { SegmentMeta } from "../store/format.js";
 import type { IndexReader } from "../store/index-reader.js";
@@ -55,7 +56,7 @@ function valueWithTerm(
   spec: FieldSpec,
   term: string,
 ): string | undefined {
-  const entry: unknown = JSON.parse(reader.lineInSegment(segment, local).toString("utf8"));
+  const entry: unknown = recordEntry(reader.lineInSegment(segment, local));
   return catalogFieldValues(entry, spec).find((v) => termOf(spec.kind, v) === term);
 }
 
@@ -82,8 +83,8 @@ function eachMatchingTerm(
   let exact = true;
   reader.scanTerms(spec.code, segment, undefined, undefined, (term, postings) => {
     const binary = term.toString("latin1");
-    const hmac = spec.kind === "string" && binary[0] === TAG_HMAC;
-    if (spec.kind === "string" && !hmac && isCutTerm(binary)) {
+    const hmac = hasTextTerms(spec.kind) && binary[0] === TAG_HMAC;
+    if (hasTextTerms(spec.kind) && !hmac && isCutTerm(binary)) {
       exact = false;
       return false;
     }
@@ -110,7 +111,7 @@ function recordAt(reader: IndexReader, segment: SegmentMeta, local: number): Mat
   return {
     id: segment.base + local,
     line,
-    entry: () => JSON.parse(line.toString("utf8")) as ReturnType<MatchedRecord["entry"]>,
+    entry: () => recordEntry<ReturnType<MatchedRecord["entry"]>>(line),
   };
 }
 
@@ -119,7 +120,7 @@ function recordAt(reader: IndexReader, segment: SegmentMeta, local: number): Mat
  * MATCHES_PER_PAGE matches a page of the field's dictionary (it returns false when the dictionary
  * cannot answer exactly), else, or then, `fromRecords`. Counts the paths taken in `stats`.
  */
-async function eachMatchedSegment(
+export async function eachMatchedSegment(
   reader: IndexReader,
   plan: PlanNode,
   fieldCode: number,
@@ -200,7 +201,7 @@ export async function countGroupsByDictionary(
   return sortGroups(groups.values());
 }
 
-const TIME = fieldByName("time")!;
+const TIME = fieldOfKind("time");
 
 /**
  * A segment's `timeline` points from its time terms, or undefined when a record has more than one

@@ -4,6 +4,7 @@
 // of the one before (so a filter parses only the records its siblings left); `not` complements.
 // A filter over many records (a regex or dotted path with nothing narrowing it) runs in the scan
 // workers, several segments at once; results still come out in id order.
+import { recordEntry, recordJson } from "../ingest/framing/record-json.js";
 import { isCutTerm, termText } from "../audit/index-term.js";
 import type { AuditEntry } from "../audit/audit-entry.js";
 import { newBitset, type Bitset } from "../codec/term-pages.js";
@@ -82,7 +83,8 @@ function cost(node: PlanNode): number {
     case "range":
       return 2;
     case "dict":
-      return node.field.name === "hmac" || node.field.name === "time" ? 4 : 3;
+      // HMAC and time dictionaries are the largest (nearly one term per record).
+      return node.field.kind === "hmac" || node.field.kind === "time" ? 4 : 3;
     case "all":
       return 0;
     case "and":
@@ -108,7 +110,7 @@ class SegmentRun {
   entry(local: number): AuditEntry {
     let e = this.entries.get(local);
     if (!e) {
-      e = JSON.parse(this.reader.lineInSegment(this.segment, local).toString("utf8")) as AuditEntry;
+      e = recordEntry<AuditEntry>(this.reader.lineInSegment(this.segment, local));
       this.entries.set(local, e);
     }
     return e;
@@ -150,7 +152,7 @@ class SegmentRun {
     let parsed = 0;
     forEachBit(bits, (local) => {
       if (needle && !this.entries.has(local)) {
-        if (this.reader.lineInSegment(this.segment, local).indexOf(needle) < 0) return;
+        if (recordJson(this.reader.lineInSegment(this.segment, local)).indexOf(needle) < 0) return;
       }
       parsed++;
       if (test(this.entry(local))) out[local >>> 5]! |= 1 << (local & 31);
@@ -174,7 +176,9 @@ class SegmentRun {
         return candidates ? candidates.slice() : fullBitset(records);
       case "terms": {
         const bits = newBitset(records);
-        for (const term of node.terms) reader.addTerm(node.field.code, segment, term, bits);
+        reader.scanSortedTerms(node.field.code, segment, node.terms, (_, postings) =>
+          postings.add(bits),
+        );
         if (candidates) andInto(bits, candidates);
         return node.recheck ? this.filterBits(node, bits, node.recheck) : bits;
       }
@@ -259,8 +263,13 @@ class LazyRecord implements MatchedRecord {
     this.parsed = cached;
   }
   entry(): AuditEntry {
-    return (this.parsed ??= JSON.parse(this.line.toString("utf8")) as AuditEntry);
+    return (this.parsed ??= recordEntry<AuditEntry>(this.line));
   }
+}
+
+/** The record with global id `id` (its entry parsed on first use). */
+export function recordById(reader: IndexReader, id: number): MatchedRecord {
+  return new LazyRecord(id, reader.line(id), undefined);
 }
 
 /** Every record matching `plan`, ascending by id. Pull-driven: stop iterating to stop work. */

@@ -1,6 +1,7 @@
 // `--explain`: the plan as an indented tree, each step with its estimated size (from the term
 // dictionaries, before reading any record) and, once run, its actual size and how many entries
 // it had to parse.
+import { fieldByName } from "../audit/field-catalog.js";
 import type { IndexReader } from "../store/index-reader.js";
 import { assertNever } from "./ast.js";
 import type { NodeStats } from "./execute.js";
@@ -14,7 +15,9 @@ export function estimate(reader: IndexReader, node: PlanNode): number | undefine
     case "terms": {
       let n = 0;
       for (const segment of reader.segments) {
-        for (const term of node.terms) n += reader.termCount(node.field.code, segment, term);
+        reader.scanSortedTerms(node.field.code, segment, node.terms, (_, postings) => {
+          n += postings.count();
+        });
       }
       return n;
     }
@@ -70,6 +73,44 @@ function label(node: PlanNode): string {
   }
 }
 
+/** Whether the plan tests the `time` field (a range, a lookup or a scan of entries). */
+function testsTime(node: PlanNode): boolean {
+  switch (node.kind) {
+    case "all":
+      return false;
+    case "terms":
+    case "range":
+    case "dict":
+      return node.field.kind === "time";
+    case "filter": {
+      const e = node.expr;
+      return "field" in e && e.field.catalog && fieldByName(e.field.name)?.kind === "time";
+    }
+    case "and":
+    case "or":
+      return node.children.some(testsTime);
+    case "not":
+      return testsTime(node.child);
+    default:
+      return assertNever(node);
+  }
+}
+
+/**
+ * When the plan tests `time` and some records have none (missing, or not RFC 3339): a note that
+ * they are in no time range, so a responder never takes "not in the range" for "did not happen
+ * then". Undefined otherwise.
+ */
+export function noTimeNote(reader: IndexReader, plan: PlanNode): string | undefined {
+  if (!testsTime(plan)) return undefined;
+  const noTime = reader.segments.reduce((n, s) => n + s.records - s.timedRecords, 0);
+  if (noTime === 0) return undefined;
+  return (
+    `note: ${noTime} entries have no time (missing or not RFC 3339): no time predicate ` +
+    "matches them; `not exists time` lists them"
+  );
+}
+
 export function explainPlan(
   reader: IndexReader,
   plan: PlanNode,
@@ -95,5 +136,7 @@ export function explainPlan(
         `from the records in ${groups.records}`,
     );
   }
+  const note = noTimeNote(reader, plan);
+  if (note) lines.push(note);
   return lines.join("\n");
 }

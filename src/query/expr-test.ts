@@ -6,6 +6,7 @@ import { fieldByName } from "../audit/field-catalog.js";
 import { QueryError } from "../errors.js";
 import { assertNever, type Expr, type Literal } from "./ast.js";
 import { cidrTest, compareTest, existsTest, type EntryTest } from "./entry-predicate.js";
+import { compileSafeRegex } from "./safe-regex.js";
 
 function literal(v: { kind: string }, query: string): Literal {
   if (v.kind !== "literal")
@@ -33,7 +34,7 @@ export function exprTest(expr: Expr, query: string): EntryTest {
       return existsTest(expr.field);
     case "compare": {
       const lit = literal(expr.value, query);
-      const regex = expr.op === "~" ? new RegExp(lit.text) : undefined;
+      const regex = expr.op === "~" ? compileSafeRegex(lit.text, query, lit.offset) : undefined;
       return compareTest(expr.field, expr.op, lit.text, regex);
     }
     case "in": {

@@ -1,6 +1,7 @@
 // The values of a field in a stage item: for a record, read from its audit entry (catalog fields
 // through the catalog's paths, dotted paths as written); for rows, values and groups, the column
-// of that name. IP values print as the bare address (port stripped, IPv4-mapped shown as IPv4).
+// of that name. IP values print as the bare address (port stripped, IPv4-mapped shown as IPv4);
+// a record's values come each once.
 // Parses the record's entry (cached by MatchedRecord); everything else is cheap.
 import { catalogFieldValues, valuesAtPath } from "../audit/audit-entry.js";
 import { fieldByName } from "../audit/field-catalog.js";
@@ -15,15 +16,30 @@ export function addressText(text: string): string {
   return key ? ipKeyText(key) : text;
 }
 
-/** Every value of `field` in a record's entry (several for lists, XFF headers, multi-path fields). */
+/** The values in order, each once (`policy` is often in both policies and token_policies). */
+function once(values: JsonValue[]): JsonValue[] {
+  if (values.length < 2) return values;
+  const seen = new Set<string>();
+  return values.filter((v) => {
+    const key = valueKey(v);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Every value of `field` in a record's entry (several for lists, XFF headers, multi-path fields),
+ * each once, in entry order.
+ */
 export function recordFieldValues(record: MatchedRecord, field: FieldRef): JsonValue[] {
   const entry = record.entry();
   const spec = field.catalog ? fieldByName(field.name) : undefined;
   if (spec) {
     const texts = catalogFieldValues(entry, spec);
-    return spec.kind === "ip" ? texts.map(addressText) : texts;
+    return once(spec.kind === "ip" ? texts.map(addressText) : texts);
   }
-  return valuesAtPath(entry, field.name) as JsonValue[];
+  return once(valuesAtPath(entry, field.name) as JsonValue[]);
 }
 
 function spread(value: JsonValue | undefined): JsonValue[] {

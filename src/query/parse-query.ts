@@ -2,13 +2,14 @@
 // Contract: returns a Query or throws a QueryError with the 0-based offset of the problem and
 // what was expected there; no Chevrotain exception, TypeError or RangeError ever escapes. Cost:
 // linear in the query's length (the parser is LL(3) with no backtracking).
-import { EOF, type IRecognitionException, type IToken } from "chevrotain";
+import { EOF, tokenMatcher, type IRecognitionException, type IToken } from "chevrotain";
 import { QueryError } from "../errors.js";
 import type { Query } from "./ast.js";
 import { nearestName } from "./nearest-name.js";
 import { queryParser } from "./query-parser.js";
 import { ToAst } from "./to-ast.js";
 import {
+  Exists,
   LBracket,
   LParen,
   Not,
@@ -106,6 +107,16 @@ function syntaxError(
   const token = error.token;
   const rule = error.context.ruleStack[error.context.ruleStack.length - 1];
   if (error.name === "NotAllInputParsedException") return leftover(token, tokens, text);
+  const before = tokens[tokens.indexOf(token) - 1];
+  if (token.tokenType === Exists && before && tokenMatcher(before, Word)) {
+    // `error exists`: SQL and jq habits put the test after the field.
+    return new QueryError(
+      error.message,
+      text,
+      tokenOffset(token, text),
+      `\`exists\` comes before the field: exists ${before.image}`,
+    );
+  }
   if (
     rule === "stage" &&
     error.name === "NoViableAltException" &&

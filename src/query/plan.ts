@@ -7,7 +7,14 @@
 // entry. A filter node is a predicate with no index (dotted paths, numeric comparisons); it runs
 // on the records its siblings have already narrowed down to.
 import { fieldByName, type FieldSpec } from "../audit/field-catalog.js";
-import { binaryToBytes, MAX_TEXT_TERM_BYTES, TAG_TEXT, textTerm } from "../audit/index-term.js";
+import { kindValue } from "../audit/audit-entry.js";
+import {
+  binaryToBytes,
+  hasTextTerms,
+  MAX_TEXT_TERM_BYTES,
+  TAG_TEXT,
+  textTerm,
+} from "../audit/index-term.js";
 import { cidrRange, ipKey } from "../audit/ip-key.js";
 import { instantKey, parseInstant } from "../audit/time-key.js";
 import { HMAC_PREFIX } from "../audit/audit-hmac.js";
@@ -20,13 +27,15 @@ import {
   type Literal,
   type Value,
 } from "./ast.js";
-import { cidrTest, compareTest, existsTest, type EntryTest } from "./entry-predicate.js";
+import { cidrTest, compareTest, existsTest, valueTest, type EntryTest } from "./entry-predicate.js";
+import { compileSafeRegex, type SafeRegex } from "./safe-regex.js";
 
 export type PlanNode =
   | { readonly kind: "all" }
   | {
       readonly kind: "terms";
       readonly field: FieldSpec;
+      /** Ascending byte order, no repeats: one merged pass over each segment's dictionary. */
       readonly terms: readonly Buffer[];
       readonly recheck: EntryTest | undefined;
       readonly label: string;
@@ -105,7 +114,7 @@ function planCompare(
   query: string,
 ): PlanNode {
   const label = describe(field, op, lit.text);
-  const regex = op === "~" ? compileRegex(lit, query) : undefined;
+  const regex = op === "~" ? compileSafeRegex(lit.text, query, lit.offset) : undefined;
   const test = compareTest(field, op, lit.text, regex);
   if (op === "!=") {
     return { kind: "not", child: planCompare(spec, field, "=", lit, query), label };
@@ -147,7 +156,21 @@ function planCompare(
         op === ">" || op === "<" ? (term: Buffer) => Buffer.compare(term, key) !== 0 : undefined;
       return { kind: "range", field: spec, lo, hi, keep, recheck: undefined, label };
     }
-    case "string": {
+    case "number": {
+      const value = kindValue("number", lit.text);
+      if (op === "=" && value !== undefined) {
+        return {
+          kind: "terms",
+          field: spec,
+          terms: [binaryToBytes(textTerm(value).term)],
+          recheck: undefined,
+          label,
+        };
+      }
+      return dictNode(spec, label, test, op, lit.text, regex);
+    }
+    case "text":
+    case "hmac": {
       if (op === "=") {
         const { term, cut } = textTerm(lit.text);
         return {
@@ -179,18 +202,9 @@ function planCompare(
           label,
         };
       }
-      if (op === "~") return dictNode(spec, label, test, op, lit.text, regex);
-      // `<`/`>` on text fields compare text: a dictionary scan.
+      // `~`, and `<`/`>` on text (which compare text): a dictionary scan.
       return dictNode(spec, label, test, op, lit.text, regex);
     }
-  }
-}
-
-function compileRegex(lit: Literal, query: string): RegExp {
-  try {
-    return new RegExp(lit.text);
-  } catch (err) {
-    fail(query, lit.offset, `not a valid regular expression: ${(err as Error).message}`);
   }
 }
 
@@ -201,39 +215,57 @@ function dictNode(
   test: EntryTest,
   op: CompareOp,
   literal: string,
-  regex: RegExp | undefined,
+  regex: SafeRegex | undefined,
 ): PlanNode {
-  const probe = compareTest(
-    { kind: "field", name: spec.name, catalog: true, offset: 0 },
-    op,
-    literal,
-    regex,
-  );
-  // The term's text stands in for an entry holding just that value.
-  const termTest = (text: string): boolean => probe(fakeEntry(spec, text));
+  const termTest = valueTest(spec, op, literal, regex);
   return {
     kind: "dict",
     field: spec,
-    test: termTest,
+    test: (text) => termTest(text),
     // A cut term's text is only the start of the value: re-test such matches on the entry.
-    recheck: spec.kind === "string" ? test : undefined,
+    recheck: hasTextTerms(spec.kind) ? test : undefined,
     label,
   };
 }
 
-/** A minimal entry holding `text` at the field's first path, for testing a term like an entry. */
-function fakeEntry(spec: FieldSpec, text: string): { type: string } {
-  if (spec.name === "hmac") return { type: "", v: text } as { type: string };
-  const path = spec.paths[0]!.replace(/\[\]$/, "");
-  const parts = path.split(".");
-  const root: Record<string, unknown> = {};
-  let node = root;
-  parts.forEach((p, i) => {
-    if (i === parts.length - 1) node[p] = text;
-    else node = (node[p] = {}) as Record<string, unknown>;
-  });
-  if (!("type" in root)) root.type = "";
-  return root as { type: string };
+/**
+ * Whether a value of a list (typed, or a subquery's) can be a value of the field: a subquery's
+ * `distinct` may yield texts that are not (`ip in (… | distinct request.headers.x-forwarded-for)`
+ * with an `unknown` in it); such an item matches nothing instead of failing the query. Typed items
+ * were checked by to-ast.ts already.
+ */
+function canMatch(spec: FieldSpec | undefined, item: Literal): boolean {
+  if (spec?.kind === "ip" && item.text.includes("/"))
+    return typeof cidrRange(item.text) !== "string";
+  return spec === undefined || kindValue(spec.kind, item.text) !== undefined;
+}
+
+/**
+ * The terms of `field in [items]` when each item is exactly one term (text that is not cut, an
+ * address), in ascending byte order without repeats; undefined when any item needs more (a CIDR,
+ * a cut value, a time, an address that does not parse: planCompare says why).
+ */
+function exactTerms(spec: FieldSpec, items: readonly Literal[]): Buffer[] | undefined {
+  const binary: string[] = [];
+  for (const { text } of items) {
+    if (hasTextTerms(spec.kind)) {
+      // A number's term is its shortest form (kindValue), like the values indexed.
+      const value = spec.kind === "number" ? kindValue(spec.kind, text) : text;
+      if (value === undefined) return undefined;
+      const { term, cut } = textTerm(value);
+      if (cut) return undefined;
+      binary.push(term);
+    } else if (spec.kind === "ip" && !text.includes("/")) {
+      const key = ipKey(text);
+      if (!key) return undefined;
+      binary.push(Buffer.from(key).toString("latin1"));
+    } else {
+      return undefined;
+    }
+  }
+  // Binary strings compare in byte order, and much faster than Buffers.
+  binary.sort();
+  return binary.filter((t, i) => i === 0 || t !== binary[i - 1]).map(binaryToBytes);
 }
 
 export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
@@ -263,7 +295,7 @@ export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
       const lit = literalText(expr.value, query);
       const spec = fieldSpec(expr.field);
       if (spec) return planCompare(spec, expr.field, expr.op, lit, query);
-      const regex = expr.op === "~" ? compileRegex(lit, query) : undefined;
+      const regex = expr.op === "~" ? compileSafeRegex(lit.text, query, lit.offset) : undefined;
       const test = compareTest(expr.field, expr.op, lit.text, regex);
       const needle = expr.op === "=" || expr.op === "^=" ? needleFor(lit.text) : undefined;
       return {
@@ -305,9 +337,21 @@ export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
         };
       }
       if (value.kind !== "list") fail(query, expr.offset, "internal: unresolved value");
-      const items = value.items.map((i) => literalText(i, query));
+      const items = value.items.map((i) => literalText(i, query)).filter((i) => canMatch(spec, i));
       if (items.length === 0)
         return { kind: "not", child: { kind: "all" }, label: `${field.name} in []` };
+      // Many exact terms of one field (a subquery's thousands of values): one node, one merged
+      // pass over each segment's dictionary, and no per-value plan.
+      const terms = spec && exactTerms(spec, items);
+      if (terms) {
+        return {
+          kind: "terms",
+          field: spec!,
+          terms,
+          recheck: undefined,
+          label: `${field.name} in [${items.length} values]`,
+        };
+      }
       const children = items.map((item): PlanNode => {
         if (spec?.kind === "ip" && item.text.includes("/")) {
           return planExpr({ kind: "in", field, value: item, offset: item.offset }, query);
@@ -317,17 +361,6 @@ export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
           query,
         );
       });
-      // Many exact terms of one field: one node, one pass over the segment's dictionary pages.
-      if (children.every((c) => c.kind === "terms" && !c.recheck)) {
-        const terms = children.flatMap((c) => (c.kind === "terms" ? c.terms : []));
-        return {
-          kind: "terms",
-          field: spec!,
-          terms,
-          recheck: undefined,
-          label: `${field.name} in [${items.length} values]`,
-        };
-      }
       return children.length === 1 ? children[0]! : { kind: "or", children };
     }
     default:

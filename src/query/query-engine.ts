@@ -1,27 +1,28 @@
 // The query engine over an open index: text → AST (parse-query) → values resolved (hash(),
-// subqueries) → plan → matching records, and the lookups stages need (pair's partners).
+// subqueries) → plan → matching records, and the lookups stages need (pair's partners, records
+// by id).
 // One engine serves many queries (the shell keeps it open: LMDB is opened once).
-import { catalogFieldValues, type AuditEntry } from "../audit/audit-entry.js";
-import { fieldByName } from "../audit/field-catalog.js";
-import { ipKeyText, ipKey } from "../audit/ip-key.js";
+import { scalarText } from "../audit/audit-entry.js";
 import { QueryError } from "../errors.js";
 import type { IndexReader } from "../store/index-reader.js";
 import type { FieldRef, Query } from "./ast.js";
-import { fieldTexts } from "./entry-predicate.js";
 import {
   countGroupsByDictionary,
-  dictionaryGroupable,
   distinctFirsts,
   distinctValues,
   timelinePoints,
   type DistinctFirst,
 } from "./dictionary-groups.js";
-import { countPlan, executePlan, NodeStats } from "./execute.js";
+import { countPlan, executePlan, NodeStats, recordById } from "./execute.js";
 import { explainPlan } from "./explain.js";
 import type { MatchedRecord, StageContext } from "./matched-record.js";
 import { parseQuery } from "./parse-query.js";
 import { planExpr, type PlanNode } from "./plan.js";
+import { recordIdsByRequestIds } from "./request-id-records.js";
 import { resolveValues } from "./resolve-values.js";
+import type { StageOutput } from "./stage-output.js";
+import { sortByTime } from "./time-sort.js";
+import { runPrepared } from "./run-query.js";
 import type { Group } from "./stages/count-by-stage.js";
 import type { TimelinePoint } from "./stages/timeline-stage.js";
 
@@ -32,21 +33,7 @@ export interface PreparedQuery {
   readonly plan: PlanNode;
 }
 
-/** A field's values in an entry as stages print them (addresses without their port). */
-export function displayValues(entry: AuditEntry, field: FieldRef): string[] {
-  const spec = field.catalog ? fieldByName(field.name) : undefined;
-  if (spec?.kind === "ip") {
-    return catalogFieldValues(entry, spec).map((v) => {
-      const key = ipKey(v);
-      return key ? ipKeyText(key) : v;
-    });
-  }
-  return fieldTexts(entry, field);
-}
-
 export class QueryEngine implements StageContext {
-  private readonly requestIdPlan = new Map<string, PlanNode>();
-
   constructor(
     readonly reader: IndexReader,
     private readonly hash: HashResolver,
@@ -65,23 +52,24 @@ export class QueryEngine implements StageContext {
     return { query: resolved, plan: planExpr(resolved.where, parsed.text) };
   }
 
-  /** A subquery's `| distinct FIELD` values, in order of first appearance. */
+  /**
+   * A subquery's values: its whole pipeline run as the same query alone would run (runPrepared),
+   * then the values of its final `distinct FIELD`, in order, as text (a number as JSON writes it;
+   * objects, arrays and null are no value to compare with).
+   */
   private async subqueryValues(q: Query): Promise<string[]> {
     const last = q.stages[q.stages.length - 1];
     if (!last || last.kind !== "distinct") {
       throw new QueryError("a subquery must end in `| distinct FIELD`", q.text, 0);
     }
-    const { plan } = await this.prepareParsed({ ...q, stages: [] });
-    if (dictionaryGroupable(last.field)) {
-      const values: string[] = [];
-      for await (const v of this.distinctValues(plan, last.field)) values.push(v);
-      return values;
+    const { plan } = await this.prepareParsed(q);
+    const values: string[] = [];
+    for await (const item of runPrepared(this, plan, q.stages, undefined)) {
+      if (item.kind !== "value") throw new Error(`a subquery yielded a ${item.kind} item`);
+      const text = scalarText(item.value);
+      if (text !== undefined) values.push(text);
     }
-    const seen = new Set<string>();
-    for await (const record of executePlan(this.reader, plan)) {
-      for (const v of displayValues(record.entry(), last.field)) seen.add(v);
-    }
-    return [...seen];
+    return values;
   }
 
   records(plan: PlanNode, stats?: NodeStats): AsyncIterable<MatchedRecord> {
@@ -116,29 +104,28 @@ export class QueryEngine implements StageContext {
     return timelinePoints(this.reader, plan, stats);
   }
 
+  /** `sort time [desc]` (`| limit N`: its first N) over the plan's records, keyed from the time
+   * dictionary where it can (time-sort.ts). */
+  sortByTime(
+    plan: PlanNode,
+    desc: boolean,
+    limit: number | undefined,
+    stats?: NodeStats,
+  ): AsyncGenerator<StageOutput> {
+    return sortByTime(this.reader, plan, desc, limit, this, stats);
+  }
+
+  record(id: number): MatchedRecord {
+    return recordById(this.reader, id);
+  }
+
   explain(plan: PlanNode, stats?: NodeStats): string {
     return explainPlan(this.reader, plan, stats);
   }
 
-  async recordsByRequestId(requestId: string): Promise<readonly MatchedRecord[]> {
-    let plan = this.requestIdPlan.get(requestId);
-    if (!plan) {
-      plan = planExpr(
-        {
-          kind: "compare",
-          field: { kind: "field", name: "request_id", catalog: true, offset: 0 },
-          op: "=",
-          value: { kind: "literal", text: requestId, form: "string", offset: 0 },
-          offset: 0,
-        },
-        "",
-      );
-      if (this.requestIdPlan.size > 10_000) this.requestIdPlan.clear();
-      this.requestIdPlan.set(requestId, plan);
-    }
-    const out: MatchedRecord[] = [];
-    for await (const record of executePlan(this.reader, plan)) out.push(record);
-    return out;
+  /** `pair`'s partners, in bulk (request-id-records.ts). */
+  async recordIdsByRequestIds(requestIds: readonly string[]): Promise<Map<string, number[]>> {
+    return recordIdsByRequestIds(this.reader, requestIds);
   }
 }
 

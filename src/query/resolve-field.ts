@@ -1,15 +1,16 @@
-// Which field a word names: a catalog field (audit/field-catalog.ts) or a dotted path into the
-// entry whose first segment is one of an audit entry's top-level keys. Anything else is a
-// QueryError ("unknown field `remote_adress`", hint "did you mean `ip`?"), never an empty result.
-import { FIELD_ALIASES, FIELDS, fieldByName } from "../audit/field-catalog.js";
+// Which field a word names: a catalog field (audit/field-catalog.ts), a dotted path into the entry
+// (it may start at any top-level key: Vault Enterprise, OpenBao and HCP write keys beyond the usual
+// ones), one of the top-level keys Vault writes, alone (`forwarded`), or any path from the top
+// written with a leading dot (`.hostname`, as jq writes it). Anything else is a
+// QueryError ("unknown field `remote_adress`", hint "did you mean `ip`?"), never an empty result;
+// so is a dotted path whose first key is a near miss of a known one (`reqest.path`).
+import { FIELD_ALIASES, FIELDS, fieldByName, TOP_LEVEL_KEYS } from "../audit/field-catalog.js";
 import { QueryError } from "../errors.js";
 import type { FieldRef } from "./ast.js";
 import { nearestName } from "./nearest-name.js";
 
-/** The keys an audit entry has at its top level; a dotted path must start with one. */
-export const TOP_LEVEL_KEYS = ["time", "type", "auth", "request", "response", "error"] as const;
-
 const FIELD_NAMES = FIELDS.map((f) => f.name);
+const TOP_KEYS: readonly string[] = TOP_LEVEL_KEYS;
 
 /** The catalog field a mistyped or aliased name most likely means. */
 export function suggestField(name: string): string | undefined {
@@ -19,10 +20,10 @@ export function suggestField(name: string): string | undefined {
   if (fieldByName(lower)) return lower;
   const dot = name.indexOf(".");
   if (dot >= 0) {
-    const head = nearestName(name.slice(0, dot), TOP_LEVEL_KEYS);
+    const head = nearestName(name.slice(0, dot), TOP_KEYS);
     return head ? head + name.slice(dot) : undefined;
   }
-  const near = nearestName(lower, [...FIELD_NAMES, ...Object.keys(FIELD_ALIASES)]);
+  const near = nearestName(lower, [...FIELD_NAMES, ...Object.keys(FIELD_ALIASES), ...TOP_KEYS]);
   return near === undefined ? undefined : (FIELD_ALIASES[near] ?? near);
 }
 
@@ -30,7 +31,8 @@ function unknown(name: string, offset: number, query: string, why?: string): Que
   const suggestion = suggestField(name);
   const hint = suggestion
     ? `did you mean \`${suggestion}\`?`
-    : `fields are ${FIELD_NAMES.join(", ")}, or a dotted path like response.data.username`;
+    : `fields are ${FIELD_NAMES.join(", ")}, a dotted path like response.data.username, ` +
+      `or a top-level key of the entry written \`.${name}\``;
   return new QueryError(`unknown field \`${name}\`${why ? ` (${why})` : ""}`, query, offset, hint);
 }
 
@@ -40,13 +42,24 @@ export function resolveField(name: string, offset: number, query: string): Field
   if (/^-?\d+(?:\.\d+)?$/.test(name)) {
     throw new QueryError(`expected a field, found the number \`${name}\``, query, offset);
   }
-  if (!name.includes(".")) throw unknown(name, offset, query);
-  const segments = name.split(".");
+  if (TOP_KEYS.includes(name)) return { kind: "field", name, catalog: false, offset };
+  // `.key` (as in jq): a path from the entry's top level, said explicitly, for keys we do not
+  // know (log shippers and HCP add their own): no "did you mean".
+  const explicit = name.startsWith(".");
+  const path = explicit ? name.slice(1) : name;
+  if (!explicit && !name.includes(".")) throw unknown(name, offset, query);
+  const segments = path.split(".");
   if (segments.some((s) => s === "")) {
     throw new QueryError(`\`${name}\` has an empty path segment`, query, offset);
   }
-  if (!(TOP_LEVEL_KEYS as readonly string[]).includes(segments[0]!)) {
-    throw unknown(name, offset, query, `a dotted path starts with ${TOP_LEVEL_KEYS.join(", ")}`);
+  const head = segments[0]!;
+  if (!explicit && !TOP_KEYS.includes(head) && nearestName(head, TOP_KEYS) !== undefined) {
+    throw unknown(
+      name,
+      offset,
+      query,
+      `\`${head}\` is not a key Vault writes; write \`.${name}\` if your entries have it`,
+    );
   }
-  return { kind: "field", name, catalog: false, offset };
+  return { kind: "field", name: path, catalog: false, offset };
 }

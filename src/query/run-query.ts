@@ -1,15 +1,17 @@
 // A query's whole pipeline on an open engine: prepare (parse, resolve, plan), execute, stages.
 // `… | count` with nothing before it is answered from posting lists alone (no record is read);
 // `… | count by F`, `… | top N F`, `… | distinct F` on an indexed field, `… | leases` and
-// `… | timeline` from the term dictionary where it can (dictionary-groups.ts), then the stages
-// after them.
+// `… | timeline` from the term dictionary where it can (dictionary-groups.ts), `… | sort time`
+// (and `| limit N` after it) from the time dictionary (time-sort.ts), then the stages after them.
 import type { Stage } from "./ast.js";
 import { dictionaryGroupable } from "./dictionary-groups.js";
+import { NodeStats } from "./execute.js";
 import type { PlanNode } from "./plan.js";
-import { NodeStats, type PreparedQuery, type QueryEngine } from "./query-engine.js";
+import type { PreparedQuery, QueryEngine } from "./query-engine.js";
 import type { MatchedRecord } from "./matched-record.js";
 import { runStages, runStagesOn } from "./run-stages.js";
 import { LEASE, leaseItem } from "./stages/leases-stage.js";
+import { isTimeField } from "./stages/sort-stage.js";
 import { timelineBuckets } from "./stages/timeline-stage.js";
 import type { StageOutput } from "./stage-output.js";
 
@@ -36,8 +38,32 @@ async function* yielding(records: AsyncIterable<MatchedRecord>): AsyncGenerator<
   }
 }
 
-/** The output of a first stage answered from the term dictionaries, or undefined (read records). */
+/**
+ * The output of the first stage (with `sort`, of a `limit` right after it too: `rest` is what is
+ * left of the pipeline) answered from the term dictionaries, or undefined (read records).
+ */
 function firstStageFromIndex(
+  engine: QueryEngine,
+  plan: PlanNode,
+  stages: readonly Stage[],
+  stats: NodeStats | undefined,
+): { items: AsyncIterable<StageOutput>; rest: readonly Stage[] } | undefined {
+  const stage = stages[0];
+  if (!stage) return undefined;
+  if (stage.kind === "sort") {
+    if (!isTimeField(stage.field)) return undefined;
+    const next = stages[1];
+    const limit = next?.kind === "limit" ? next.n : undefined;
+    return {
+      items: engine.sortByTime(plan, stage.desc, limit, stats),
+      rest: stages.slice(limit === undefined ? 1 : 2),
+    };
+  }
+  const items = firstStageItems(engine, plan, stage, stats);
+  return items && { items, rest: stages.slice(1) };
+}
+
+function firstStageItems(
   engine: QueryEngine,
   plan: PlanNode,
   stage: Stage,
@@ -75,6 +101,30 @@ function firstStageFromIndex(
   }
 }
 
+/**
+ * The items of a prepared query's where-clause run through `stages`: the whole pipeline, with the
+ * first stage answered from the index where it can. Subqueries run through here too, so a subquery
+ * answers exactly what the same query run alone does.
+ */
+export function runPrepared(
+  engine: QueryEngine,
+  plan: PlanNode,
+  stages: readonly Stage[],
+  stats: NodeStats | undefined,
+): AsyncIterable<StageOutput> {
+  const countOnly =
+    stages[0]?.kind === "count" && stages.slice(1).every((s) => s.kind === "limit" && s.n >= 1);
+  if (countOnly) {
+    return (async function* () {
+      const count = await engine.count(plan, stats);
+      yield { kind: "count", count } as const;
+    })();
+  }
+  const fromIndex = firstStageFromIndex(engine, plan, stages, stats);
+  if (fromIndex) return runStagesOn(fromIndex.items, fromIndex.rest, engine);
+  return runStages(yielding(engine.records(plan, stats)), stages, engine);
+}
+
 export async function runQuery(
   engine: QueryEngine,
   text: string,
@@ -84,19 +134,6 @@ export async function runQuery(
   const stats = opts.collectStats ? new NodeStats() : undefined;
   const stages: Stage[] = [...prepared.query.stages];
   if (opts.limit !== undefined) stages.push({ kind: "limit", n: opts.limit, offset: text.length });
-  let items: AsyncIterable<StageOutput>;
-  const countOnly =
-    stages[0]?.kind === "count" && stages.slice(1).every((s) => s.kind === "limit" && s.n >= 1);
-  const fromIndex = stages[0] && firstStageFromIndex(engine, prepared.plan, stages[0], stats);
-  if (countOnly) {
-    items = (async function* () {
-      const count = await engine.count(prepared.plan, stats);
-      yield { kind: "count", count } as const;
-    })();
-  } else if (fromIndex) {
-    items = runStagesOn(fromIndex, stages.slice(1), engine);
-  } else {
-    items = runStages(yielding(engine.records(prepared.plan, stats)), stages, engine);
-  }
+  const items = runPrepared(engine, prepared.plan, stages, stats);
   return { prepared, stages, items, stats };
 }

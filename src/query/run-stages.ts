@@ -1,7 +1,8 @@
 // Runs a query's stages over the executor's record stream: each stage is an async generator over
 // the previous one, so the pipeline streams wherever the stage allows (leases, distinct, fields,
 // limit, pair emit as they go; count, count by, top, sort, timeline must see everything first),
-// and a `limit` that is satisfied closes everything upstream, which stops the index scan.
+// and a `limit` that is satisfied closes everything upstream, which stops the index scan. A `sort`
+// followed by a `limit` runs as one step that keeps only the first N.
 // The pipeline is assumed checked by parseQuery (check-pipeline.ts); this module never looks at
 // the store except through StageContext.
 import { assertNever, type Stage } from "./ast.js";
@@ -41,7 +42,7 @@ function runStage(
     case "fields":
       return fieldsStage(input, stage.fields);
     case "sort":
-      return sortStage(input, stage.field, stage.desc);
+      return sortStage(input, stage.field, stage.desc, ctx);
     case "limit":
       return limitStage(input, stage.n);
     case "timeline":
@@ -69,6 +70,16 @@ export function runStagesOn(
   ctx: StageContext,
 ): AsyncIterable<StageOutput> {
   let items = input;
-  for (const stage of stages) items = runStage(items, stage, ctx);
+  for (let i = 0; i < stages.length; i++) {
+    const stage = stages[i]!;
+    const next = stages[i + 1];
+    if (stage.kind === "sort" && next?.kind === "limit") {
+      // Only the first N are wanted: a bounded heap rather than a sort of everything.
+      items = sortStage(items, stage.field, stage.desc, ctx, next.n);
+      i++;
+    } else {
+      items = runStage(items, stage, ctx);
+    }
+  }
   return items;
 }

@@ -2,6 +2,7 @@
 // in parallel with the other segments' scans. Never imports store/ or lmdb: the executor reads
 // the blocks and hands them over. A block that fails its checksum is returned as data
 // (ScanDamage), for the executor to report as a damaged index.
+import { recordJson } from "../ingest/framing/record-json.js";
 import { Piscina } from "piscina";
 import type { AuditEntry } from "../audit/audit-entry.js";
 import { ChecksumError } from "../codec/checksum.js";
@@ -27,7 +28,7 @@ function matches(task: ScanTask): Uint32Array<ArrayBuffer> | ScanDamage {
       for (let i = 0; i < block.count; i++) {
         const local = first + i;
         if (candidates && !(candidates[local >>> 5]! & (1 << (local & 31)))) continue;
-        const line = block.line(i);
+        const line = recordJson(block.line(i));
         if (needle && line.indexOf(needle) < 0) continue;
         if (test(JSON.parse(line.toString("utf8")) as AuditEntry))
           out[local >>> 5]! |= 1 << (local & 31);

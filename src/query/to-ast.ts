@@ -7,7 +7,7 @@
 // else escapes. Cost: linear in the CST.
 import type { IToken } from "chevrotain";
 import ipaddr from "ipaddr.js";
-import { fieldByName } from "../audit/field-catalog.js";
+import { fieldByName, isOrdered, type FieldKind } from "../audit/field-catalog.js";
 import { cidrRange, ipKey } from "../audit/ip-key.js";
 import { parseInstant } from "../audit/time-key.js";
 import { QueryError } from "../errors.js";
@@ -44,6 +44,7 @@ import type {
 } from "./query-cst.js";
 import { queryParser } from "./query-parser.js";
 import { resolveField } from "./resolve-field.js";
+import { compileSafeRegex } from "./safe-regex.js";
 
 /** `top F` without a count shows this many. */
 export const DEFAULT_TOP_N = 10;
@@ -314,7 +315,7 @@ export class ToAst extends BaseVisitor implements ICstNodeVisitor<void, unknown>
     const kind = field.catalog ? fieldByName(field.name)?.kind : undefined;
     const ordering = op === "<" || op === "<=" || op === ">" || op === ">=";
     if (value.kind === "hash") {
-      if (kind === "ip" || kind === "time" || ordering || op === "~") {
+      if (kind === "ip" || kind === "time" || kind === "number" || ordering || op === "~") {
         throw this.fail(
           `\`hash()\` makes an HMAC string; it cannot be used with \`${field.name} ${op}\``,
           value.offset,
@@ -322,7 +323,7 @@ export class ToAst extends BaseVisitor implements ICstNodeVisitor<void, unknown>
       }
       return;
     }
-    if (ordering && field.catalog && kind !== "time") {
+    if (ordering && kind !== undefined && !isOrdered(kind)) {
       throw this.fail(
         `\`${op}\` compares times and numbers, and \`${field.name}\` is ${kind === "ip" ? "an address" : "text"}`,
         value.offset,
@@ -335,18 +336,60 @@ export class ToAst extends BaseVisitor implements ICstNodeVisitor<void, unknown>
       throw this.fail(`\`${op}\` needs a number or a time, not \`${value.text}\``, value.offset);
     }
     if (op === "~") {
-      try {
-        new RegExp(value.text);
-      } catch (e) {
-        throw this.fail(`bad regular expression: ${(e as Error).message}`, value.offset);
-      }
+      compileSafeRegex(value.text, this.text, value.offset);
       return;
     }
     if (op === "^=") return;
-    if (kind === "time" && !parseInstant(value.text)) {
-      throw this.fail(`\`${value.text}\` is not a valid time`, value.offset, TIME_HINT);
+    if (value.text === "" && kind !== undefined) throw this.emptyValue(field, op, value);
+    this.checkKindValue(field, kind, value, false);
+  }
+
+  /**
+   * `F = ""` on a catalog field: an empty text is never a value (Vault writes `"error":""` for
+   * "no error"), so the test would match nothing (or, with `!=`, everything). Say what to write.
+   */
+  private emptyValue(field: FieldRef, op: CompareOp, value: Literal): QueryError {
+    const spec = fieldByName(field.name);
+    const root = spec?.derived === "rootNamespace";
+    return this.fail(
+      `\`${field.name} ${op} ""\` ${op === "!=" ? "matches every entry" : "matches nothing"}: an empty value is no value`,
+      value.offset,
+      root
+        ? "the root namespace is `namespace = root`; entries without a namespace: `not exists namespace`"
+        : `entries without ${field.name}: \`not exists ${field.name}\`; with one: \`exists ${field.name}\``,
+    );
+  }
+
+  /** A literal compared with `=` (or listed) must be a value of the field's kind. */
+  private checkKindValue(
+    field: FieldRef,
+    kind: FieldKind | undefined,
+    value: Literal,
+    inList: boolean,
+  ): void {
+    switch (kind) {
+      case "time":
+        if (!parseInstant(value.text)) {
+          throw this.fail(`\`${value.text}\` is not a valid time`, value.offset, TIME_HINT);
+        }
+        return;
+      case "ip":
+        this.checkAddress(value, inList);
+        return;
+      case "number":
+        if (!NUMBER_SHAPE.test(value.text)) {
+          throw this.fail(
+            `\`${field.name}\` is a number, not \`${value.text}\``,
+            value.offset,
+            `e.g. ${field.name} = 443, ${field.name} >= 1024`,
+          );
+        }
+        return;
+      case "text":
+      case "hmac":
+      case undefined:
+        return;
     }
-    if (kind === "ip") this.checkAddress(value, false);
   }
 
   private checkAddress(value: Literal, allowCidr: boolean): void {
@@ -376,16 +419,14 @@ export class ToAst extends BaseVisitor implements ICstNodeVisitor<void, unknown>
       case "list":
         for (const item of value.items) {
           if (item.kind === "hash") {
-            if (kind === "ip" || kind === "time") {
+            if (kind === "ip" || kind === "time" || kind === "number") {
               throw this.fail(
-                "`hash()` makes an HMAC string, not an address or a time",
+                "`hash()` makes an HMAC string, not an address, a time or a number",
                 item.offset,
               );
             }
-          } else if (kind === "ip") {
-            this.checkAddress(item, true);
-          } else if (kind === "time" && !parseInstant(item.text)) {
-            throw this.fail(`\`${item.text}\` is not a valid time`, item.offset, TIME_HINT);
+          } else {
+            this.checkKindValue(field, kind, item, true);
           }
         }
         return;
@@ -393,7 +434,7 @@ export class ToAst extends BaseVisitor implements ICstNodeVisitor<void, unknown>
         const cidrShaped = CIDR_SHAPE.test(value.text);
         if (cidrShaped && kind !== "ip") {
           throw this.fail(
-            `\`in\` with a CIDR needs the \`ip\` field, not \`${field.name}\``,
+            `\`in\` with a CIDR needs an address field (ip, xff), not \`${field.name}\``,
             value.offset,
             "for a text prefix use `^=`",
           );

@@ -13,6 +13,7 @@
 // All keys are big-endian so LMDB's byte order is numeric order. Every value but "format" carries
 // a CRC-32 (codec/checksum.ts, codec/checked-json.ts; store/meta-records.ts reads the checked
 // JSON), verified on read: damage is reported (store/index-damage.ts), never answered from.
+// DIR/writer.sock and DIR/writer.json: the writer lock and who holds it (store/writer-lock.ts).
 
 // Version 2: record blocks are groups of independently compressed 16 KiB parts (was: one LZ4
 // frame of 64 KiB), so a record read decompresses a quarter as much.
@@ -32,6 +33,15 @@ export interface FileMeta {
   readonly headBytes: number;
   /** Content bytes consumed (up to the end of the last line committed). */
   readonly doneBytes: number;
+  /**
+   * SHA-256 (hex) of the content bytes [tailStart, tailStart + tailBytes): the last (up to 4 KiB)
+   * bytes of lines indexed, ending at doneBytes unless a skipped long line came after them. With
+   * the head, it tells this content from another that starts the same (a log truncated and
+   * written again). Absent in indexes written before it was kept: the head alone decides then.
+   */
+  readonly tailHash?: string | undefined;
+  readonly tailStart?: number | undefined;
+  readonly tailBytes?: number | undefined;
   readonly doneLines: number;
   /** True when the content ended without a newline after the last line consumed. */
   readonly endsOpen: boolean;
@@ -45,6 +55,13 @@ export interface FileMeta {
   /** A last line with no newline that did not parse: reported, not consumed (it may be half-written). */
   readonly tailBad: { readonly line: number; readonly reason: string } | undefined;
   readonly indexedAt: string;
+  /**
+   * Records whose client token is plaintext (a log_raw audit device): the index holds live
+   * secrets. Absent when none (and in indexes written before it was counted).
+   */
+  readonly rawTokenRecords?: number | undefined;
+  /** Lines that were a server's own log (a mixed stream), not audit entries. Absent when none. */
+  readonly skippedLines?: number | undefined;
 }
 
 export interface SegmentMeta {

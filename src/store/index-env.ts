@@ -29,14 +29,53 @@ export function securePaths(dir: string): void {
   fs.chmodSync(dir, 0o700);
   for (const name of fs.readdirSync(dir)) {
     const file = path.join(dir, name);
-    if (fs.statSync(file).isFile()) fs.chmodSync(file, 0o600);
+    try {
+      if (fs.statSync(file).isFile()) fs.chmodSync(file, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err; // renamed meanwhile
+    }
   }
 }
 
+/**
+ * Whether `dir` holds an index. A directory that cannot be looked into is not "no index": that
+ * would send the user to build one where they cannot even read.
+ */
 export function indexExists(dir: string): boolean {
-  return fs.existsSync(path.join(dir, INDEX_FILE));
+  try {
+    fs.statSync(path.join(dir, INDEX_FILE));
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return false;
+    if (code === "EACCES" || code === "EPERM") {
+      throw new InputError(`cannot read the index at ${dir}: permission denied`);
+    }
+    throw new InputError(`cannot read the index at ${dir}: ${(err as Error).message}`);
+  }
 }
 
+/** Create the index directory (0700) if it is not there yet. */
+export function ensureIndexDir(dir: string): void {
+  const oldUmask = process.umask(0o077);
+  try {
+    // Not `recursive` when the parent exists: Node 20's recursive mkdir spins forever on a
+    // path it cannot create under /proc (seen with --db /proc/x).
+    if (!fs.existsSync(dir)) {
+      if (fs.existsSync(path.dirname(dir))) fs.mkdirSync(dir, { mode: 0o700 });
+      else fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    }
+  } catch (err) {
+    throw new InputError(`cannot create the index directory ${dir}: ${(err as Error).message}`);
+  } finally {
+    process.umask(oldUmask);
+  }
+}
+
+/**
+ * Open the environment. Writing (readOnly false) is for the holder of the writer lock only
+ * (store/writer-lock.ts, taken by ingest's Indexer); readers never take it.
+ */
 export function openIndexEnv(dir: string, opts: { create: boolean; readOnly?: boolean }): IndexEnv {
   // Only a new (or never stamped) index gets its databases created: in a stamped one a missing
   // database is damage, and creating it would be writing into a damaged index.
@@ -50,19 +89,7 @@ export function openIndexEnv(dir: string, opts: { create: boolean; readOnly?: bo
         "run `breakglass index PATH...` first, or point --db / $BREAKGLASS_DB at an index",
       );
     }
-    const oldUmask = process.umask(0o077);
-    try {
-      // Not `recursive` when the parent exists: Node 20's recursive mkdir spins forever on a
-      // path it cannot create under /proc (seen with --db /proc/x).
-      if (!fs.existsSync(dir)) {
-        if (fs.existsSync(path.dirname(dir))) fs.mkdirSync(dir, { mode: 0o700 });
-        else fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      }
-    } catch (err) {
-      throw new InputError(`cannot create the index directory ${dir}: ${(err as Error).message}`);
-    } finally {
-      process.umask(oldUmask);
-    }
+    ensureIndexDir(dir);
   }
   const oldUmask = process.umask(0o077);
   let root: RootDatabase;

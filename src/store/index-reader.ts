@@ -29,10 +29,10 @@ import {
   readSegmentMetas,
 } from "./meta-records.js";
 import type { Database, Transaction } from "lmdb";
-import { fieldByCode, fieldByName } from "../audit/field-catalog.js";
+import { fieldByCode, fieldOfKind } from "../audit/field-catalog.js";
 import { timeKey } from "../audit/time-key.js";
 
-const TIME_CODE = fieldByName("time")!.code;
+const TIME_CODE = fieldOfKind("time").code;
 
 /** Blocks kept (with the parts decoded so far): at most 64 × 64 KiB = 4 MiB, enough for a sort
  * or pair over hot blocks. */
@@ -304,6 +304,74 @@ export class IndexReader {
     }
   }
 
+  /**
+   * Visit each of `terms` (ascending byte order, no repeats) that the segment's dictionary holds,
+   * with its index in `terms` and its postings (a cursor, good during the visit only). One pass,
+   * the sorted terms merged against the sorted dictionary: each term page is read at most once,
+   * and each side gallops to the other's next term, so the cost follows the shorter of the two
+   * (many terms against a small segment, or a few against a big one); one term costs a lookup.
+   */
+  scanSortedTerms(
+    field: number,
+    segment: SegmentMeta,
+    terms: readonly Uint8Array[],
+    visit: (index: number, postings: TermPostings) => void,
+  ): void {
+    const dir = this.directory(field, segment);
+    if (!dir || dir.pageCount === 0 || terms.length === 0) return;
+    const postings = new TermPostings(segment.records);
+    const pages = dir.pageCount;
+    let p = dir.pageFor(terms[0]!);
+    let k = 0;
+    if (p < 0) {
+      // Terms before the first page's first term are in no page.
+      k = gallop(k, terms.length, (i) => Buffer.compare(terms[i]!, dir.firstTerm(0)) < 0);
+      p = 0;
+    }
+    while (k < terms.length) {
+      // terms[k, end) fall in page p: they sort before the next page's first term.
+      const next = p + 1 < pages ? dir.firstTerm(p + 1) : undefined;
+      const end = next
+        ? gallop(k, terms.length, (i) => Buffer.compare(terms[i]!, next) < 0)
+        : terms.length;
+      if (end > k) {
+        // Merge terms[k, end) with the page's terms: the side that is behind gallops to the
+        // other's current term (decoding a page term allocates: the last one is kept).
+        const page = this.page(field, segment, p);
+        let at = -1;
+        let held: Buffer | undefined;
+        const pageTerm = (j: number): Buffer => {
+          if (j !== at) {
+            at = j;
+            held = page.term(j);
+          }
+          return held!;
+        };
+        let i = 0;
+        while (k < end && i < page.count) {
+          const c = Buffer.compare(terms[k]!, pageTerm(i));
+          if (c === 0) {
+            postings.at(page, i);
+            visit(k, postings);
+            k++;
+            i++;
+          } else if (c < 0) {
+            const t = pageTerm(i);
+            k = gallop(k + 1, end, (x) => Buffer.compare(terms[x]!, t) < 0);
+          } else {
+            const t = terms[k]!;
+            i = gallop(i + 1, page.count, (j) => Buffer.compare(pageTerm(j), t) < 0);
+          }
+        }
+        k = end;
+      }
+      if (k === terms.length) return;
+      // The last page whose first term is <= terms[k] (at least p + 1: terms[k] >= next).
+      const term = terms[k]!;
+      p = gallop(p + 1, pages, (q) => Buffer.compare(dir.firstTerm(q), term) <= 0) - 1;
+    }
+  }
+
   /** Number of records in a segment holding exactly `term` (cheap: no decoding of ids). */
   termCount(field: number, segment: SegmentMeta, term: Uint8Array): number {
     const dir = this.directory(field, segment);
@@ -349,4 +417,25 @@ export class IndexReader {
   newBitset(segment: SegmentMeta): Bitset {
     return newBitset(segment.records);
   }
+}
+
+/**
+ * The first i in [lo, hi) where `before(i)` is false (`before` true on a prefix of the range), or
+ * hi: steps of 1, 2, 4 … from lo, then a binary search, so a near answer costs a few probes.
+ */
+function gallop(lo: number, hi: number, before: (i: number) => boolean): number {
+  let step = 1;
+  let from = lo;
+  while (from < hi && before(from)) {
+    lo = from + 1;
+    from += step;
+    step *= 2;
+  }
+  let to = Math.min(from, hi);
+  while (lo < to) {
+    const mid = (lo + to) >>> 1;
+    if (before(mid)) lo = mid + 1;
+    else to = mid;
+  }
+  return lo;
 }

@@ -1,5 +1,6 @@
 // What is indexed: files, records, time span, bad lines, sizes (`breakglass stats`). Reads only
-// file and segment metadata (plus the bad-line table when asked), never a record.
+// file and segment metadata (plus the bad-line table when asked), never a record. Says which files
+// hold plaintext tokens (a log_raw audit device): such an index holds live secrets.
 import fs from "node:fs";
 import path from "node:path";
 import { pickTime } from "../audit/time-key.js";
@@ -17,6 +18,10 @@ export interface FileStats {
   readonly firstTime: string | undefined;
   readonly lastTime: string | undefined;
   readonly indexedAt: string;
+  /** Records of this file whose client token is plaintext (a log_raw audit device). */
+  readonly rawTokenRecords: number;
+  /** Lines skipped as not audit entries (a server's own log in a mixed stream). */
+  readonly skippedLines: number;
 }
 
 export interface BadLineStats {
@@ -29,13 +34,19 @@ export interface IndexStats {
   readonly files: number;
   readonly records: number;
   readonly badLines: number;
+  /** Lines skipped as not audit entries (a server's own log), not bad lines. */
+  readonly skippedLines: number;
   readonly bytes: number;
   readonly firstTime: string | undefined;
   readonly lastTime: string | undefined;
+  /** Records whose `time` is missing or does not parse: in no time range, not in the time span. */
+  readonly noTime: number;
   readonly segments: number;
   readonly indexBytes: number;
   readonly fileList: readonly FileStats[];
   readonly badLineList: readonly BadLineStats[];
+  /** Paths of the files that hold plaintext client tokens: the index holds live secrets. */
+  readonly rawTokenFiles: readonly string[];
 }
 
 export function indexStats(reader: IndexReader, opts: { badLines: boolean }): IndexStats {
@@ -57,6 +68,8 @@ export function indexStats(reader: IndexReader, opts: { badLines: boolean }): In
       firstTime: f.firstTime,
       lastTime: f.lastTime,
       indexedAt: f.indexedAt,
+      rawTokenRecords: f.rawTokenRecords ?? 0,
+      skippedLines: f.skippedLines ?? 0,
     };
   });
   const badLineList: BadLineStats[] = [];
@@ -85,12 +98,15 @@ export function indexStats(reader: IndexReader, opts: { badLines: boolean }): In
     files: files.length,
     records: fileList.reduce((n, f) => n + f.records, 0),
     badLines: fileList.reduce((n, f) => n + f.badLines, 0),
+    skippedLines: fileList.reduce((n, f) => n + f.skippedLines, 0),
     bytes: fileList.reduce((n, f) => n + f.bytes, 0),
     firstTime,
     lastTime,
+    noTime: reader.segments.reduce((n, seg) => n + seg.records - seg.timedRecords, 0),
     segments: reader.segments.length,
     indexBytes,
     fileList,
     badLineList,
+    rawTokenFiles: fileList.filter((f) => f.rawTokenRecords > 0).map((f) => f.path),
   };
 }

@@ -71,6 +71,10 @@ function fileProblem(v: unknown, id: number): string | undefined {
   }
   if (typeof v.gzip !== "boolean" || typeof v.endsOpen !== "boolean") return "has no valid flags";
   if (!isOptText(v.firstTime) || !isOptText(v.lastTime)) return "has no valid time span";
+  for (const f of ["tailStart", "tailBytes", "rawTokenRecords", "skippedLines"]) {
+    if (v[f] !== undefined && !isCount(v[f])) return `has no valid ${f}`;
+  }
+  if (!isOptText(v.tailHash)) return "has no valid tailHash";
   const tail = v.tailBad;
   if (tail !== undefined && !(isObject(tail) && isCount(tail.line) && isOptText(tail.reason))) {
     return "has no valid tailBad";

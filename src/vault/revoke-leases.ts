@@ -9,9 +9,13 @@
 // reached after all retries, every call so far was permission denied. They throw
 // RevokeStoppedError (exit 4) carrying the partial summary; targets not finished are not
 // journaled, so a rerun picks them up.
+// A prefix goes into the URL path and a namespace into X-Vault-Namespace only after
+// vault-api-path.ts has checked them: a target it refuses stops the run (UsageError) before
+// anything is sent for it.
 import { VaultError } from "../errors.js";
-import { normalizeNamespace, type RevokeJournal } from "./revoke-journal.js";
-import { VaultRequestError, type VaultClient } from "./vault-client.js";
+import type { RevokeJournal } from "./revoke-journal.js";
+import { quoteValue, vaultApiPath, vaultNamespace, type VaultApiPath } from "./vault-api-path.js";
+import { VaultRequestError, type HttpMethod, type VaultClient } from "./vault-client.js";
 
 export interface LeaseTarget {
   leaseId: string;
@@ -91,6 +95,63 @@ export class RevokeStoppedError extends VaultError {
   }
 }
 
+/** The one call that revokes a target (before any --verify lookups), as it goes on the wire. */
+export interface RevokeRequest {
+  method: HttpMethod;
+  path: VaultApiPath;
+  body?: Record<string, string>;
+}
+
+export interface TargetContext {
+  /** Where the target came from, for messages: "stdin line 3", "--prefix". */
+  where?: string | undefined;
+  /** Scrubs the token out of messages (VaultClient.redact). */
+  redact?: ((text: string) => string) | undefined;
+}
+
+const LEASES_REVOKE = vaultApiPath("sys/leases/revoke");
+const LEASES_LOOKUP = vaultApiPath("sys/leases/lookup");
+const REVOKE_ACCESSOR = vaultApiPath("auth/token/revoke-accessor");
+
+/** The request that revokes `id` in `mode`. A prefix is checked here (UsageError if unsafe);
+ * lease ids and accessors travel in the JSON body, never in the path. */
+export function revokeRequestOf(
+  mode: RevokeMode,
+  id: string,
+  context: TargetContext = {},
+): RevokeRequest {
+  switch (mode) {
+    case "revoke":
+      return { method: "PUT", path: LEASES_REVOKE, body: { lease_id: id } };
+    case "prefix":
+    case "force": {
+      const endpoint = mode === "prefix" ? "sys/leases/revoke-prefix" : "sys/leases/revoke-force";
+      const value = { name: "lease prefix", value: id, keepTrailingSlash: true, ...context };
+      return { method: "PUT", path: vaultApiPath(endpoint, value) };
+    }
+    case "accessor":
+      return { method: "POST", path: REVOKE_ACCESSOR, body: { accessor: id } };
+    default: {
+      const never: never = mode;
+      throw new Error(`unknown revoke mode ${String(never)}`);
+    }
+  }
+}
+
+/** The namespace a target's calls go to ("" for root): the override, else its own; checked. */
+export function targetNamespace(
+  target: LeaseTarget,
+  override: string | undefined,
+  context: TargetContext = {},
+): string {
+  const fromTarget = override === undefined;
+  return vaultNamespace({
+    name: fromTarget ? `namespace of ${quoteValue(target.leaseId)}` : "namespace",
+    value: (fromTarget ? target.namespace : override) ?? "",
+    ...context,
+  });
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Fatal conditions unwind through here so that they are never recorded as a lease's failure. */
@@ -161,7 +222,7 @@ export async function revokeLeases(
   async function isLive(leaseId: string, namespace: string, counter: { attempts: number }) {
     const res = await call(
       () =>
-        client.request("PUT", "sys/leases/lookup", {
+        client.request("PUT", LEASES_LOOKUP, {
           body: { lease_id: leaseId },
           namespace,
           acceptStatus: [400],
@@ -172,51 +233,45 @@ export async function revokeLeases(
     if (res.errors.some((e) => /invalid lease/i.test(e))) return false;
     throw new VaultRequestError(
       "bad_request",
-      `Vault rejected the lookup of ${leaseId} (400: ${res.errors.join("; ")})`,
+      client.redact(`Vault rejected the lookup of ${leaseId} (400: ${res.errors.join("; ")})`),
       { status: 400, errors: res.errors },
     );
   }
 
   async function revokeOne(
     leaseId: string,
+    request: RevokeRequest,
     namespace: string,
     counter: { attempts: number },
   ): Promise<{ outcome: RevokeOutcomeKind; reason?: string }> {
+    const send = (acceptStatus?: number[]) =>
+      call(
+        () =>
+          client.request(request.method, request.path, {
+            ...(request.body === undefined ? {} : { body: request.body }),
+            namespace,
+            ...(acceptStatus === undefined ? {} : { acceptStatus }),
+          }),
+        counter,
+      );
     switch (mode) {
       case "revoke": {
         if (opts.verify && !(await isLive(leaseId, namespace, counter))) {
           return { outcome: "already_gone" };
         }
-        await call(
-          () =>
-            client.request("PUT", "sys/leases/revoke", { body: { lease_id: leaseId }, namespace }),
-          counter,
-        );
+        await send();
         if (opts.verify && (await isLive(leaseId, namespace, counter))) {
           return { outcome: "failed", reason: "still live after revoke (lookup found it)" };
         }
         return { outcome: "revoked" };
       }
       case "prefix":
-      case "force": {
-        const endpoint = mode === "prefix" ? "revoke-prefix" : "revoke-force";
-        await call(
-          () => client.request("PUT", `sys/leases/${endpoint}/${leaseId}`, { namespace }),
-          counter,
-        );
+      case "force":
+        await send();
         return { outcome: "revoked" };
-      }
       case "accessor": {
         // Vault ≥ 1.10 answers 204 for an unknown accessor; older versions 400 "invalid accessor".
-        const res = await call(
-          () =>
-            client.request("POST", "auth/token/revoke-accessor", {
-              body: { accessor: leaseId },
-              namespace,
-              acceptStatus: [400],
-            }),
-          counter,
-        );
+        const res = await send([400]);
         if (res.status !== 400) return { outcome: "revoked" };
         if (res.errors.some((e) => /invalid accessor/i.test(e))) return { outcome: "already_gone" };
         return {
@@ -235,12 +290,13 @@ export async function revokeLeases(
    * condition stopped it (then nothing is recorded and a rerun retries it). */
   async function attempt(
     target: LeaseTarget,
+    request: RevokeRequest,
     namespace: string,
   ): Promise<RevokeOutcome | undefined> {
     const counter = { attempts: 0 };
     let result: { outcome: RevokeOutcomeKind; reason?: string };
     try {
-      result = await revokeOne(target.leaseId, namespace, counter);
+      result = await revokeOne(target.leaseId, request, namespace, counter);
     } catch (err) {
       if (err instanceof Fatal) {
         fatal ??= err.reason;
@@ -285,6 +341,8 @@ export async function revokeLeases(
   // `concurrency` (10,000 leases, fsync on ext4: 4.2 s → see bench/revoke-bench.ts).
   const inflight = new Set<Promise<void>>();
   const recording = new Set<Promise<void>>();
+  // An unexpected error, or a target refused by vault-api-path.ts: ends the run once the calls in
+  // flight are done and journaled.
   let bug: unknown;
   const track = (set: Set<Promise<void>>, work: Promise<void>): void => {
     const p: Promise<void> = work
@@ -296,7 +354,15 @@ export async function revokeLeases(
   };
   for await (const target of targets) {
     if (fatal || bug !== undefined || opts.signal?.aborted) break;
-    const namespace = normalizeNamespace(override ?? target.namespace);
+    let namespace: string;
+    let request: RevokeRequest;
+    try {
+      namespace = targetNamespace(target, override, { redact: client.redact });
+      request = revokeRequestOf(mode, target.leaseId, { redact: client.redact });
+    } catch (err) {
+      bug = err;
+      break;
+    }
     const key = `${namespace}\u0000${target.leaseId}`;
     if (seen.has(key)) {
       summary.duplicates++;
@@ -311,7 +377,7 @@ export async function revokeLeases(
     }
     track(
       inflight,
-      attempt(target, namespace).then((outcome) => {
+      attempt(target, request, namespace).then((outcome) => {
         if (outcome) track(recording, record(outcome));
       }),
     );

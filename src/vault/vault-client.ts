@@ -3,13 +3,16 @@
 // per-request deadline. Any answer outside 2xx becomes a VaultRequestError whose message says what
 // happened in words (permission denied, sealed, rate limited, not found, cannot reach Vault) and
 // whose `kind` and `retryable` let callers decide; this module itself never retries.
+// Paths are VaultApiPath values (vault-api-path.ts checks and encodes whatever came from outside)
+// and are sent byte for byte: no URL parsing in between that could resolve "..".
 // It must never let the token out: X-Vault-Token is redacted in debug lines, request bodies are
-// never logged (unseal keys travel in them), and every server-supplied text is scrubbed of the
-// token before it reaches a message.
+// never logged (unseal keys travel in them), and every message and hint it builds (the path, the
+// server's text) is scrubbed of the token, which a path or a reply may carry.
 import http from "node:http";
 import https from "node:https";
 import { VaultError } from "../errors.js";
-import { REDACTED, type VaultConfig } from "./vault-config.js";
+import { vaultNamespace, type VaultApiPath } from "./vault-api-path.js";
+import { REDACTED, redactToken, type VaultConfig } from "./vault-config.js";
 
 export type VaultFailureKind =
   | "denied"
@@ -102,18 +105,11 @@ function isTlsCode(code: string): boolean {
   );
 }
 
-/** Vault paths keep their slashes; everything else in a segment is percent-encoded. */
-export function encodeVaultPath(p: string): string {
-  return p
-    .replace(/^\/+/, "")
-    .split("/")
-    .map((seg) => encodeURIComponent(seg))
-    .join("/");
-}
-
 export class VaultClient {
   readonly config: VaultConfig;
   readonly addr: string;
+  /** VAULT_ADDR split once: requests are made from these parts, never by parsing a URL. */
+  readonly #origin: { protocol: string; hostname: string; port: string; basePath: string };
   readonly #agent: http.Agent;
   readonly #isHttps: boolean;
   readonly #debug: ((line: string) => void) | undefined;
@@ -123,6 +119,13 @@ export class VaultClient {
     this.addr = config.addr;
     this.#isHttps = config.addr.startsWith("https:");
     this.#debug = opts.debug;
+    const url = new URL(config.addr);
+    this.#origin = {
+      protocol: url.protocol,
+      hostname: url.hostname.replace(/^\[|\]$/g, ""),
+      port: url.port,
+      basePath: url.pathname.replace(/\/+$/, ""),
+    };
     const maxSockets = opts.maxSockets ?? 16;
     this.#agent = this.#isHttps
       ? new https.Agent({
@@ -138,11 +141,8 @@ export class VaultClient {
     return this.config.token !== undefined;
   }
 
-  /** Replaces every occurrence of the token in `text` with "[redacted]". */
-  redact(text: string): string {
-    const token = this.config.token?.reveal();
-    return token ? text.split(token).join(REDACTED) : text;
-  }
+  /** Replaces every occurrence of the token in `text` (as is or percent-encoded) with "[redacted]". */
+  readonly redact = (text: string): string => redactToken(text, this.config.token);
 
   close(): void {
     this.#agent.destroy();
@@ -150,11 +150,16 @@ export class VaultClient {
 
   async request(
     method: HttpMethod,
-    vaultPath: string,
+    vaultPath: VaultApiPath,
     opts: VaultRequestOptions = {},
   ): Promise<VaultResponse> {
-    const url = `${this.addr}/v1/${encodeVaultPath(vaultPath)}`;
-    const namespace = "namespace" in opts ? opts.namespace : this.config.namespace;
+    const requestPath = `${this.#origin.basePath}/v1/${vaultPath}`;
+    const url = `${this.addr}/v1/${vaultPath}`;
+    const namespace = vaultNamespace({
+      name: "namespace",
+      value: ("namespace" in opts ? opts.namespace : this.config.namespace) ?? "",
+      redact: this.redact,
+    });
     const headers: Record<string, string> = { Accept: "application/json" };
     const token = opts.authenticated === false ? undefined : this.config.token;
     if (token) headers["X-Vault-Token"] = token.reveal();
@@ -170,7 +175,7 @@ export class VaultClient {
 
     let raw: { status: number; text: string; retryAfter: string | undefined };
     try {
-      raw = await this.#send(url, method, headers, payload, timeoutMs);
+      raw = await this.#send(requestPath, method, headers, payload, timeoutMs);
     } catch (err) {
       const e = this.#networkError(err, what, timeoutMs);
       this.#log(method, url, headers, `failed: ${e.kind}`, started);
@@ -194,7 +199,7 @@ export class VaultClient {
   }
 
   #send(
-    url: string,
+    requestPath: string,
     method: string,
     headers: Record<string, string>,
     payload: string | undefined,
@@ -202,7 +207,9 @@ export class VaultClient {
   ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
     return new Promise((resolve, reject) => {
       const mod = this.#isHttps ? https : http;
-      const req = mod.request(url, { method, headers, agent: this.#agent }, (res) => {
+      const { protocol, hostname, port } = this.#origin;
+      const target = { protocol, hostname, port, path: requestPath };
+      const req = mod.request({ ...target, method, headers, agent: this.#agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {
@@ -248,6 +255,16 @@ export class VaultClient {
     this.#debug(this.redact(`vault: ${method} ${url} [${shown}] → ${outcome} in ${ms} ms`));
   }
 
+  /** Every error this client builds goes through here: message and hint lose the token. */
+  #error(
+    kind: VaultFailureKind,
+    message: string,
+    opts: ConstructorParameters<typeof VaultRequestError>[2],
+  ): VaultRequestError {
+    const hint = opts.hint === undefined ? {} : { hint: this.redact(opts.hint) };
+    return new VaultRequestError(kind, this.redact(message), { ...opts, ...hint });
+  }
+
   #errorsOf(body: unknown, text: string, status: number): string[] {
     if (body && typeof body === "object" && "errors" in body && Array.isArray(body.errors)) {
       return body.errors.map((e) => this.redact(String(e)));
@@ -269,19 +286,19 @@ export class VaultClient {
       const hint = this.config.token
         ? `the token (from ${this.config.tokenSource}) needs a policy that allows ${vaultPath}`
         : "no Vault token: set VAULT_TOKEN or run `vault login` (writes ~/.vault-token)";
-      return new VaultRequestError("denied", `permission denied: Vault refused ${what} (403)`, {
+      return this.#error("denied", `permission denied: Vault refused ${what} (403)`, {
         ...opts,
         hint,
       });
     }
     if (status === 503 && errors.some((e) => /sealed/i.test(e))) {
-      return new VaultRequestError("sealed", `Vault at ${this.addr} is sealed`, {
+      return this.#error("sealed", `Vault at ${this.addr} is sealed`, {
         ...opts,
         hint: "unseal it (`breakglass unseal`) and run the command again",
       });
     }
     if (status === 503) {
-      return new VaultRequestError(
+      return this.#error(
         "unavailable",
         `Vault at ${this.addr} is unavailable (503${said}) for ${what}`,
         { ...opts, hint: "a standby without an active node? `breakglass status` tells" },
@@ -289,32 +306,32 @@ export class VaultClient {
     }
     if (status === 429) {
       const seconds = retryAfter === undefined ? NaN : Number(retryAfter);
-      return new VaultRequestError("rate_limited", `rate limited by Vault (429) on ${what}`, {
+      return this.#error("rate_limited", `rate limited by Vault (429) on ${what}`, {
         ...opts,
         ...(Number.isFinite(seconds) ? { retryAfterMs: seconds * 1000 } : {}),
       });
     }
     if (status === 404) {
-      return new VaultRequestError("not_found", `not found: ${what} (404${said})`, opts);
+      return this.#error("not_found", `not found: ${what} (404${said})`, opts);
     }
     if (status >= 500) {
-      return new VaultRequestError("server", `Vault failed ${what} (${status}${said})`, opts);
+      return this.#error("server", `Vault failed ${what} (${status}${said})`, opts);
     }
-    return new VaultRequestError("bad_request", `Vault rejected ${what} (${status}${said})`, opts);
+    return this.#error("bad_request", `Vault rejected ${what} (${status}${said})`, opts);
   }
 
   #networkError(err: unknown, what: string, timeoutMs: number): VaultRequestError {
     const e = err as NodeJS.ErrnoException;
     const code = e.code ?? "";
     if (code === "ETIMEDOUT") {
-      return new VaultRequestError(
+      return this.#error(
         "timeout",
         `Vault at ${this.addr} did not answer ${what} within ${timeoutMs / 1000} s`,
         { hint: "VAULT_CLIENT_TIMEOUT sets the limit" },
       );
     }
     if (isTlsCode(code)) {
-      return new VaultRequestError(
+      return this.#error(
         "tls",
         `TLS error talking to Vault at ${this.addr}: ${this.redact(code || e.message)}`,
         {
@@ -323,7 +340,7 @@ export class VaultClient {
       );
     }
     const reason = NETWORK_CODES.has(code) ? code : this.redact(code || e.message || "error");
-    return new VaultRequestError("unreachable", `cannot reach Vault at ${this.addr} (${reason})`, {
+    return this.#error("unreachable", `cannot reach Vault at ${this.addr} (${reason})`, {
       hint: "check VAULT_ADDR and that Vault is running and reachable",
     });
   }

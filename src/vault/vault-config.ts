@@ -4,11 +4,16 @@
 // files once; no network.
 // The token is wrapped in VaultToken so that it never reaches a log, a JSON dump or an error
 // message by accident: only the HTTP client calls reveal(). It is never accepted as a flag.
+// Like the Vault CLI, surrounding whitespace (a trailing newline, a Windows "\r\n") is trimmed
+// from it; a token that still holds a control character cannot be sent as a header and is
+// refused here, without being printed. VAULT_NAMESPACE / --namespace are checked like any value
+// that reaches Vault's path (vault-api-path.ts).
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { inspect } from "node:util";
 import { UsageError } from "../errors.js";
+import { vaultNamespace } from "./vault-api-path.js";
 
 export const DEFAULT_VAULT_ADDR = "https://127.0.0.1:8200";
 /** Per-request limit; the Vault CLI's default (VAULT_CLIENT_TIMEOUT) is 60 s. */
@@ -34,6 +39,21 @@ export class VaultToken {
   [inspect.custom](): string {
     return REDACTED;
   }
+}
+
+/** `text` with every occurrence of the token replaced by "[redacted]": as is, and
+ * percent-encoded the ways a URL path carries it (whole, or segment by segment). */
+export function redactToken(text: string, token: VaultToken | undefined): string {
+  const value = token?.reveal();
+  if (!value) return text;
+  const forms = new Set([
+    value,
+    encodeURIComponent(value),
+    value.split("/").map(encodeURIComponent).join("/"),
+  ]);
+  let out = text;
+  for (const form of forms) out = out.split(form).join(REDACTED);
+  return out;
 }
 
 export interface VaultConfig {
@@ -94,26 +114,42 @@ export function normalizeVaultAddr(raw: string): string {
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
 }
 
+/** The token in `raw` (from `source`), trimmed; undefined when blank. Never puts it in a message. */
+function tokenFrom(raw: string | undefined, source: string): VaultToken | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  const hint = "a token is one line of printable characters (the token is not shown here)";
+  const control = /[\u0000-\u001f\u007f-\u009f]/.exec(value);
+  if (control) {
+    throw new UsageError(
+      `${source} contains a control character (character ${control.index + 1} of ${value.length})`,
+      hint,
+    );
+  }
+  const other = /[^\u0020-\u007e]/.exec(value);
+  if (other) {
+    throw new UsageError(
+      `${source} contains a character that is not printable ASCII (character ${other.index + 1} of ${value.length})`,
+      hint,
+    );
+  }
+  return new VaultToken(value);
+}
+
 export async function resolveVaultConfig(
   env: NodeJS.ProcessEnv = process.env,
   overrides: VaultConfigOverrides = {},
 ): Promise<VaultConfig> {
   const addr = normalizeVaultAddr(env.VAULT_ADDR || DEFAULT_VAULT_ADDR);
 
-  let token: VaultToken | undefined;
-  let tokenSource: string | undefined;
-  const envToken = env.VAULT_TOKEN?.trim();
-  if (envToken) {
-    token = new VaultToken(envToken);
-    tokenSource = "VAULT_TOKEN";
-  } else {
+  let token = tokenFrom(env.VAULT_TOKEN, "VAULT_TOKEN");
+  let tokenSource = token ? "VAULT_TOKEN" : undefined;
+  if (!token) {
     const file = path.join(overrides.homeDir ?? os.homedir(), ".vault-token");
-    const text = await readFile(file, "utf8").catch(() => undefined);
-    if (text?.trim()) {
-      token = new VaultToken(text.trim());
-      tokenSource = "~/.vault-token";
-    }
+    token = tokenFrom(await readFile(file, "utf8").catch(() => undefined), "~/.vault-token");
+    if (token) tokenSource = "~/.vault-token";
   }
+  const redact = (text: string): string => redactToken(text, token);
 
   let caCert: string | undefined;
   if (env.VAULT_CACERT) {
@@ -125,7 +161,17 @@ export async function resolveVaultConfig(
     }
   }
 
-  const namespace = overrides.namespace ?? (env.VAULT_NAMESPACE || undefined);
+  const fromFlag = overrides.namespace !== undefined;
+  const rawNamespace = overrides.namespace ?? (env.VAULT_NAMESPACE || undefined);
+  const namespace =
+    rawNamespace === undefined
+      ? undefined
+      : vaultNamespace({
+          name: "namespace",
+          value: rawNamespace,
+          where: fromFlag ? "--namespace" : "VAULT_NAMESPACE",
+          redact,
+        });
   const retries = env.VAULT_MAX_RETRIES ? Number(env.VAULT_MAX_RETRIES) : undefined;
   if (retries !== undefined && !(Number.isInteger(retries) && retries >= 0)) {
     throw new UsageError(`VAULT_MAX_RETRIES=${env.VAULT_MAX_RETRIES} is not a whole number`);

@@ -1,7 +1,13 @@
 // Break glass: seal Vault, unseal it share by share, and report its state. sys/seal needs a
 // token with sudo; sys/unseal, sys/seal-status and sys/health need none. Unseal keys travel in
 // request bodies, which the client never logs.
+import { vaultApiPath } from "./vault-api-path.js";
 import type { VaultClient } from "./vault-client.js";
+
+const SEAL = vaultApiPath("sys/seal");
+const SEAL_STATUS = vaultApiPath("sys/seal-status");
+const UNSEAL = vaultApiPath("sys/unseal");
+const HEALTH = vaultApiPath("sys/health");
 
 export interface SealStatus {
   sealed: boolean;
@@ -43,11 +49,11 @@ function toSealStatus(body: unknown): SealStatus {
 }
 
 export async function sealVault(client: VaultClient): Promise<void> {
-  await client.request("PUT", "sys/seal", { namespace: "" });
+  await client.request("PUT", SEAL, { namespace: "" });
 }
 
 export async function sealStatus(client: VaultClient): Promise<SealStatus> {
-  const res = await client.request("GET", "sys/seal-status", {
+  const res = await client.request("GET", SEAL_STATUS, {
     namespace: "",
     authenticated: false,
   });
@@ -56,7 +62,7 @@ export async function sealStatus(client: VaultClient): Promise<SealStatus> {
 
 /** Submits one key share; the answer says how far unsealing got ("progress of t"). */
 export async function submitUnsealKey(client: VaultClient, key: string): Promise<SealStatus> {
-  const res = await client.request("PUT", "sys/unseal", {
+  const res = await client.request("PUT", UNSEAL, {
     body: { key },
     namespace: "",
     authenticated: false,
@@ -66,7 +72,7 @@ export async function submitUnsealKey(client: VaultClient, key: string): Promise
 
 /** Discards the shares entered so far. */
 export async function resetUnseal(client: VaultClient): Promise<SealStatus> {
-  const res = await client.request("PUT", "sys/unseal", {
+  const res = await client.request("PUT", UNSEAL, {
     body: { reset: true },
     namespace: "",
     authenticated: false,
@@ -75,7 +81,7 @@ export async function resetUnseal(client: VaultClient): Promise<SealStatus> {
 }
 
 export async function vaultHealth(client: VaultClient): Promise<HealthStatus> {
-  const res = await client.request("GET", "sys/health", {
+  const res = await client.request("GET", HEALTH, {
     namespace: "",
     authenticated: false,
     acceptStatus: [429, 472, 473, 474, 501, 503, 530],

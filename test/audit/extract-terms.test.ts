@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { referenceTerms, TermExtractor, termForText } from "../../src/audit/extract-terms.js";
 import { generateAuditLines } from "../../src/demo/generate-log.js";
+import { FIELDS } from "../../src/audit/field-catalog.js";
 import { corpusLogs, noticeIfNoCorpus } from "../helpers/shared-corpus.js";
 
 noticeIfNoCorpus("extract-terms");
@@ -47,10 +48,16 @@ describe("term extraction", () => {
     };
     const b = {
       time: "2026-01-01T00:00:00.500Z",
-      request: { id: "r1", path: "p", remote_address: "10.0.0.5" },
+      request: { id: "r1", path: "p", remote_address: "10.0.0.5", remote_port: 443 },
       type: "request",
     };
     expect(fastTerms(a)).toEqual(fastTerms(b));
-    expect(fastTerms({ type: "x" })).toEqual(new Map([[7, new Set(["\u0000x"])]]));
+    const at = (name: string): number => FIELDS.findIndex((f) => f.name === name);
+    expect(fastTerms({ type: "x" })).toEqual(
+      new Map([
+        [at("type"), new Set(["\u0000x"])],
+        [at("outcome"), new Set(["\u0000success"])],
+      ]),
+    );
   });
 });

@@ -59,7 +59,9 @@ describe("the texts the commands print", () => {
     const lines = fieldsText().trimEnd().split("\n");
     expect(lines).toHaveLength(FIELDS.length + 1);
     FIELDS.forEach((f, i) => {
-      expect(lines[i]).toMatch(new RegExp(`^${f.name} +${f.description.replace(/[`()]/g, ".")}`));
+      expect(lines[i]).toMatch(
+        new RegExp(`^${f.name} +${f.kind} +${f.description.replace(/[`()]/g, ".")}`),
+      );
     });
     expect(lines.at(-1)).toMatch(/dotted/);
   });
@@ -69,16 +71,20 @@ describe("the texts the commands print", () => {
       files: 2,
       records: 274,
       badLines: 1,
+      skippedLines: 0,
       bytes: 3 * 1024 * 1024,
       firstTime: "2026-11-20T00:00:00Z",
       lastTime: "2026-11-20T00:00:04Z",
+      noTime: 3,
       segments: 1,
       indexBytes: 1024 * 1024,
       fileList: [],
       badLineList: [],
+      rawTokenFiles: [],
     };
     const text = statsText("/db", stats, { queries: 3, failed: 1, format: "auto" });
     expect(text).toMatch(/^records +274$/m);
+    expect(text).toMatch(/^no time +3 records/m);
     expect(text).toMatch(/^time span +2026-11-20T00:00:00Z … 2026-11-20T00:00:04Z$/m);
     expect(text).toMatch(/^session +3 queries, 1 failed, format auto$/m);
   });

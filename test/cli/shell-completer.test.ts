@@ -13,10 +13,10 @@ describe("completeShellLine", () => {
     ["pa", ["path"], "pa"],
     ["ro", ["role"], "ro"],
     ["ip = 10.0.0.1 and le", ["lease"], "le"],
-    ["ip = 10.0.0.1 or (to", ["token"], "to"],
+    ["ip = 10.0.0.1 or (to", ["token", "token_type"], "to"],
     ["not acc", ["accessor"], "acc"],
     ["exists dis", ["display_name"], "dis"],
-    ["n", ["namespace", "not"], "n"],
+    ["n", ["namespace", "namespace_id", "not"], "n"],
     ["e", ["error", "entity", "exists"], "e"],
     // operators after a field (and `in` after a word being typed)
     ["ip ", [...OPERATORS], ""],
@@ -46,7 +46,8 @@ describe("completeShellLine", () => {
     ["ip = 10.0.0.1 | fields time, i", ["ip"], "i"],
     ["ip = 10.0.0.1 | fields time ", [",", "|"], ""],
     // subqueries: a query of their own, then back to the outer one
-    ["token in (ip = 10.0.0.1 | distinct to", ["token"], "to"],
+    ["token in (ip = 10.0.0.1 | distinct to", ["token", "token_type"], "to"],
+    ["kv", ["kv_path"], "kv"],
     ["token in (ip = 10.0.0.1 | distinct token) ", ["and", "or", "|"], ""],
     ["token in (ip = 10.0.0.1 and pa", ["path"], "pa"],
     // nothing to offer: values, numbers, inside quotes, lists and hash()

@@ -140,7 +140,7 @@ describe("breakglass shell with stdin piped", () => {
     const r = await run(["shell", "--db", db], `\\explain ip = ${ip}\n\\fields\n\\stats\n`);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`ip = "${ip.replace(/\./g, "\\.")}".*actual \\d+`));
-    expect(r.stdout).toMatch(/^display_name +token display name$/m);
+    expect(r.stdout).toMatch(/^display_name +text +token display name$/m);
     expect(r.stdout).toMatch(/^session +1 queries, 0 failed, format auto$/m);
   });
 

@@ -29,13 +29,25 @@ function hmac(plaintext: string): string {
   return "hmac-sha256:" + createHmac("sha256", SALT).update(plaintext).digest("hex");
 }
 
-/** The client addresses of an entry: remote_address and any audited X-Forwarded-For. */
+/** Every audited X-Forwarded-For entry, left (client supplied) to right (the balancer's). */
+function forwardedFor(entry: Entry): string[] {
+  const xff = obj(obj(entry.request)?.headers)?.["x-forwarded-for"];
+  return Array.isArray(xff)
+    ? xff.flatMap((v) =>
+        String(v)
+          .split(",")
+          .map((p) => p.trim()),
+      )
+    : [];
+}
+
+/** The client addresses of an entry: remote_address and the right-most X-Forwarded-For entry. */
 function clientIps(entry: Entry): string[] {
   const request = obj(entry.request);
   const ips: string[] = [];
   if (typeof request?.remote_address === "string") ips.push(request.remote_address);
-  const xff = obj(request?.headers)?.["x-forwarded-for"];
-  if (Array.isArray(xff)) ips.push(...xff.map(String));
+  const xff = forwardedFor(entry);
+  if (xff.length > 0) ips.push(xff[xff.length - 1]!);
   return ips;
 }
 
@@ -122,9 +134,12 @@ describe("a generated log looks like Vault's", () => {
     expect(typical / lines.length).toBeGreaterThan(0.7);
   });
 
-  test("times increase and carry 7 to 9 fractional digits", () => {
+  test("times increase and carry 7 to 9 fractional digits; a few entries have none (omit_time)", () => {
     let previous = "";
-    for (const entry of entries) {
+    const timed = entries.filter((e) => e.time !== undefined);
+    expect(entries.length - timed.length).toBeGreaterThan(0);
+    expect(entries.length - timed.length).toBeLessThan(entries.length * 0.01);
+    for (const entry of timed) {
       const time = entry.time as string;
       expect(time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7,9}Z$/);
       const padded = time.slice(0, 20) + time.slice(20, -1).padEnd(9, "0");
@@ -183,6 +198,33 @@ describe("a generated log looks like Vault's", () => {
     const forwarded = entries.filter((e) => clientIps(e).length === 2);
     expect(forwarded.length).toBeGreaterThan(entries.length * 0.02);
     for (const e of forwarded) expect(obj(e.request)?.remote_address).toBe("10.0.0.2");
+  });
+
+  test("newer shapes: JWT and Kubernetes roles, spoofable X-Forwarded-For, mounts, policy results", () => {
+    const auth = (e: Entry) => obj(e.auth);
+    const request = (e: Entry) => obj(e.request);
+    expect(entries.some((e) => obj(auth(e)?.metadata)?.role !== undefined)).toBe(true);
+    // Client-supplied entries left of the balancer's, some of them not addresses at all.
+    const xffs = entries.map(forwardedFor).filter((x) => x.length > 1);
+    expect(xffs.length).toBeGreaterThan(0);
+    expect(xffs.some((x) => x.includes("unknown"))).toBe(true);
+    expect(xffs.some((x) => x[0]!.startsWith("203.0.113."))).toBe(true);
+    // The root namespace as Vault writes it: an id and no path.
+    expect(
+      entries.some((e) => JSON.stringify(request(e)?.namespace) === JSON.stringify({ id: "root" })),
+    ).toBe(true);
+    expect(entries.some((e) => request(e)?.mount_point === "secret/")).toBe(true);
+    expect(entries.some((e) => typeof request(e)?.mount_accessor === "string")).toBe(true);
+    const results = entries.map((e) => obj(auth(e)?.policy_results)).filter((r) => r);
+    expect(results.some((r) => r!.allowed === true)).toBe(true);
+    expect(results.some((r) => r!.allowed === false)).toBe(true);
+    expect(entries.some((e) => Array.isArray(auth(e)?.identity_policies))).toBe(true);
+    expect(entries.some((e) => obj(auth(e)?.external_namespace_policies))).toBe(true);
+    expect(entries.some((e) => e.forwarded_from !== undefined)).toBe(true);
+    expect(entries.some((e) => obj(request(e)?.headers)?.["user-agent"])).toBe(true);
+    const paths = entries.map((e) => String(request(e)?.path));
+    expect(paths.some((p) => p.startsWith("secret/metadata/"))).toBe(true);
+    expect(paths.some((p) => /^secret\/(delete|undelete|destroy)\//.test(p))).toBe(true);
   });
 
   test("values are HMAC'd, database leases look like Vault's, and errors come in both spellings", () => {

@@ -67,16 +67,22 @@ function stripPort(address: string): string {
   return v4 ? (v4[1] as string) : address;
 }
 
-/** `ip`: request.remote_address (port stripped), then the audited X-Forwarded-For addresses. */
+/**
+ * `ip`: request.remote_address (port stripped), then the right-most audited X-Forwarded-For
+ * entry (the one the balancer appended), when it is an address.
+ */
 function ipsOf(e: Entry): string[] {
   const ips: string[] = [];
   const remote = str(at(e.value, "request", "remote_address"));
   if (remote) ips.push(stripPort(remote));
   const xff = at(e.value, "request", "headers", "x-forwarded-for");
+  const parts: string[] = [];
   for (const v of Array.isArray(xff) ? xff : xff === undefined ? [] : [xff]) {
     if (typeof v !== "string") continue;
-    for (const part of v.split(",")) if (part.trim()) ips.push(stripPort(part.trim()));
+    for (const part of v.split(",")) if (part.trim()) parts.push(stripPort(part.trim()));
   }
+  const last = parts[parts.length - 1];
+  if (last !== undefined && /^[\d.]+$|:/.test(last)) ips.push(last);
   return ips;
 }
 
@@ -104,6 +110,8 @@ function rolesOf(e: Entry): string[] {
   const r = [
     str(at(e.value, "auth", "metadata", "role_name")),
     str(at(e.value, "response", "auth", "metadata", "role_name")),
+    str(at(e.value, "auth", "metadata", "role")),
+    str(at(e.value, "response", "auth", "metadata", "role")),
   ];
   return r.filter((x): x is string => x !== undefined);
 }
@@ -471,7 +479,7 @@ describe("revoke --query: each lease in the namespace its audit entry recorded",
     );
     expect(r.code, r.stderr).toBe(0);
     expect(lines(r.stdout)).toEqual(
-      expected.map((l) => `revoke\t${l.namespace || "(root)"}\t${l.leaseId}`),
+      expected.map((l) => `PUT /v1/sys/leases/revoke\t${l.namespace || "(root)"}\t${l.leaseId}`),
     );
     expect(r.stderr).toMatch(new RegExp(`would revoke ${expected.length} leases`));
     expect(vault.totalCalls).toBe(0);

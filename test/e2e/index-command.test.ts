@@ -163,6 +163,29 @@ describe("breakglass index", () => {
     ]);
   });
 
+  test("entries without a time are indexed and counted: index and stats say how many", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "audit.log");
+    const lines = [
+      '{"time":"2026-01-01T00:00:00Z","type":"request","request":{"path":"a"}}',
+      '{"type":"request","request":{"path":"b"}}',
+      '{"time":"not a time","type":"request","request":{"path":"c"}}',
+      '{"time":"","type":"response","request":{"path":"d"}}',
+    ];
+    writeFileSync(file, lines.join("\n") + "\n");
+    const db = path.join(dir, "db");
+    const r = await run(["index", "--db", db, file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^note: 3 records have no time .*`not exists time` lists them$/m);
+    const readable = await run(["stats", "--db", db]);
+    expect(readable.stdout).toMatch(/^no time +3 records/m);
+    const stats = JSON.parse((await run(["stats", "--db", db, "--json"])).stdout);
+    expect(stats).toMatchObject({ records: 4, noTime: 3, firstTime: "2026-01-01T00:00:00Z" });
+    const q = await run(["query", "--db", db, "time < 2030-01-01 | count"]);
+    expect(q.stdout).toBe("1\n");
+    expect(q.stderr).toMatch(/^note: 3 entries have no time/m);
+  });
+
   test("an auto-detected device prefix is stripped and named on stderr", async () => {
     const dir = tempDir();
     const file = path.join(dir, "audit.log");

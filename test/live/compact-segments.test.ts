@@ -25,7 +25,7 @@ async function tinySegments(
   const log = path.join(dir, "audit.log");
   const db = path.join(dir, "db");
   const lines = [...generateAuditLines({ seed: 7, targetBytes: 600_000, salt: SALT })];
-  const indexer = Indexer.open(db, { workers: 1 });
+  const indexer = await Indexer.open(db, { workers: 1 });
   closing.push(indexer);
   fs.writeFileSync(log, "");
   const per = Math.ceil(lines.length / appends);

@@ -109,3 +109,39 @@ test("a bad rule exits 2 with a caret, before listening", async () => {
   expect(r.stderr).toMatch(/expected a threshold/);
   expect(r.stderr).toContain("^");
 });
+
+test("a rule whose regex backtracks exponentially in RegExp neither stalls indexing nor misfires", async () => {
+  // Issue #15: `path ~ "(a+)+$"` over one `secret/aaaa…a!` froze live indexing (the spool
+  // stopped draining, kill -9 needed). Entries after it must become queryable, and the rules
+  // must still answer right: the bomb ends in `!`, so only `bang` fires on it.
+  const db = path.join(tempDir(), "db");
+  const l = await startListen(db, [
+    "--tcp",
+    "127.0.0.1:0",
+    "--alert",
+    'redos=path ~ "(a+)+$"',
+    "--alert",
+    'bang=path ~ "^secret/(a+)+!$"',
+  ]);
+  try {
+    const lines = [
+      entryLine("bomb", { path: `secret/${"a".repeat(50_000)}!` }),
+      ...Array.from({ length: 20 }, (_, i) => entryLine(`after${i}`)),
+    ];
+    await sendLines({ port: l.tcpPort! }, lines);
+    await waitFor("entries after the bomb indexed", async () => {
+      const ids = await indexedIds(db);
+      return ids.length === lines.length && ids.at(-1) === "after19";
+    });
+    await waitFor("the bang alert", () => l.stdout.includes('"alert":"bang"'));
+    l.proc.kill("SIGTERM");
+    expect(await l.exited).toBe(0);
+    const alerts = l.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((x) => JSON.parse(x) as { alert: string; entry: { request: { id: string } } });
+    expect(alerts.map((a) => [a.alert, a.entry.request.id])).toEqual([["bang", "bomb"]]);
+  } finally {
+    l.proc.kill("SIGKILL");
+  }
+});

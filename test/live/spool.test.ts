@@ -1,12 +1,12 @@
 // The spool on its own: whole lines appended, files rotated by size with private modes, each file
-// indexed by path (equal heads are still different files), closed files deleted once committed,
-// and one listener per index.
+// indexed by path (equal heads are still different files), closed files deleted once committed.
+// (One listener per index is the writer lock's job: test/store/writer-lock.test.ts.)
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { Indexer } from "../../src/ingest/index-files.js";
 import { SpoolIndexer } from "../../src/live/spool-indexer.js";
-import { listSpoolFiles, lockSpool, SpoolWriter } from "../../src/live/spool.js";
+import { listSpoolFiles, SpoolWriter } from "../../src/live/spool.js";
 import { tempDirs } from "../helpers/temp-dir.js";
 import { entryLine, indexedIds } from "./live-helpers.js";
 
@@ -20,7 +20,7 @@ describe("spool", () => {
   test("rotates by size, 0600 files, and the indexer deletes closed files once committed", async () => {
     const db = path.join(tempDir(), "db");
     const dir = path.join(db, "spool");
-    const indexer = Indexer.open(db, { workers: 1 });
+    const indexer = await Indexer.open(db, { workers: 1 });
     open.push(indexer);
     const rotations: string[] = [];
     const writer = new SpoolWriter(dir, 1000, (closed) => rotations.push(closed));
@@ -49,16 +49,5 @@ describe("spool", () => {
     expect(await indexedIds(db)).toHaveLength(45);
 
     expect(warnings).toEqual([]); // nothing left behind: no backlog to warn about
-  });
-
-  test("one listener per index; a stale lock of a dead process is taken over", () => {
-    const dir = tempDir();
-    const release = lockSpool(dir);
-    expect(() => lockSpool(dir)).not.toThrow(); // same process: its own (stale-looking) lock
-    release();
-    fs.writeFileSync(path.join(dir, "listen.lock"), "1"); // pid 1 is alive
-    expect(() => lockSpool(dir)).toThrow(/another breakglass listen \(pid 1\)/);
-    fs.writeFileSync(path.join(dir, "listen.lock"), "999999999");
-    expect(() => lockSpool(dir)).not.toThrow();
   });
 });

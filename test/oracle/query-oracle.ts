@@ -15,11 +15,19 @@
 //   it); `< <= > >=` compare instants on `time`, and on dotted paths numbers when both are
 //   numbers, else instants when both are times (anything else is not ordered: no match);
 // - `ip in CIDR` (IPv4 and IPv6; IPv4-mapped IPv6 is the IPv4 address), `in [a, b]` (any equal),
-//   `in (QUERY | distinct G)` (equal to any distinct value G shows over the subquery's matches);
-// - stages: leases, distinct, count, count by, top, fields, limit, sort.
+//   `in (QUERY | … | distinct G)` (equal to any value the subquery's whole pipeline ends with);
+// - stages: leases, distinct, count, count by, top, fields, limit, sort (distinct and sort also
+//   on rows and values, by their column).
 import { createHmac } from "node:crypto";
 import net from "node:net";
-import { hmacsOf, ORACLE_FIELDS, rfc3339Nanos, type LogScan } from "./scan-log.js";
+import {
+  ADDRESS_FIELDS,
+  NUMBER_FIELDS,
+  ORACLE_CATALOG,
+  oracleTexts,
+  rfc3339Nanos,
+  type LogScan,
+} from "./scan-log.js";
 
 // ---------------------------------------------------------------------------------------------
 // The oracle's syntax tree.
@@ -47,6 +55,8 @@ export type OExpr =
       readonly kind: "subquery";
       readonly field: OField;
       readonly where: OExpr;
+      /** Stages before the final `distinct` (none: `(WHERE | distinct G)`). */
+      readonly stages?: readonly OStage[];
       readonly distinct: OField;
     }
   | { readonly kind: "exists"; readonly field: OField }
@@ -89,12 +99,12 @@ export const inList = (field: OField, items: readonly (OLiteral | string)[]): OE
   field,
   items: items.map((i) => (typeof i === "string" ? lit(i) : i)),
 });
-export const inSubquery = (field: OField, where: OExpr, distinct: OField): OExpr => ({
-  kind: "subquery",
-  field,
-  where,
-  distinct,
-});
+export const inSubquery = (
+  field: OField,
+  where: OExpr,
+  distinct: OField,
+  stages: readonly OStage[] = [],
+): OExpr => ({ kind: "subquery", field, where, stages, distinct });
 
 // ---------------------------------------------------------------------------------------------
 // Printing: the oracle's tree as query text.
@@ -119,7 +129,7 @@ function exprText(e: OExpr): string {
     case "list":
       return `${e.field} in [${e.items.map(literalText).join(", ")}]`;
     case "subquery":
-      return `${e.field} in (${exprText(e.where)} | distinct ${e.distinct})`;
+      return `${e.field} in (${[exprText(e.where), ...(e.stages ?? []).map(stageText)].join(" | ")} | distinct ${e.distinct})`;
     case "exists":
       return `exists ${e.field}`;
     case "and": {
@@ -184,7 +194,7 @@ export function oracleEntries(scan: LogScan): OEntry[] {
 }
 
 const HMAC_PREFIX = "hmac-sha256:";
-const CATALOG = new Set(["ip", "hmac", "time", ...Object.keys(ORACLE_FIELDS)]);
+const CATALOG = new Set(ORACLE_CATALOG);
 
 export function isCatalogField(field: OField): boolean {
   return CATALOG.has(field);
@@ -216,40 +226,31 @@ function scalarText(v: Json): string | undefined {
   return undefined;
 }
 
-/** The texts at a path: strings, and numbers and booleans written as JSON writes them (a role
- * name of 42 is the text "42", as the engine indexes and prints it); empty strings are no value. */
-function nonEmptyStrings(entry: Json, path: readonly string[]): string[] {
-  const v = at(entry, path);
-  const items = Array.isArray(v) ? v : [v];
-  return items
-    .map((x) => (typeof x === "number" || typeof x === "boolean" ? String(x) : x))
-    .filter((x): x is string => typeof x === "string" && x !== "");
-}
-
-/** A field's values in an entry as text, in entry order (ip: as written, port and all). */
+/** A field's values in an entry as text, in entry order (ip and xff: as written, port and all). */
 export function valueTexts(entry: Json, field: OField): string[] {
-  if (field === "ip") {
-    const out = nonEmptyStrings(entry, ["request", "remote_address"]);
-    for (const h of nonEmptyStrings(entry, ["request", "headers", "x-forwarded-for"])) {
-      for (const part of h.split(",")) if (part.trim() !== "") out.push(part.trim());
-    }
-    return out;
-  }
-  if (field === "hmac") return hmacsOf(entry, []);
-  if (field === "time") return nonEmptyStrings(entry, ["time"]);
-  const paths = ORACLE_FIELDS[field];
-  if (paths) return paths.flatMap((p) => nonEmptyStrings(entry, p));
+  if (isCatalogField(field)) return oracleTexts(entry, field);
   return dottedValues(entry, field).flatMap((v) => {
     const t = scalarText(v);
     return t === undefined ? [] : [t];
   });
 }
 
-/** A field's values as stages show them: ip as a bare address, dotted paths as JSON values. */
+/** A field's values as stages show them: addresses bare, dotted paths as JSON values. */
 export function displayValues(entry: Json, field: OField): Json[] {
-  if (field === "ip") return valueTexts(entry, "ip").map((t) => addressText(t) ?? t);
+  if (ADDRESS_FIELDS.has(field)) return valueTexts(entry, field).map((t) => addressText(t) ?? t);
   if (isCatalogField(field)) return valueTexts(entry, field);
   return dottedValues(entry, field);
+}
+
+/** The values, each once (the first of equal ones kept): what `fields` prints. */
+function distinctInOrder(values: readonly Json[]): Json[] {
+  const seen = new Set<string>();
+  return values.filter((v) => {
+    const key = JSON.stringify(v);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -349,9 +350,9 @@ function sign(n: number | bigint): number {
   return n > 0 ? 1 : n < 0 ? -1 : 0;
 }
 
-/** A value's text for `^=` and `~`: ip as its bare address (as stages show it), else as is. */
+/** A value's text for `^=` and `~`: an address as its bare address (as stages show it), else as is. */
 function matchText(field: OField, value: string): string {
-  return field === "ip" ? (addressText(value) ?? value) : value;
+  return ADDRESS_FIELDS.has(field) ? (addressText(value) ?? value) : value;
 }
 
 /** value <=> literal, or undefined when the two cannot be ordered. */
@@ -359,6 +360,11 @@ function order(field: OField, value: string, literal: string): number | undefine
   const iv = rfc3339Nanos(value);
   const il = rfc3339Nanos(literal);
   if (field === "time") return iv !== undefined && il !== undefined ? sign(iv - il) : undefined;
+  if (NUMBER_FIELDS.has(field)) {
+    return NUMBER.test(value) && NUMBER.test(literal)
+      ? sign(Number(value) - Number(literal))
+      : undefined;
+  }
   if (isCatalogField(field)) return undefined;
   if (NUMBER.test(value) && NUMBER.test(literal)) return sign(Number(value) - Number(literal));
   if (iv !== undefined && il !== undefined) return sign(iv - il);
@@ -367,7 +373,7 @@ function order(field: OField, value: string, literal: string): number | undefine
 
 /** The test `value = literal` on one value of a field (the literal read once). */
 function equalTo(field: OField, literal: string): (value: string) => boolean {
-  if (field === "ip") {
+  if (ADDRESS_FIELDS.has(field)) {
     const want = addressOf(literal);
     return (v) => want !== undefined && addressOf(v) === want;
   }
@@ -375,7 +381,7 @@ function equalTo(field: OField, literal: string): (value: string) => boolean {
     const want = rfc3339Nanos(literal);
     return (v) => v === literal || (want !== undefined && rfc3339Nanos(v) === want);
   }
-  if (!isCatalogField(field) && NUMBER.test(literal)) {
+  if ((!isCatalogField(field) || NUMBER_FIELDS.has(field)) && NUMBER.test(literal)) {
     const want = Number(literal);
     return (v) => v === literal || (NUMBER.test(v) && Number(v) === want);
   }
@@ -463,16 +469,12 @@ function compile(x: OExpr, entries: readonly OEntry[], opts: OracleOptions): Ent
     case "list":
       return anyEqual(x.field, x.items.map(text));
     case "subquery": {
-      const inner = compile(x.where, entries, opts);
-      const seen = new Set<string>();
-      entries.forEach((e, i) => {
-        if (!inner(i)) return;
-        for (const v of displayValues(e.entry, x.distinct)) {
-          const t = scalarText(v);
-          if (t !== undefined) seen.add(t);
-        }
+      const stages = [...(x.stages ?? []), { kind: "distinct", field: x.distinct } as const];
+      const values = oracleAnswer({ where: x.where, stages }, entries, opts).flatMap((item) => {
+        const t = item.kind === "value" ? scalarText(item.value) : undefined;
+        return t === undefined ? [] : [t];
       });
-      return anyEqual(x.field, [...seen]);
+      return anyEqual(x.field, values);
     }
     case "exists": {
       if (isCatalogField(x.field)) {
@@ -537,12 +539,32 @@ function groupsOf(matched: readonly OEntry[], field: OField): OItem[] {
     .map((g) => ({ kind: "group", value: g.value, count: g.count }));
 }
 
+/** A stage item's values of a column (rows and values: the stage that made them named it). */
+function itemValues(item: OItem, columns: readonly OField[], field: OField): Json[] {
+  const spread = (v: Json): Json[] =>
+    v === null || v === undefined ? [] : Array.isArray(v) ? v : [v];
+  switch (item.kind) {
+    case "row":
+      return spread(item.values[columns.indexOf(field)]);
+    case "value":
+    case "group":
+      return columns[0] === field ? spread(item.value) : [];
+    default:
+      throw new Error(`the oracle has no column ${field} in ${item.kind} items`);
+  }
+}
+
 /** `sort F`: by the first value (time as instants, numbers numerically, else text); none last. */
-function sortEntries(matched: readonly OEntry[], field: OField, desc: boolean): OEntry[] {
+function sortBy<T>(
+  xs: readonly T[],
+  firstValue: (x: T) => Json,
+  field: OField,
+  desc: boolean,
+): T[] {
   type Key = { rank: number; n?: number; t?: bigint; s?: string };
-  const keyOf = (e: OEntry): Key => {
-    const v = displayValues(e.entry, field)[0];
-    if (v === undefined) return { rank: 3 };
+  const keyOf = (x: T): Key => {
+    const v = firstValue(x);
+    if (v === undefined || v === null) return { rank: 3 };
     if (typeof v === "number") return { rank: 0, n: v };
     if (typeof v === "string") {
       const t = field === "time" ? rfc3339Nanos(v) : undefined;
@@ -559,7 +581,7 @@ function sortEntries(matched: readonly OEntry[], field: OField, desc: boolean): 
     if (a.rank === 2) return a.s! < b.s! ? -1 : a.s! > b.s! ? 1 : 0;
     return 0;
   };
-  const keyed = matched.map((e) => ({ e, k: keyOf(e) }));
+  const keyed = xs.map((e) => ({ e, k: keyOf(e) }));
   keyed.sort((a, b) => {
     if (a.k.rank === 3 || b.k.rank === 3) return cmpKeys(a.k, b.k);
     return desc ? -cmpKeys(a.k, b.k) : cmpKeys(a.k, b.k);
@@ -571,6 +593,7 @@ function sortEntries(matched: readonly OEntry[], field: OField, desc: boolean): 
 export function oracleAnswer(q: OQuery, entries: readonly OEntry[], opts: OracleOptions): OItem[] {
   let records: OEntry[] = oracleMatches(q.where, entries, opts);
   let items: OItem[] | undefined; // undefined while the items are still the records
+  let columns: readonly OField[] = []; // what rows, values and groups hold
   const asItems = (): OItem[] => items ?? records.map((e) => ({ kind: "record", line: e.line }));
   for (const s of q.stages) {
     switch (s.kind) {
@@ -581,8 +604,13 @@ export function oracleAnswer(q: OQuery, entries: readonly OEntry[], opts: Oracle
           for (const lease of valueTexts(e.entry, "lease")) {
             if (seen.has(lease)) continue;
             seen.add(lease);
-            const ns = valueTexts(e.entry, "namespace")[0];
-            out.push({ kind: "lease", lease, namespace: ns ?? null });
+            // The namespace path as written (the revoker's X-Vault-Namespace): none for root.
+            const ns = dottedValues(e.entry, "request.namespace.path")[0];
+            out.push({
+              kind: "lease",
+              lease,
+              namespace: typeof ns === "string" && ns !== "" ? ns : null,
+            });
           }
         }
         items = out;
@@ -591,14 +619,18 @@ export function oracleAnswer(q: OQuery, entries: readonly OEntry[], opts: Oracle
       case "distinct": {
         const seen = new Set<string>();
         const out: OItem[] = [];
-        for (const e of records) {
-          for (const value of displayValues(e.entry, s.field)) {
+        const valuesOf: Json[][] = items
+          ? items.map((item) => itemValues(item, columns, s.field))
+          : records.map((e) => displayValues(e.entry, s.field));
+        for (const values of valuesOf) {
+          for (const value of values) {
             if (seen.has(valueKey(value))) continue;
             seen.add(valueKey(value));
             out.push({ kind: "value", value });
           }
         }
         items = out;
+        columns = [s.field];
         break;
       }
       case "count":
@@ -606,15 +638,18 @@ export function oracleAnswer(q: OQuery, entries: readonly OEntry[], opts: Oracle
         break;
       case "countBy":
         items = groupsOf(records, s.field);
+        columns = [s.field];
         break;
       case "top":
         items = groupsOf(records, s.field).slice(0, s.n);
+        columns = [s.field];
         break;
       case "fields":
+        columns = s.fields;
         items = records.map((e) => ({
           kind: "row",
           values: s.fields.map((f) => {
-            const vs = displayValues(e.entry, f);
+            const vs = distinctInOrder(displayValues(e.entry, f));
             return vs.length === 0 ? null : vs.length === 1 ? vs[0] : vs;
           }),
         }));
@@ -624,8 +659,12 @@ export function oracleAnswer(q: OQuery, entries: readonly OEntry[], opts: Oracle
         else records = records.slice(0, s.n);
         break;
       case "sort":
-        if (items) throw new Error("the oracle sorts records only");
-        records = sortEntries(records, s.field, s.desc);
+        if (items) {
+          const cols = columns;
+          items = sortBy(items, (x) => itemValues(x, cols, s.field)[0], s.field, s.desc);
+        } else {
+          records = sortBy(records, (e) => displayValues(e.entry, s.field)[0], s.field, s.desc);
+        }
         break;
     }
   }

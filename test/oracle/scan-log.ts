@@ -13,7 +13,8 @@
 //   line ending or trailing blanks;
 // - bad lines: every other non-blank line, by 1-based line number in its file;
 // - postings: for each field of SPEC's table, value → the texts of the records holding it (one
-//   item per record, so duplicates in the log stay visible).
+//   item per record, so duplicates in the log stay visible);
+// - times: entries whose `time` is missing or not RFC 3339 have none (`noTime` counts them).
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { gunzipSync } from "node:zlib";
@@ -37,6 +38,8 @@ export interface LogScan {
   /** Earliest and latest `time`, as nanoseconds since the epoch (undefined: no entry had one). */
   readonly firstTimeNs: bigint | undefined;
   readonly lastTimeNs: bigint | undefined;
+  /** Records whose `time` is missing or not RFC 3339. */
+  readonly noTime: number;
 }
 
 export interface ScanOptions {
@@ -47,12 +50,17 @@ export interface ScanOptions {
 type Json = unknown;
 type Path = readonly string[];
 
-/** SPEC's field table, written out again by hand (ip and hmac are special-cased below). */
+/**
+ * The fields of SPEC's table that are read at plain paths, written out again by hand (a trailing
+ * array gives its items). The others are computed below (SPECIAL_FIELDS).
+ */
 export const ORACLE_FIELDS: Readonly<Record<string, readonly Path[]>> = {
   path: [["request", "path"]],
   role: [
     ["auth", "metadata", "role_name"],
     ["response", "auth", "metadata", "role_name"],
+    ["auth", "metadata", "role"],
+    ["response", "auth", "metadata", "role"],
   ],
   lease: [["response", "secret", "lease_id"]],
   token: [
@@ -69,16 +77,26 @@ export const ORACLE_FIELDS: Readonly<Record<string, readonly Path[]>> = {
   request_id: [["request", "id"]],
   entity: [["auth", "entity_id"]],
   display_name: [["auth", "display_name"]],
-  policy: [
-    ["auth", "policies"],
-    ["auth", "token_policies"],
-  ],
   mount_type: [["request", "mount_type"]],
-  namespace: [["request", "namespace", "path"]],
+  namespace_id: [["request", "namespace", "id"]],
+  user_agent: [["request", "headers", "user-agent"]],
+  correlation_id: [
+    ["request", "headers", "correlation-id"],
+    ["request", "headers", "x-correlation-id"],
+    ["request", "headers", "x-request-id"],
+  ],
+  forwarded_from: [["forwarded_from"]],
+  mount_point: [["request", "mount_point"]],
+  mount_accessor: [["request", "mount_accessor"]],
+  client_cert: [["request", "client_certificate_serial_number"]],
+  token_type: [["auth", "token_type"]],
+  allowed: [["auth", "policy_results", "allowed"]],
 };
 
-/** Every field the oracle computes postings for. */
-export const ORACLE_FIELD_NAMES: readonly string[] = ["ip", "hmac", ...Object.keys(ORACLE_FIELDS)];
+/** Fields whose values are addresses (anything else in their place is no value). */
+export const ADDRESS_FIELDS: ReadonlySet<string> = new Set(["ip", "xff"]);
+/** Fields whose values are numbers. */
+export const NUMBER_FIELDS: ReadonlySet<string> = new Set(["port"]);
 
 const HMAC_PREFIX = "hmac-sha256:";
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
@@ -96,11 +114,14 @@ function at(entry: Json, path: Path): Json {
   return node;
 }
 
-/** Non-empty strings at a path; an array there gives its string items. */
-function stringsAt(entry: Json, path: Path): string[] {
+/** The texts at a path: strings, numbers and booleans (as JSON writes them); an array there gives
+ * its items; empty strings are no value. */
+function textsAt(entry: Json, path: Path): string[] {
   const v = at(entry, path);
   const items = Array.isArray(v) ? v : [v];
-  return items.filter((x): x is string => typeof x === "string" && x !== "");
+  return items
+    .map((x) => (typeof x === "number" || typeof x === "boolean" ? String(x) : x))
+    .filter((x): x is string => typeof x === "string" && x !== "");
 }
 
 /** `10.0.0.5:5696` → `10.0.0.5`, `[2001:db8::1]:443` → `2001:db8::1`; IPv6 in RFC 5952 form. */
@@ -114,12 +135,121 @@ export function oracleIp(text: string): string | undefined {
   return undefined;
 }
 
-function ipsOf(entry: Json): string[] {
-  const raw: string[] = stringsAt(entry, ["request", "remote_address"]);
-  for (const header of stringsAt(entry, ["request", "headers", "x-forwarded-for"])) {
-    raw.push(...header.split(","));
+/** The audited X-Forwarded-For list, left (client) to right (the proxy before Vault). */
+function forwardedFor(entry: Json): string[] {
+  const header = at(entry, ["request", "headers", "x-forwarded-for"]);
+  const values = (Array.isArray(header) ? header : [header]).filter(
+    (v): v is string => typeof v === "string",
+  );
+  return values
+    .join(",")
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
+}
+
+/** `secret/data/app1/db` → `secret/app1/db` (KV v2 operation segments dropped), else undefined. */
+function kvPathOf(entry: Json): string | undefined {
+  const path = at(entry, ["request", "path"]);
+  const mountType = at(entry, ["request", "mount_type"]);
+  const mountPoint = at(entry, ["request", "mount_point"]);
+  if (typeof path !== "string") return undefined;
+  if (typeof mountType === "string" && mountType !== "" && mountType !== "kv") return undefined;
+  let mount: string;
+  let rest: string;
+  if (typeof mountPoint === "string" && mountPoint !== "") {
+    mount = mountPoint.replace(/\/$/, "");
+    if (!path.startsWith(`${mount}/`)) return undefined;
+    rest = path.slice(mount.length + 1);
+  } else {
+    const m = /^([^/]+)\/(.*)$/.exec(path);
+    if (!m) return undefined;
+    [, mount, rest] = m as unknown as [string, string, string];
   }
-  return raw.map(oracleIp).filter((ip): ip is string => ip !== undefined);
+  const op = /^(data|metadata|delete|undelete|destroy)(?:\/(.*))?$/.exec(rest);
+  if (!op) return undefined;
+  const secret = (op[2] ?? "").replace(/\/+$/, "");
+  return secret === "" ? mount : `${mount}/${secret}`;
+}
+
+/** Fields computed from the entry rather than read at plain paths (texts as written). */
+const SPECIAL_FIELDS: Readonly<Record<string, (entry: Json) => string[]>> = {
+  ip: (e) => {
+    const xff = forwardedFor(e);
+    const last = xff[xff.length - 1];
+    return [...textsAt(e, ["request", "remote_address"]), ...(last === undefined ? [] : [last])];
+  },
+  xff: forwardedFor,
+  hmac: (e) => hmacsOf(e, []),
+  time: (e) => textsAt(e, ["time"]),
+  policy: (e) => {
+    const ext = at(e, ["auth", "external_namespace_policies"]);
+    const extPolicies = isObject(ext)
+      ? Object.values(ext).flatMap((v) => (Array.isArray(v) ? v : [v]))
+      : [];
+    return [
+      ...textsAt(e, ["auth", "policies"]),
+      ...textsAt(e, ["auth", "token_policies"]),
+      ...textsAt(e, ["auth", "identity_policies"]),
+      ...extPolicies.filter((p): p is string => typeof p === "string" && p !== ""),
+    ];
+  },
+  namespace: (e) => {
+    const ns = at(e, ["request", "namespace"]);
+    const path = isObject(ns) ? ns.path : undefined;
+    if (typeof path === "string" && path !== "") return [path];
+    const isRoot =
+      isObject(ns) && ns.id === "root" && (path === undefined || path === null || path === "");
+    return isRoot ? ["root"] : [];
+  },
+  port: (e) => {
+    const out = textsAt(e, ["request", "remote_port"]);
+    const address = at(e, ["request", "remote_address"]);
+    const m = typeof address === "string" ? /^(?:\[[^\]]*\]|[^:]*):(\d+)$/.exec(address) : null;
+    if (m) out.push(m[1]!);
+    return out;
+  },
+  outcome: (e) => {
+    const error = at(e, ["error"]);
+    return [error === undefined || error === null || error === "" ? "success" : "error"];
+  },
+  granted_by: (e) => {
+    const granting = at(e, ["auth", "policy_results", "granting_policies"]);
+    return (Array.isArray(granting) ? granting : [])
+      .map((g) => (isObject(g) ? g.name : undefined))
+      .filter((n): n is string => typeof n === "string" && n !== "");
+  },
+  kv_path: (e) => {
+    const p = kvPathOf(e);
+    return p === undefined ? [] : [p];
+  },
+};
+
+/** Every catalog field the oracle knows (what SPEC's table lists). */
+export const ORACLE_CATALOG: readonly string[] = [
+  ...Object.keys(SPECIAL_FIELDS),
+  ...Object.keys(ORACLE_FIELDS),
+];
+
+/** Every field the oracle computes postings for (time is checked as a span instead). */
+export const ORACLE_FIELD_NAMES: readonly string[] = ORACLE_CATALOG.filter((f) => f !== "time");
+
+/**
+ * A field's values in an entry as text, in entry order (may repeat; ip and xff as written, port
+ * and all): only texts that are values of the field (an address for ip and xff, a number for port,
+ * an RFC 3339 time for time).
+ */
+export function oracleTexts(entry: Json, field: string): string[] {
+  const special = SPECIAL_FIELDS[field];
+  const paths = ORACLE_FIELDS[field];
+  if (!special && !paths) throw new Error(`the oracle does not know field ${field}`);
+  const texts = special ? special(entry) : paths!.flatMap((p) => textsAt(entry, p));
+  if (ADDRESS_FIELDS.has(field)) return texts.filter((t) => oracleIp(t) !== undefined);
+  if (NUMBER_FIELDS.has(field)) {
+    return texts.filter((t) => /^-?\d+(\.\d+)?$/.test(t)).map((t) => String(Number(t)));
+  }
+  if (field === "time") return texts.filter((t) => rfc3339Nanos(t) !== undefined);
+  return texts;
 }
 
 /** Every `hmac-sha256:` string anywhere in `node`, in document order, appended to `out`. */
@@ -134,13 +264,11 @@ export function hmacsOf(node: Json, out: string[]): string[] {
   return out;
 }
 
-/** The values of one field in an entry (deduplicated: postings hold a record once per value). */
+/** The values of one field in an entry as postings key them (deduplicated: postings hold a
+ * record once per value; addresses in their canonical form). */
 export function oracleFieldValues(entry: Json, field: string): Set<string> {
-  if (field === "ip") return new Set(ipsOf(entry));
-  if (field === "hmac") return new Set(hmacsOf(entry, []));
-  const paths = ORACLE_FIELDS[field];
-  if (!paths) throw new Error(`the oracle does not know field ${field}`);
-  return new Set(paths.flatMap((p) => stringsAt(entry, p)));
+  const texts = oracleTexts(entry, field);
+  return new Set(ADDRESS_FIELDS.has(field) ? texts.map((t) => oracleIp(t)!) : texts);
 }
 
 /** RFC 3339 → nanoseconds since the epoch, exactly (Date.parse would drop the nanoseconds). */
@@ -182,6 +310,10 @@ function entryOf(line: string, prefix: string): { text: string; entry: Json } | 
     return undefined;
   }
   if (!isObject(entry) || typeof entry.type !== "string" || entry.type === "") return undefined;
+  // Strict: an entry has a request, a response or an auth (other objects are a server's log).
+  if (entry.request === undefined && entry.response === undefined && entry.auth === undefined) {
+    return undefined;
+  }
   return { text, entry };
 }
 
@@ -191,6 +323,7 @@ export function scanLogs(files: readonly string[], opts: ScanOptions = {}): LogS
   const postings = new Map<string, Map<string, string[]>>(
     ORACLE_FIELD_NAMES.map((f) => [f, new Map()]),
   );
+  let noTime = 0;
   let firstTimeNs: bigint | undefined;
   let lastTimeNs: bigint | undefined;
   for (const file of files) {
@@ -222,8 +355,10 @@ export function scanLogs(files: readonly string[], opts: ScanOptions = {}): LogS
       if (ns !== undefined) {
         if (firstTimeNs === undefined || ns < firstTimeNs) firstTimeNs = ns;
         if (lastTimeNs === undefined || ns > lastTimeNs) lastTimeNs = ns;
+      } else {
+        noTime++;
       }
     }
   }
-  return { records, badLines, postings, firstTimeNs, lastTimeNs };
+  return { records, badLines, postings, firstTimeNs, lastTimeNs, noTime };
 }

@@ -26,10 +26,20 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 export function contextOf(records: readonly MatchedRecord[]): StageContext {
   return {
-    async recordsByRequestId(requestId) {
-      return records.filter(
-        (r) => (r.entry().request as { id?: string } | undefined)?.id === requestId,
-      );
+    async recordIdsByRequestIds(requestIds) {
+      const out = new Map<string, number[]>();
+      for (const requestId of requestIds) {
+        const ids = records
+          .filter((r) => (r.entry().request as { id?: string } | undefined)?.id === requestId)
+          .map((r) => r.id);
+        out.set(requestId, ids);
+      }
+      return out;
+    },
+    record(id) {
+      const record = records.find((r) => r.id === id);
+      if (!record) throw new RangeError(`no record ${id}`);
+      return record;
     },
   };
 }

@@ -151,6 +151,18 @@ describe("fields", () => {
     ["namespace = ns1/", "namespace", true],
     ["request_id = abc", "request_id", true],
     ["mount_type = kv", "mount_type", true],
+    // A dotted path may start at any top-level key (Vault Enterprise, OpenBao, HCP add their own).
+    ["data.username = bob", "data.username", false],
+    ["hcp_cluster.id = c1", "hcp_cluster.id", false],
+    // The top-level keys Vault writes may be named alone.
+    ["forwarded = true", "forwarded", false],
+    ["exists auth", "auth", false],
+    // Any top-level key, said explicitly with a leading dot (as jq writes paths).
+    [".hostname = vault-0", "hostname", false],
+    [".hcp.cluster_id = c1", "hcp.cluster_id", false],
+    ["forwarded_from = node-2:8201", "forwarded_from", true],
+    ["port >= 1024", "port", true],
+    ["kv_path = secret/app1/db", "kv_path", true],
   ])("%s reads %s (catalog: %s)", (text, name, catalog) => {
     expect(parseQuery(text).where).toMatchObject({ field: { kind: "field", name, catalog } });
   });
@@ -442,7 +454,57 @@ describe("errors: always a QueryError with the offset and what was expected", ()
       offset: 0,
       hint: "did you mean `request.path`?",
     },
-    { query: "data.username = x", message: "unknown field `data.username`", offset: 0 },
+    {
+      query: "reqest.path = x",
+      message:
+        "unknown field `reqest.path` (`reqest` is not a key Vault writes; write `.reqest.path`",
+      offset: 0,
+      hint: "did you mean `request.path`?",
+    },
+    {
+      query: "forwarded_form = x",
+      message: "unknown field `forwarded_form`",
+      offset: 0,
+      hint: "did you mean `forwarded_from`?",
+    },
+    {
+      query: "hostnme = x",
+      message: "unknown field `hostnme`",
+      offset: 0,
+      hint: "or a top-level key of the entry written `.hostnme`",
+    },
+    { query: ".a..b = x", message: "`.a..b` has an empty path segment", offset: 0 },
+    {
+      query: "error exists",
+      message: "expected an operator",
+      offset: 6,
+      hint: "`exists` comes before the field: exists error",
+    },
+    {
+      query: 'namespace = ""',
+      message: '`namespace = ""` matches nothing: an empty value is no value',
+      offset: 12,
+      hint: "the root namespace is `namespace = root`; entries without a namespace: `not exists namespace`",
+    },
+    {
+      query: 'path != ""',
+      message: '`path != ""` matches every entry: an empty value is no value',
+      offset: 8,
+      hint: "entries without path: `not exists path`; with one: `exists path`",
+    },
+    {
+      query: "port = https",
+      message: "`port` is a number, not `https`",
+      offset: 7,
+      hint: "e.g. port = 443, port >= 1024",
+    },
+    { query: "port in [443, x]", message: "`port` is a number, not `x`", offset: 14 },
+    { query: "xff in [10.0.0.1, unknown]", message: "`unknown` is not an IP address", offset: 18 },
+    {
+      query: "kv_path > secret/a",
+      message: "`>` compares times and numbers, and `kv_path` is text",
+      offset: 10,
+    },
     { query: "request..path = x", message: "`request..path` has an empty path segment", offset: 0 },
     {
       query: "* | distinct tokn",
@@ -473,7 +535,7 @@ describe("errors: always a QueryError with the offset and what was expected", ()
     },
     {
       query: "path in 10.0.0.0/8",
-      message: "`in` with a CIDR needs the `ip` field, not `path`",
+      message: "`in` with a CIDR needs an address field (ip, xff), not `path`",
       offset: 8,
     },
     {
@@ -502,6 +564,12 @@ describe("errors: always a QueryError with the offset and what was expected", ()
       offset: 20,
     },
     { query: 'error ~ "(unclosed"', message: "bad regular expression", offset: 8 },
+    {
+      query: 'op = read and path ~ "(?!x)"',
+      message: "bad regular expression: lookahead `(?!` is not supported",
+      offset: 21,
+      hint: "breakglass uses RE2 syntax: no backreferences or lookaround",
+    },
     { query: 'ip = hash("x")', message: "`hash()` makes an HMAC string", offset: 5 },
     {
       query: "hmac = hash(x)",

@@ -106,7 +106,24 @@ const CATALOG_FIELDS = [
   "policy",
   "mount_type",
   "namespace",
+  "namespace_id",
+  "xff",
+  "user_agent",
+  "correlation_id",
+  "forwarded_from",
+  "port",
+  "mount_point",
+  "mount_accessor",
+  "client_cert",
+  "token_type",
+  "outcome",
+  "granted_by",
+  "allowed",
+  "kv_path",
 ] as const;
+
+/** Catalog fields whose values are addresses. */
+const ADDRESS_FIELDS = ["ip", "xff"] as const;
 
 /** Dotted paths worth asking about whenever the data has them. */
 const FAVOURITE_PATHS = [
@@ -134,6 +151,10 @@ const FAVOURITE_PATHS = [
   "response.auth.metadata.role_name",
   "response.data.secret_id_ttl",
   "auth.token_issue_time",
+  "forwarded",
+  "auth.policy_results.allowed",
+  "auth.metadata.role",
+  "request.headers.user-agent",
 ];
 
 interface PathProfile {
@@ -198,8 +219,19 @@ function profileOf(name: string, entries: readonly OEntry[]): Profile {
     for (const top of ["auth", "request", "response"]) {
       visit((e.entry as Record<string, unknown>)[top], top, 1);
     }
+    // Top-level keys beyond the usual ones (forwarded, forwarded_from) are fields too.
+    const forwarded = (e.entry as Record<string, unknown>).forwarded;
+    if (forwarded !== undefined) {
+      let p = paths.get("forwarded");
+      if (!p)
+        paths.set("forwarded", (p = { values: [], numeric: false, timed: false, seen: new Set() }));
+      if (!p.seen.has(String(forwarded))) {
+        p.seen.add(String(forwarded));
+        p.values.push(forwarded);
+      }
+    }
   }
-  const dottedNames = [...paths.keys()].filter((p) => p.includes("."));
+  const dottedNames = [...paths.keys()].filter((p) => p.includes(".") || p === "forwarded");
   return {
     name,
     catalog: new Map([...catalog].map(([f, s]) => [f, [...s]])),
@@ -275,15 +307,15 @@ class QueryGenerator {
 
   // ---- ip ----
 
-  private ipSample(): string {
-    const raw = this.sample("ip");
+  private ipSample(field: string = "ip"): string {
+    const raw = this.sample(this.samples(field).length > 0 ? field : "ip");
     return addressOf(raw) === undefined ? "198.51.100.77" : raw;
   }
 
-  private ipLiteral(): string {
+  private ipLiteral(field: string): string {
     if (this.rng.chance(0.1))
       return this.rng.pick(["198.51.100.7", "2001:db8:ffff::1", "10.255.255.254"]);
-    const raw = this.ipSample();
+    const raw = this.ipSample(field);
     const n = addressOf(raw)!;
     const text = addressNumberText(n);
     const r = this.rng.int(6);
@@ -293,8 +325,8 @@ class QueryGenerator {
     return text;
   }
 
-  private cidr(): string {
-    const n = addressOf(this.ipSample())!;
+  private cidr(field: string): string {
+    const n = addressOf(this.ipSample(field))!;
     const v4 = isV4(n);
     const len = v4
       ? this.rng.pick([0, 8, 12, 16, 20, 23, 24, 27, 30, 32])
@@ -304,19 +336,35 @@ class QueryGenerator {
   }
 
   private ipLeaf(): OExpr {
-    const r = this.rng.int(10);
-    if (r < 3) return { kind: "compare", field: "ip", op: "=", value: { text: this.ipLiteral() } };
+    const field = this.rng.chance(0.75) ? "ip" : "xff";
+    const r = this.rng.int(11);
+    if (r < 3) return { kind: "compare", field, op: "=", value: { text: this.ipLiteral(field) } };
     if (r === 3)
-      return { kind: "compare", field: "ip", op: "!=", value: { text: this.ipLiteral() } };
-    if (r < 7) return { kind: "cidr", field: "ip", cidr: this.cidr() };
+      return { kind: "compare", field, op: "!=", value: { text: this.ipLiteral(field) } };
+    if (r < 7) return { kind: "cidr", field, cidr: this.cidr(field) };
     if (r === 7) {
-      const items = Array.from({ length: 1 + this.rng.int(3) }, () => ({ text: this.ipLiteral() }));
-      return { kind: "list", field: "ip", items };
+      const items = Array.from({ length: 1 + this.rng.int(3) }, () => ({
+        text: this.ipLiteral(field),
+      }));
+      return { kind: "list", field, items };
     }
-    const bare = addressNumberText(addressOf(this.ipSample())!);
+    if (r === 10) return { kind: "exists", field };
+    const bare = addressNumberText(addressOf(this.ipSample(field))!);
     const prefix = bare.slice(0, 2 + this.rng.int(Math.max(1, bare.length - 2)));
-    if (r === 8) return { kind: "compare", field: "ip", op: "^=", value: this.lit(prefix) };
-    return { kind: "compare", field: "ip", op: "~", value: this.lit(`^${escapeRegex(prefix)}`) };
+    if (r === 8) return { kind: "compare", field, op: "^=", value: this.lit(prefix) };
+    return { kind: "compare", field, op: "~", value: this.lit(`^${escapeRegex(prefix)}`) };
+  }
+
+  // ---- port (a number) ----
+
+  private portLeaf(): OExpr {
+    const ports = this.samples("port");
+    const port = ports.length > 0 && !this.rng.chance(0.1) ? this.rng.pick(ports) : "443";
+    const n = Number(port);
+    const op = this.rng.pick(["=", "!=", "<", "<=", ">", ">="] as const);
+    const text = op === "=" || op === "!=" ? port : String(n + this.rng.int(3) - 1);
+    if (this.rng.chance(0.15)) return { kind: "exists", field: "port" };
+    return { kind: "compare", field: "port", op, value: { text } };
   }
 
   // ---- time ----
@@ -337,6 +385,8 @@ class QueryGenerator {
   }
 
   private timeLeaf(): OExpr {
+    // Entries without a time (omit_time): in no time range, found by `not exists time`.
+    if (this.rng.chance(0.08)) return { kind: "exists", field: "time" };
     const r = this.rng.int(10);
     if (r < 2) {
       const exact = this.sample("time");
@@ -387,7 +437,11 @@ class QueryGenerator {
     const partners: Record<string, string[]> = {
       token: ["token"],
       accessor: ["accessor"],
-      ip: ["ip"],
+      ip: ["ip", "xff"],
+      xff: ["ip", "xff"],
+      kv_path: ["kv_path"],
+      namespace: ["namespace"],
+      granted_by: ["policy", "granted_by"],
       request_id: ["request_id"],
       path: ["path"],
       entity: ["entity"],
@@ -397,7 +451,7 @@ class QueryGenerator {
         "lease",
         ...(this.p.paths.has("request.data.lease_id") ? ["request.data.lease_id"] : []),
       ],
-      policy: ["policy"],
+      policy: ["policy", "granted_by"],
       role: ["role"],
     };
     const options = partners[field];
@@ -493,8 +547,15 @@ class QueryGenerator {
     const r = this.rng.int(100);
     if (r < 14) return this.ipLeaf();
     if (r < 24) return this.timeLeaf();
+    if (r < 27) return this.portLeaf();
     if (r < 40) return this.dottedLeaf();
-    return this.textLeaf(this.rng.pick(CATALOG_FIELDS.filter((f) => f !== "ip" && f !== "time")));
+    return this.textLeaf(
+      this.rng.pick(
+        CATALOG_FIELDS.filter(
+          (f) => !(ADDRESS_FIELDS as readonly string[]).includes(f) && f !== "time" && f !== "port",
+        ),
+      ),
+    );
   }
 
   expr(depth: number): OExpr {

@@ -22,11 +22,14 @@ async function run(
   return collect(runStages(stream(input), parseQuery(`* | ${pipeline}`).stages, ctx));
 }
 
+/** The remote address (port stripped) and the right-most X-Forwarded-For entry. */
 function ipOf(e: Obj): string[] {
   const out = [String(e.request.remote_address).replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, "$1")];
+  const xff: string[] = [];
   for (const h of e.request.headers?.["x-forwarded-for"] ?? []) {
-    for (const part of String(h).split(",")) out.push(part.trim());
+    for (const part of String(h).split(",")) xff.push(part.trim());
   }
+  if (xff.length > 0 && !out.includes(xff[xff.length - 1]!)) out.push(xff[xff.length - 1]!);
   return out;
 }
 
@@ -135,7 +138,7 @@ describe("fields", () => {
     });
     expect(out[1]).toMatchObject({ values: ["2026-01-01T00:00:00.5Z", "10.0.0.5", "v-app-1"] });
     expect(out[4]).toMatchObject({
-      values: [parsed[4]!.time, ["10.0.0.2", "203.0.113.7", "10.0.0.9"], null],
+      values: [parsed[4]!.time, ["10.0.0.2", "10.0.0.9"], null],
     });
   });
 });

@@ -2,6 +2,8 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { auditHmac } from "../../src/audit/audit-hmac.js";
@@ -68,7 +70,9 @@ describe("breakglass revoke", () => {
       "a/1\nb/2\n",
     );
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("revoke\tteam-a\ta/1\nrevoke\tteam-a\tb/2\n");
+    expect(r.stdout).toBe(
+      "PUT /v1/sys/leases/revoke\tteam-a\ta/1\nPUT /v1/sys/leases/revoke\tteam-a\tb/2\n",
+    );
     expect(r.stderr).toMatch(
       /would revoke 2 leases at http:\/\/127\.0\.0\.1:\d+, skip 0 \(journal\); nothing was sent/,
     );
@@ -302,6 +306,198 @@ describe("breakglass revoke", () => {
       `10,000 leases revoked in ${seconds.toFixed(2)} s wall (${Math.round(10_000 / seconds)} leases/s), ` +
         `${vault.connections} connections`,
     );
+  });
+});
+
+describe("revoke: no prefix, namespace or value can leave its endpoint (issue #15)", () => {
+  /** Leases under database/ (13 of them) and aws/, so a stray revoke-prefix shows in the counts. */
+  async function loaded() {
+    const f = await fixture();
+    for (const id of ids(13)) f.vault.addLease(id);
+    f.vault.addLease("aws/creds/ops/1");
+    return f;
+  }
+
+  test.each([
+    ["nothing-here/../database/", /has a "\.\." segment/],
+    ["../../../sys/seal", /has a "\.\." segment/],
+    ["database/creds/app/..", /has a "\.\." segment/],
+    ["%2e%2e/%2e%2e/%2e%2e/sys/seal", /contains "%"/],
+    ["database%2f..%2f..%2f..%2fsys%2fseal", /contains "%"/],
+    ["..\\..\\..\\sys\\seal", /contains a backslash/],
+    ["database//creds", /has an empty segment/],
+    ["/database/", /has an empty segment/],
+    ["x?/../../../sys/seal", /contains "\?"/],
+    ["x#/../../../sys/seal", /contains "#"/],
+    ["database\u0000/", /contains a control character/],
+    ["．．/．．/．．/sys/seal", /once Unicode look-alikes are read as ASCII/],
+  ])(
+    "stdin prefix %j: exit 2 naming it and its line, and no request at all",
+    async (hostile, why) => {
+      const { vault, env, journal } = await loaded();
+      const input = `# prefixes\naws/creds/ops/\n${hostile}\n`;
+      for (const extra of [[], ["--dry-run"]]) {
+        const r = await run(
+          ["revoke", "--yes", "--prefix", ...extra, "--journal", journal],
+          env,
+          input,
+        );
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(
+          `breakglass: stdin line 3: lease prefix ${JSON.stringify(hostile)}`,
+        );
+        expect(r.stderr).toMatch(why);
+        expect(r.stdout).toBe("");
+      }
+      // At the HTTP level: the fake Vault saw nothing, so no other endpoint was reached.
+      expect(vault.totalCalls).toBe(0);
+      expect(vault.callsByPath.has("sys/seal")).toBe(false);
+      expect(vault.callsByPath.has("sys/leases/revoke-prefix/database/")).toBe(false);
+      expect(vault.sealed).toBe(false);
+      expect(vault.leaseCount()).toBe(14);
+    },
+  );
+
+  test.each([
+    ["", /--prefix: lease prefix "" is empty/],
+    [
+      "../../../sys/seal",
+      /--prefix: lease prefix "\.\.\/\.\.\/\.\.\/sys\/seal" has a "\.\." segment/,
+    ],
+  ])("--prefix %j is refused with exit 2 and nothing is sent", async (value, message) => {
+    const { vault, env, journal } = await loaded();
+    const r = await run(["revoke", "--yes", "--prefix", value, "--journal", journal], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(vault.totalCalls).toBe(0);
+    expect(vault.sealed).toBe(false);
+    expect(vault.leaseCount()).toBe(14);
+  });
+
+  test("--namespace and VAULT_NAMESPACE with '..' or a newline are refused (exit 2)", async () => {
+    const { vault, env, journal } = await loaded();
+    const flag = await run(
+      ["revoke", "--yes", "--namespace", "team-a/../..", "--journal", journal],
+      env,
+      "a/1\n",
+    );
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/--namespace: namespace "team-a\/\.\.\/\.\." has a "\.\." segment/);
+    const variable = await run(
+      ["revoke", "--yes", "--journal", journal],
+      { ...env, VAULT_NAMESPACE: "team-a\nX-Injected: 1" },
+      "a/1\n",
+    );
+    expect(variable.code).toBe(2);
+    expect(variable.stderr).toMatch(
+      /VAULT_NAMESPACE: namespace "team-a\\nX-Injected: 1" contains a control/,
+    );
+    expect(vault.totalCalls).toBe(0);
+  });
+
+  test("the dry run prints each request as it would be sent, and the run sends exactly that", async () => {
+    const { vault, env, journal } = await loaded();
+    vault.addLease("odd name/x+y/1");
+    const input = "database/creds/app/\nodd name/x+y/\n";
+    const dry = await run(["revoke", "--dry-run", "--prefix", "--journal", journal], env, input);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toBe(
+      "PUT /v1/sys/leases/revoke-prefix/database/creds/app/\t(root)\tdatabase/creds/app/\n" +
+        "PUT /v1/sys/leases/revoke-prefix/odd%20name/x%2By/\t(root)\todd name/x+y/\n",
+    );
+    const json = await run(
+      ["revoke", "--dry-run", "--json", "--accessor", "--journal", journal],
+      env,
+      "acc-1\n",
+    );
+    expect(JSON.parse(json.stdout).plan).toEqual([
+      {
+        action: "revoke-accessor",
+        request: "POST /v1/auth/token/revoke-accessor",
+        namespace: "",
+        leaseId: "acc-1",
+      },
+    ]);
+    expect(vault.totalCalls).toBe(0);
+
+    const real = await run(["revoke", "--yes", "--prefix", "--journal", journal], env, input);
+    expect(real.code, real.stderr).toBe(0);
+    expect([...vault.callsByPath.keys()].sort()).toEqual([
+      "sys/leases/revoke-prefix/database/creds/app/",
+      "sys/leases/revoke-prefix/odd name/x+y/",
+    ]);
+    expect(vault.leaseCount()).toBe(1);
+    expect(vault.hasLease("aws/creds/ops/1")).toBe(true);
+  });
+});
+
+describe("the token never shows, whatever the path or Vault's reply says (issue #15)", () => {
+  const leaks = (r: { stdout: string; stderr: string }, token: string): boolean =>
+    (r.stdout + r.stderr).includes(token) ||
+    (r.stdout + r.stderr).includes(encodeURIComponent(token));
+
+  test("hash --audit-device with the token in it: Vault's error echoes it, we never print it", async () => {
+    for (const token of [TOKEN, "hvs.plus+slash/eq=CANARY2"]) {
+      const { env } = await fixture({ rootToken: token });
+      const tokenEnv = { ...env, VAULT_TOKEN: token };
+      const debugEnv = { ...tokenEnv, BREAKGLASS_DEBUG: "1" };
+      const sent = await run(["hash", "--audit-device", `nope/${token}`, "x"], tokenEnv);
+      expect(sent.code).toBe(4);
+      expect(sent.stderr).toMatch(
+        /rejected POST sys\/audit-hash\/nope\/\[redacted\] \(400: unknown audit backend nope\/\[redacted\]\)/,
+      );
+      const runs = [
+        sent,
+        await run(["hash", "--audit-device", `nope/${token}`, "x"], debugEnv),
+        await run(["hash", "--audit-device", `../${token}`, "x"], debugEnv),
+        await run(["revoke", "--dry-run", "--prefix", `${token}/`], debugEnv),
+        await run(["revoke", "--dry-run", "--json", "--prefix", `../${token}/`], debugEnv),
+      ];
+      expect(runs.map((r) => r.code)).toEqual([4, 4, 2, 0, 2]);
+      for (const r of runs) expect(leaks(r, token), r.stdout + r.stderr).toBe(false);
+      expect(runs[3]?.stdout).toMatch(/^PUT \/v1\/sys\/leases\/revoke-prefix\/\[redacted\]\/\t/);
+    }
+  });
+
+  test("a server whose every error reply quotes the token and the path", async () => {
+    const server = http.createServer((req, res) => {
+      const said = `no handler for ${req.url ?? "?"} (token ${String(req.headers["x-vault-token"])})`;
+      const asJson = (req.url ?? "").includes("audit-hash");
+      res
+        .writeHead(asJson ? 400 : 500, {
+          "Content-Type": asJson ? "application/json" : "text/plain",
+        })
+        .end(asJson ? JSON.stringify({ errors: [said] }) : said);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const addr = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const env = {
+        HOME: tempDir(),
+        VAULT_ADDR: addr,
+        VAULT_TOKEN: TOKEN,
+        VAULT_MAX_RETRIES: "0",
+        BREAKGLASS_DEBUG: "1",
+      };
+      const journal = path.join(env.HOME, "journal.ndjson");
+      const runs = [
+        await run(["hash", "x"], env),
+        await run(["hash", "--audit-device", TOKEN, "x"], env),
+        await run(["revoke", "--yes", "--json", "--journal", journal], env, `${TOKEN}\nlease/1\n`),
+        await run(["revoke", "--yes", "--prefix", `db/${TOKEN}/`, "--journal", journal], env),
+        await run(["revoke", "--yes", "--accessor", "--journal", journal], env, `${TOKEN}\n`),
+        await run(["seal", "--yes"], env),
+        await run(["status"], env),
+      ];
+      expect(runs.map((r) => r.code)).toEqual([4, 4, 4, 4, 4, 4, 4]);
+      expect(runs[0]?.stderr).toMatch(
+        /no handler for \/v1\/sys\/audit-hash\/file \(token \[redacted\]\)/,
+      );
+      for (const r of runs) expect(leaks(r, TOKEN), r.stdout + r.stderr).toBe(false);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
 

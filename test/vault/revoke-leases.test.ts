@@ -260,3 +260,53 @@ describe("revokeLeases", () => {
     expect(s.revoked).toBe(30);
   });
 });
+
+describe("revokeLeases never lets a prefix or namespace leave its endpoint", () => {
+  /** Leases under database/ and elsewhere, so a stray revoke-prefix shows in the counts. */
+  async function loaded() {
+    const { vault, client } = await setup();
+    for (const id of ids(20)) vault.addLease(id);
+    for (const id of ids(5, "aws/creds/ops/")) vault.addLease(id);
+    vault.addLease("database/creds/app/in-ns", "team-a");
+    return { vault, client };
+  }
+
+  test.each([
+    ["nothing-here/../database/"],
+    ["../../../sys/seal"],
+    ["%2e%2e/%2e%2e/%2e%2e/sys/seal"],
+    [".%2e/.%2e/.%2e/sys/seal"],
+    ["..\\..\\..\\sys\\seal"],
+    ["aws//creds"],
+    [""],
+    ["x?/../../../sys/seal"],
+    ["x#/../../../sys/seal"],
+    ["．．/．．/．．/sys/seal"],
+    ["database\r\n"],
+  ])("prefix %j is refused before it is sent (prefix and force)", async (hostile) => {
+    for (const mode of ["prefix", "force"] as const) {
+      const { vault, client } = await loaded();
+      const run = revokeLeases([{ leaseId: "aws/creds/ops/" }, { leaseId: hostile }], {
+        client,
+        mode,
+      });
+      await expect(run).rejects.toMatchObject({ exitCode: 2 });
+      await expect(run).rejects.toThrow(/lease prefix .* refused so that the request cannot leave/);
+      // At the HTTP level: the one good prefix went to its endpoint; nothing else was called.
+      const endpoint = mode === "prefix" ? "revoke-prefix" : "revoke-force";
+      expect([...vault.callsByPath.keys()]).toEqual([`sys/leases/${endpoint}/aws/creds/ops/`]);
+      expect(vault.sealed).toBe(false);
+      expect(vault.leaseCount()).toBe(21);
+    }
+  });
+
+  test("a namespace recorded with '..' or a CR/LF is refused; nothing is sent", async () => {
+    for (const namespace of ["../sys", "team-a/../..", "team-a\r\nX-Vault-Token: x"]) {
+      const { vault, client } = await loaded();
+      const run = revokeLeases([{ leaseId: "database/creds/app/in-ns", namespace }], { client });
+      await expect(run).rejects.toThrow(/namespace of "database\/creds\/app\/in-ns" /);
+      expect(vault.totalCalls).toBe(0);
+      expect(vault.hasLease("database/creds/app/in-ns", "team-a")).toBe(true);
+    }
+  });
+});

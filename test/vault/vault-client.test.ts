@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { VaultError } from "../../src/errors.js";
 import { VaultClient, VaultRequestError } from "../../src/vault/vault-client.js";
 import { resolveVaultConfig, VaultToken } from "../../src/vault/vault-config.js";
+import { vaultApiPath } from "../../src/vault/vault-api-path.js";
 import { FakeVault } from "../helpers/fake-vault-server.js";
 import { tempDirs } from "../helpers/temp-dir.js";
 
@@ -85,7 +86,9 @@ describe("VaultClient turns Vault's answers into clear errors", () => {
     const server = await cannedServer(status, body);
     const client = await clientFor(server.addr);
     try {
-      const err = await client.request("PUT", "sys/leases/revoke").catch((e: unknown) => e);
+      const err = await client
+        .request("PUT", vaultApiPath("sys/leases/revoke"))
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(VaultRequestError);
       expect(err).toBeInstanceOf(VaultError);
       const e = err as VaultRequestError;
@@ -105,7 +108,7 @@ describe("VaultClient turns Vault's answers into clear errors", () => {
     await server.close();
     const client = await clientFor(addr);
     const err = (await client
-      .request("GET", "sys/health")
+      .request("GET", vaultApiPath("sys/health"))
       .catch((e: unknown) => e)) as VaultRequestError;
     expect(err.kind).toBe("unreachable");
     expect(err.message).toBe(`cannot reach Vault at ${addr} (ECONNREFUSED)`);
@@ -119,7 +122,7 @@ describe("VaultClient turns Vault's answers into clear errors", () => {
     const addr = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const client = await clientFor(addr, { VAULT_CLIENT_TIMEOUT: "200ms" });
     const err = (await client
-      .request("GET", "sys/health")
+      .request("GET", vaultApiPath("sys/health"))
       .catch((e: unknown) => e)) as VaultRequestError;
     expect(err.kind).toBe("timeout");
     expect(err.message).toMatch(/did not answer GET sys\/health within 0.2 s/);
@@ -132,7 +135,9 @@ describe("VaultClient turns Vault's answers into clear errors", () => {
     const server = await cannedServer(400, { errors: ["bad token $TOKEN here"] });
     const lines: string[] = [];
     const client = await clientFor(server.addr, {}, lines);
-    const err = (await client.request("PUT", "x").catch((e: unknown) => e)) as VaultRequestError;
+    const err = (await client
+      .request("PUT", vaultApiPath("x"))
+      .catch((e: unknown) => e)) as VaultRequestError;
     expect(err.message).toContain("bad token [redacted] here");
     expect(err.message).not.toContain(TOKEN);
     expect(JSON.stringify(err.errors)).not.toContain(TOKEN);
@@ -146,14 +151,14 @@ describe("VaultClient turns Vault's answers into clear errors", () => {
     const lines: string[] = [];
     const client = await clientFor(vault.addr, {}, lines);
     vault.addLease("db/creds/r/1", "team-a");
-    await client.request("PUT", "sys/leases/revoke", {
+    await client.request("PUT", vaultApiPath("sys/leases/revoke"), {
       body: { lease_id: "db/creds/r/1" },
       namespace: "team-a/",
     });
     expect(vault.hasLease("db/creds/r/1", "team-a")).toBe(false);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain("X-Vault-Token: [redacted]");
-    expect(lines[0]).toContain("X-Vault-Namespace: team-a/");
+    expect(lines[0]).toContain("X-Vault-Namespace: team-a");
     expect(lines[0]).toContain("→ 204");
     expect(lines.join("\n")).not.toContain(TOKEN);
     client.close();
@@ -171,7 +176,7 @@ describe("requests reuse keep-alive connections", () => {
   test("a hundred sequential calls open one connection", async () => {
     const client = await clientFor(vault.addr);
     const before = vault.connections;
-    for (let i = 0; i < 100; i++) await client.request("GET", "sys/seal-status");
+    for (let i = 0; i < 100; i++) await client.request("GET", vaultApiPath("sys/seal-status"));
     expect(vault.connections - before).toBe(1);
     client.close();
   });

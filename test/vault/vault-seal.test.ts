@@ -7,6 +7,7 @@ import {
   submitUnsealKey,
   vaultHealth,
 } from "../../src/vault/vault-seal.js";
+import { vaultApiPath } from "../../src/vault/vault-api-path.js";
 import { FakeVault } from "../helpers/fake-vault-server.js";
 import { vaultClientFor } from "../helpers/vault-client-for.js";
 
@@ -40,7 +41,7 @@ describe("seal and unseal", () => {
   test("a sealed Vault answers other calls 503 'Vault is sealed'", async () => {
     await sealVault(client);
     await expect(
-      client.request("PUT", "sys/leases/revoke", { body: { lease_id: "x" } }),
+      client.request("PUT", vaultApiPath("sys/leases/revoke"), { body: { lease_id: "x" } }),
     ).rejects.toThrow(/is sealed/);
     vault.setSealed(false);
   });

@@ -1,12 +1,14 @@
 // `breakglass hash PLAINTEXT...`: the audit HMAC of each value, one a line on stdout, computed
-// locally with --salt S or $BREAKGLASS_AUDIT_SALT, else asked of Vault's sys/audit-hash/<device>.
-// With no arguments, values are read from stdin one a line (keeps them out of shell history).
+// locally with $BREAKGLASS_AUDIT_SALT, --salt-file FILE or --salt S, else asked of Vault's
+// sys/audit-hash/<device>. With no arguments, values are read from stdin one a line (keeps them
+// out of shell history).
 import type { Command } from "commander";
 import { createInterface } from "node:readline";
 import { UsageError } from "../../errors.js";
 
 interface HashFlags {
   salt?: string;
+  saltFile?: string;
   auditDevice: string;
 }
 
@@ -17,7 +19,12 @@ export function registerHashCommand(program: Command): void {
     .argument("[plaintext...]", "values to hash (default: read from stdin, one a line)")
     .option(
       "--salt <salt>",
-      "the audit device's salt (default: $BREAKGLASS_AUDIT_SALT, else ask Vault)",
+      "the audit device's salt (default: $BREAKGLASS_AUDIT_SALT, else ask Vault); " +
+        "shows in ps and shell history: the variable or --salt-file is safer",
+    )
+    .option(
+      "--salt-file <file>",
+      "read the audit device's salt from FILE (one trailing newline dropped)",
     )
     .option("--audit-device <path>", "audit device for sys/audit-hash", "file")
     .action(async (plaintexts: string[], flags: HashFlags) => {
@@ -34,8 +41,8 @@ export function registerHashCommand(program: Command): void {
           values.push(line);
         }
       }
-      const { resolveAuditHashes } = await import("../../vault/audit-hash.js");
-      const salt = flags.salt ?? (process.env.BREAKGLASS_AUDIT_SALT || undefined);
+      const { resolveAuditHashes, saltFromFlags } = await import("../../vault/audit-hash.js");
+      const salt = (await saltFromFlags(flags)) ?? (process.env.BREAKGLASS_AUDIT_SALT || undefined);
       if (salt !== undefined) {
         const hashes = await resolveAuditHashes(values, { salt });
         process.stdout.write(hashes.map((h) => h + "\n").join(""));
@@ -48,7 +55,7 @@ export function registerHashCommand(program: Command): void {
       const config = await resolveVaultConfig();
       if (!config.token) {
         throw new UsageError(
-          "no salt and no Vault token: pass --salt, set $BREAKGLASS_AUDIT_SALT, or set VAULT_TOKEN",
+          "no salt and no Vault token: set $BREAKGLASS_AUDIT_SALT, pass --salt-file, or set VAULT_TOKEN",
           "sys/audit-hash needs a token allowed to update sys/audit-hash/<device>",
         );
       }

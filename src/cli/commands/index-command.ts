@@ -2,17 +2,21 @@
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
-import { parsePositiveInt } from "../parse-flags.js";
+import { parseInputMode, parseMaxLineBytes, parsePositiveInt } from "../parse-flags.js";
+import type { InputMode } from "../../ingest/framing/input-mode.js";
 import type { FollowFlags } from "../run-follow.js";
 
 interface IndexFlags {
   db?: string;
   prefix?: string;
+  input?: InputMode;
   strict?: boolean;
   json?: boolean;
   workers?: number;
   progress?: boolean;
   follow?: boolean;
+  wait?: boolean;
+  maxLineBytes?: number;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -24,10 +28,21 @@ export function defineIndexCommand(program: Command): void {
     .argument("<paths...>", "log files, directories or globs")
     .option(DB_OPTION_FLAGS, DB_OPTION_HELP)
     .option("--prefix <str>", "strip this audit device prefix before every JSON object")
+    .option(
+      "--input <framing>",
+      "auto|json|syslog|docker|cri|jsonx (default auto: detected)",
+      parseInputMode,
+    )
     .option("--strict", "exit 3 if any line is bad")
     .option("--json", "print the summary as one JSON object on stdout")
     .option("--workers <n>", "parse workers (default: one per core)", parsePositiveInt)
     .option("--no-progress", "no progress bar even on a terminal")
+    .option("--no-wait", "exit 3 if another process is writing the index, instead of waiting")
+    .option(
+      "--max-line-bytes <n>",
+      "a longer line is a bad line, skipped (default 67108864 = 64 MiB)",
+      parseMaxLineBytes,
+    )
     .option("--follow", "keep indexing what is appended to the file, through rotations")
     .option("--alert <name=query>", "with --follow: alert rule (repeatable, see `listen`)", collect)
     .option("--rules <file>", "with --follow: alert rules file")

@@ -1,7 +1,7 @@
 // `breakglass listen`: be a Vault `socket` audit device; flags only, the work is cli/run-listen.ts.
 import type { Command } from "commander";
 import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
-import { parsePositiveInt } from "../parse-flags.js";
+import { parseMaxLineBytes, parsePositiveInt, parseInputMode } from "../parse-flags.js";
 import type { ListenFlags } from "../run-listen.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -15,7 +15,18 @@ export function defineListenCommand(program: Command): void {
     .option("--udp <host:port>", "listen on UDP (repeatable)", collect)
     .option("--unix <path>", "listen on a unix socket (repeatable)", collect)
     .option("--prefix <str>", "strip this audit device prefix before every JSON object")
+    .option(
+      "--input <framing>",
+      "auto|json|syslog|docker|cri|jsonx (default auto: detected)",
+      parseInputMode,
+    )
     .option("--workers <n>", "parse workers (default: one fewer than cores)", parsePositiveInt)
+    .option("--no-wait", "exit 3 if another process is writing the index, instead of waiting")
+    .option(
+      "--max-line-bytes <n>",
+      "a longer entry is a bad line, skipped (default 67108864 = 64 MiB)",
+      parseMaxLineBytes,
+    )
     .option(
       "--alert <name=query>",
       "alert rule (repeatable): NAME='QUERY [| count by F > N within 1m]'",

@@ -1,4 +1,5 @@
-// `breakglass query 'QUERY'`: flags only; the work is cli/run-query-command.ts.
+// `breakglass query 'QUERY'`: flags only (and --salt-file read into the salt); the work is
+// cli/run-query-command.ts.
 import { Option, type Command } from "commander";
 import { OUTPUT_FORMATS } from "../../output/output-format.js";
 import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
@@ -17,11 +18,20 @@ export function defineQueryCommand(program: Command): void {
     .option("--explain", "print the plan with estimated and actual sizes on stderr")
     .option(
       "--salt <salt>",
-      "audit device salt for hash() (default $BREAKGLASS_AUDIT_SALT, else ask Vault)",
+      "audit device salt for hash() (default $BREAKGLASS_AUDIT_SALT, else ask Vault); " +
+        "shows in ps and shell history: the variable or --salt-file is safer",
+    )
+    .option(
+      "--salt-file <file>",
+      "read the audit device salt from FILE (one trailing newline dropped)",
     )
     .option("--audit-device <path>", "audit device for Vault's sys/audit-hash (default: file)")
-    .action(async (query: string, flags: QueryFlags & { db?: string }) => {
-      const { runQueryCommand } = await import("../run-query-command.js");
-      await runQueryCommand(resolveDbDir(flags.db), query, flags);
+    .action(async (query: string, flags: QueryFlags & { db?: string; saltFile?: string }) => {
+      const [{ runQueryCommand }, { saltFromFlags }] = await Promise.all([
+        import("../run-query-command.js"),
+        import("../../vault/audit-hash.js"),
+      ]);
+      const salt = await saltFromFlags(flags);
+      await runQueryCommand(resolveDbDir(flags.db), query, { ...flags, salt });
     });
 }

@@ -3,10 +3,19 @@
 // "Revoke N leases at VAULT_ADDR? [y/N]" on a terminal (/dev/tty when stdin carries the ids) or
 // needs --yes, shows a progress bar on stderr only when stderr is a TTY, ends with the summary
 // on stderr (and a JSON object on stdout with --json). Exit 4 if any lease failed.
+// Every target is checked before anything is asked or sent: a prefix or namespace that could
+// leave its endpoint ("x/../../sys/seal", "", "a//b") is a usage error naming the value and its
+// stdin line. The dry run prints each request as it would be sent (PUT /v1/sys/leases/…).
+// Nothing it prints carries the token.
 import { InvalidArgumentError, type Command } from "commander";
 import { createInterface } from "node:readline";
 import { UsageError, VaultError } from "../../errors.js";
-import type { LeaseTarget, RevokeMode, RevokeSummary } from "../../vault/revoke-leases.js";
+import type {
+  LeaseTarget,
+  RevokeMode,
+  RevokeRequest,
+  RevokeSummary,
+} from "../../vault/revoke-leases.js";
 import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
 
 interface RevokeFlags {
@@ -39,7 +48,10 @@ export function registerRevokeCommand(program: Command): void {
     .command("revoke")
     .description("revoke lease ids read from stdin (one a line), or found by --query")
     .option("--query <query>", "revoke the leases this query finds (e.g. 'ip = 10.0.0.1 | leases')")
-    .option("--dry-run", "print the plan (one line per lease, with its namespace) and send nothing")
+    .option(
+      "--dry-run",
+      "print each request (method and path, namespace, lease id) and send nothing",
+    )
     .option("-y, --yes", "do not ask for confirmation (required without a terminal)")
     .option("--concurrency <n>", "requests in flight at once", parseConcurrency, 8)
     .option("--verify", "look each lease up before and after, to tell revoked from already gone")
@@ -89,31 +101,44 @@ function modeOf(flags: RevokeFlags): RevokeMode {
   return flags.accessor ? "accessor" : "revoke";
 }
 
-async function* stdinLines(): AsyncGenerator<string> {
+/** A target and where it came from ("stdin line 3"), for messages. */
+interface SourcedTarget {
+  target: LeaseTarget;
+  where: string;
+}
+
+async function* stdinLines(): AsyncGenerator<{ line: string; lineNo: number }> {
   const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  let lineNo = 0;
   for await (const raw of rl) {
+    lineNo++;
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
-    yield line;
+    yield { line, lineNo };
   }
 }
 
-async function collectTargets(flags: RevokeFlags): Promise<LeaseTarget[]> {
+async function collectTargets(flags: RevokeFlags): Promise<SourcedTarget[]> {
   if (flags.query !== undefined) {
     const { findLeaseTargets } = await import("../../query/find-lease-targets.js");
-    const targets: LeaseTarget[] = [];
-    for await (const t of findLeaseTargets(resolveDbDir(flags.db), flags.query)) targets.push(t);
+    const targets: SourcedTarget[] = [];
+    for await (const target of findLeaseTargets(resolveDbDir(flags.db), flags.query)) {
+      targets.push({ target, where: "--query" });
+    }
     return targets;
   }
-  if (typeof flags.prefix === "string") return [{ leaseId: flags.prefix }];
+  if (typeof flags.prefix === "string")
+    return [{ target: { leaseId: flags.prefix }, where: "--prefix" }];
   if (process.stdin.isTTY) {
     throw new UsageError(
       "no lease ids: pipe them on stdin, one a line",
       "e.g. breakglass query 'ip = 10.0.0.1 | leases' | breakglass revoke",
     );
   }
-  const targets: LeaseTarget[] = [];
-  for await (const line of stdinLines()) targets.push({ leaseId: line });
+  const targets: SourcedTarget[] = [];
+  for await (const { line, lineNo } of stdinLines()) {
+    targets.push({ target: { leaseId: line }, where: `stdin line ${lineNo}` });
+  }
   return targets;
 }
 
@@ -133,21 +158,30 @@ function summaryLine(s: RevokeSummary): string {
 
 async function runRevoke(flags: RevokeFlags): Promise<void> {
   const mode = modeOf(flags);
-  const [{ resolveVaultConfig }, { VaultClient }, journalMod, revokeMod] = await Promise.all([
-    import("../../vault/vault-config.js"),
-    import("../../vault/vault-client.js"),
-    import("../../vault/revoke-journal.js"),
-    import("../../vault/revoke-leases.js"),
-  ]);
+  const [{ resolveVaultConfig, redactToken }, { VaultClient }, journalMod, revokeMod, pathMod] =
+    await Promise.all([
+      import("../../vault/vault-config.js"),
+      import("../../vault/vault-client.js"),
+      import("../../vault/revoke-journal.js"),
+      import("../../vault/revoke-leases.js"),
+      import("../../vault/vault-api-path.js"),
+    ]);
   const config = await resolveVaultConfig(process.env, {
     ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
   });
-  const targets = await collectTargets(flags);
+  const scrub = (text: string): string => redactToken(text, config.token);
+  const sourced = await collectTargets(flags);
+  // Checked before anything is planned, asked or sent: an unsafe value stops the whole run.
+  const planned = sourced.map(({ target, where }) => {
+    const context = { where, redact: scrub };
+    const namespace = revokeMod.targetNamespace(target, config.namespace, context);
+    const request = revokeMod.revokeRequestOf(mode, target.leaseId, context);
+    return { target, namespace, request };
+  });
+  const targets = planned.map((p) => p.target);
   const journalFile = flags.journal ?? journalMod.defaultJournalPath(resolveDbDir(flags.db));
   const view = await journalMod.readJournal(journalFile);
-  const nsOf = (t: LeaseTarget): string =>
-    journalMod.normalizeNamespace(config.namespace ?? t.namespace);
-  const todo = targets.filter((t) => !view.isDone(mode, nsOf(t), t.leaseId));
+  const todo = planned.filter((p) => !view.isDone(mode, p.namespace, p.target.leaseId));
   const skipped = targets.length - todo.length;
 
   if (flags.dryRun) {
@@ -157,17 +191,21 @@ async function runRevoke(flags: RevokeFlags): Promise<void> {
       force: "revoke-force",
       accessor: "revoke-accessor",
     }[mode];
-    const plan = targets.map((t) => ({
-      action: view.isDone(mode, nsOf(t), t.leaseId) ? "skip" : action,
-      namespace: nsOf(t),
-      leaseId: t.leaseId,
+    const shown = (r: RevokeRequest): string => pathMod.requestLine(r.method, r.path);
+    const plan = planned.map((p) => ({
+      action: view.isDone(mode, p.namespace, p.target.leaseId) ? "skip" : action,
+      request: shown(p.request),
+      namespace: p.namespace,
+      leaseId: p.target.leaseId,
     }));
     if (flags.json) {
       const out = { dryRun: true, addr: config.addr, count: todo.length, skipped, plan };
-      process.stdout.write(JSON.stringify(out) + "\n");
+      process.stdout.write(scrub(JSON.stringify(out)) + "\n");
     } else {
-      for (const p of plan)
-        process.stdout.write(`${p.action}\t${p.namespace || "(root)"}\t${p.leaseId}\n`);
+      for (const p of plan) {
+        const first = p.action === "skip" ? "skip (journal)" : p.request;
+        process.stdout.write(scrub(`${first}\t${p.namespace || "(root)"}\t${p.leaseId}`) + "\n");
+      }
     }
     process.stderr.write(
       `dry run: would revoke ${todo.length} ${nounOf(mode, todo.length)} at ${config.addr}` +
@@ -192,7 +230,7 @@ async function runRevoke(flags: RevokeFlags): Promise<void> {
     );
     if (flags.json)
       process.stdout.write(
-        JSON.stringify({ ...empty, addr: config.addr, journal: view.file }) + "\n",
+        scrub(JSON.stringify({ ...empty, addr: config.addr, journal: view.file })) + "\n",
       );
     return;
   }
@@ -272,7 +310,8 @@ async function runRevoke(flags: RevokeFlags): Promise<void> {
       process.stderr.write(summaryLine(err.summary) + "\n");
       if (flags.json)
         process.stdout.write(
-          JSON.stringify(jsonSummary(err.summary, config.addr, journal.file, err.message)) + "\n",
+          scrub(JSON.stringify(jsonSummary(err.summary, config.addr, journal.file, err.message))) +
+            "\n",
         );
     }
     throw err;
@@ -286,20 +325,24 @@ async function runRevoke(flags: RevokeFlags): Promise<void> {
   process.stderr.write(`${summaryLine(summary)} in ${summary.seconds.toFixed(1)} s\n`);
   for (const f of summary.failures.slice(0, 5)) {
     process.stderr.write(
-      `  failed ${f.leaseId}${f.namespace ? ` (namespace ${f.namespace})` : ""}: ${f.reason ?? "?"}\n`,
+      scrub(
+        `  failed ${f.leaseId}${f.namespace ? ` (namespace ${f.namespace})` : ""}: ${f.reason ?? "?"}`,
+      ) + "\n",
     );
   }
   if (summary.failures.length > 5)
     process.stderr.write(`  … all outcomes are in ${journal.file}\n`);
   if (flags.json)
-    process.stdout.write(JSON.stringify(jsonSummary(summary, config.addr, journal.file)) + "\n");
+    process.stdout.write(
+      scrub(JSON.stringify(jsonSummary(summary, config.addr, journal.file))) + "\n",
+    );
   if (abort.signal.aborted)
     throw new VaultError("interrupted; rerun to finish (the journal skips what is done)");
   if (summary.failed > 0) {
     const first = summary.failures[0]?.reason ?? "";
     const attempted = summary.total - summary.skipped;
     throw new VaultError(
-      `${summary.failed} of ${attempted} ${nounOf(mode, attempted)} failed: ${first}`,
+      scrub(`${summary.failed} of ${attempted} ${nounOf(mode, attempted)} failed: ${first}`),
       undefined,
       `outcomes are in ${journal.file}; rerun to retry the failed ones`,
     );

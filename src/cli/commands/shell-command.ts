@@ -1,4 +1,4 @@
-// `breakglass shell`: flags only; the work is cli/run-shell.ts.
+// `breakglass shell`: flags only (and --salt-file read into the salt); the work is cli/run-shell.ts.
 import { Option, type Command } from "commander";
 import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
 import { OUTPUT_FORMATS } from "../../output/output-format.js";
@@ -21,11 +21,20 @@ export function defineShellCommand(program: Command): void {
     )
     .option(
       "--salt <salt>",
-      "audit device salt for hash() (default $BREAKGLASS_AUDIT_SALT, else ask Vault)",
+      "audit device salt for hash() (default $BREAKGLASS_AUDIT_SALT, else ask Vault); " +
+        "shows in ps and shell history: the variable or --salt-file is safer",
+    )
+    .option(
+      "--salt-file <file>",
+      "read the audit device salt from FILE (one trailing newline dropped)",
     )
     .option("--audit-device <path>", "audit device for Vault's sys/audit-hash (default: file)")
-    .action(async (flags: ShellFlags & { db?: string }) => {
-      const { runShell } = await import("../run-shell.js");
-      await runShell(resolveDbDir(flags.db), flags);
+    .action(async (flags: ShellFlags & { db?: string; saltFile?: string }) => {
+      const [{ runShell }, { saltFromFlags }] = await Promise.all([
+        import("../run-shell.js"),
+        import("../../vault/audit-hash.js"),
+      ]);
+      const salt = await saltFromFlags(flags);
+      await runShell(resolveDbDir(flags.db), { ...flags, salt });
     });
 }
