@@ -51,7 +51,13 @@ function hashResolver(opts: OpenIndexOptions): HashResolver {
 
 export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassIndex {
   const env = openIndexEnv(dir, { create: false, readOnly: true });
-  const reader = new IndexReader(env);
+  let reader: IndexReader;
+  try {
+    reader = new IndexReader(env);
+  } catch (err) {
+    void env.close(); // a damaged index: close it, so the directory can be opened again
+    throw err;
+  }
   const engine = new QueryEngine(reader, hashResolver(opts));
   const collect = (field: number, lo: Buffer, hi: Buffer | undefined): number[] => {
     const ids: number[] = [];

@@ -138,7 +138,11 @@ class SegmentRun {
       needle: node.needle?.toString("utf8"),
     };
     const transferList = task.candidates ? [buffer, task.candidates] : [buffer];
-    const out = new Uint32Array(await (await scanPool()).run(task, { transferList }));
+    const result = await (await scanPool()).run(task, { transferList });
+    if (!(result instanceof ArrayBuffer)) {
+      throw this.reader.damagedBlock(this.segment, result.damagedBlock, result.reason);
+    }
+    const out = new Uint32Array(result);
     this.stats?.add(this.stats.parsed, node, todo);
     return out;
   }

@@ -17,5 +17,15 @@ export interface ScanTask {
   readonly needle: string | undefined;
 }
 
-/** The matching records, a bitset over the segment. */
-export type ScanResult = ArrayBuffer;
+/**
+ * The matching records, a bitset over the segment; or, when a block fails its checksum, which
+ * one and why (as data: an error thrown in a worker loses its class).
+ */
+export type ScanResult = ArrayBuffer | ScanDamage;
+
+export interface ScanDamage {
+  /** The block's number in the segment. */
+  readonly damagedBlock: number;
+  /** What failed ("fails its checksum (part 2)"). */
+  readonly reason: string;
+}

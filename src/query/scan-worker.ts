@@ -1,14 +1,21 @@
 // A scan worker: tests a predicate with no index on every (candidate) record of one segment,
 // in parallel with the other segments' scans. Never imports store/ or lmdb: the executor reads
-// the blocks and hands them over.
+// the blocks and hands them over. A block that fails its checksum is returned as data
+// (ScanDamage), for the executor to report as a damaged index.
 import { recordJson } from "../ingest/framing/record-json.js";
 import { Piscina } from "piscina";
 import type { AuditEntry } from "../audit/audit-entry.js";
+import { ChecksumError } from "../codec/checksum.js";
 import { RecordBlock } from "../codec/record-block.js";
 import { exprTest } from "./expr-test.js";
-import type { ScanTask } from "./scan-protocol.js";
+import type { ScanDamage, ScanTask } from "./scan-protocol.js";
 
 export default function scanSegment(task: ScanTask): unknown {
+  const result = matches(task);
+  return result instanceof Uint32Array ? Piscina.move(result.buffer) : result;
+}
+
+function matches(task: ScanTask): Uint32Array<ArrayBuffer> | ScanDamage {
   const test = exprTest(task.expr, task.query);
   const out = new Uint32Array(Math.ceil(task.records / 32) || 1);
   const candidates = task.candidates ? new Uint32Array(task.candidates) : undefined;
@@ -16,15 +23,20 @@ export default function scanSegment(task: ScanTask): unknown {
   const all = new Uint8Array(task.blocks);
   for (let b = 0; b < task.blockStarts.length; b++) {
     const first = task.blockStarts[b]!;
-    const block = new RecordBlock(all.subarray(task.offsets[b]!, task.offsets[b + 1]!));
-    for (let i = 0; i < block.count; i++) {
-      const local = first + i;
-      if (candidates && !(candidates[local >>> 5]! & (1 << (local & 31)))) continue;
-      const line = recordJson(block.line(i));
-      if (needle && line.indexOf(needle) < 0) continue;
-      if (test(JSON.parse(line.toString("utf8")) as AuditEntry))
-        out[local >>> 5]! |= 1 << (local & 31);
+    try {
+      const block = new RecordBlock(all.subarray(task.offsets[b]!, task.offsets[b + 1]!));
+      for (let i = 0; i < block.count; i++) {
+        const local = first + i;
+        if (candidates && !(candidates[local >>> 5]! & (1 << (local & 31)))) continue;
+        const line = recordJson(block.line(i));
+        if (needle && line.indexOf(needle) < 0) continue;
+        if (test(JSON.parse(line.toString("utf8")) as AuditEntry))
+          out[local >>> 5]! |= 1 << (local & 31);
+      }
+    } catch (err) {
+      if (err instanceof ChecksumError) return { damagedBlock: b, reason: err.message };
+      throw err;
     }
   }
-  return Piscina.move(out.buffer);
+  return out;
 }

@@ -6,13 +6,18 @@
 // again into BLOCK_BYTES blocks. Each run is written, and its old keys deleted, in ONE write
 // transaction: a reader sees the index before or after, and a reader that pinned its snapshot
 // (IndexReader) keeps reading the old segments (LMDB MVCC). Cost: linear in the run's bytes, plus
-// records/32 words per distinct term (runs are small by construction).
+// records/32 words per distinct term (runs are small by construction). A merge reads the old
+// blocks and pages verified (their checksums): damage throws the damaged-index error before the
+// run's transaction starts, so nothing is written from damaged data.
 import { pickTime } from "../audit/time-key.js";
 import { BLOCK_BYTES, encodeRecordBlock, RecordBlock } from "../codec/record-block.js";
 import { encodeTermPages, newBitset, TermDirectory, TermPage } from "../codec/term-pages.js";
 import { blockKey, DIRECTORY_PAGE, termPageKey, type SegmentMeta } from "./format.js";
+import { asDamage, damagedIndex } from "./index-damage.js";
 import type { IndexEnv } from "./index-env.js";
 import type { IndexWriter } from "./index-writer.js";
+import { coverLastPage } from "./lmdb-file-check.js";
+import { encodeCounters, encodeSegmentMeta, readSegmentMetas } from "./meta-records.js";
 
 /** A segment with fewer records than this is small (a full 16 MiB chunk holds ~10,000). */
 export const SMALL_SEGMENT_RECORDS = 8192;
@@ -25,18 +30,24 @@ export interface CompactionResult {
   readonly into: number;
 }
 
-function readSegments(env: IndexEnv): SegmentMeta[] {
-  const out: SegmentMeta[] = [];
-  for (const { value } of env.segments.getRange({})) out.push(value as SegmentMeta);
-  return out.sort((a, b) => a.base - b.base);
+export function smallSegmentCount(env: IndexEnv, small = SMALL_SEGMENT_RECORDS): number {
+  return readSegmentMetas(env).filter((s) => s.records < small).length;
 }
 
-export function smallSegmentCount(env: IndexEnv, small = SMALL_SEGMENT_RECORDS): number {
-  let n = 0;
-  for (const { value } of env.segments.getRange({})) {
-    if ((value as SegmentMeta).records < small) n++;
+/** A stored value of a merged segment, read and decoded; damage throws the damaged-index error. */
+function readStored<T>(
+  env: IndexEnv,
+  where: string,
+  read: () => Buffer | undefined,
+  decode: (bytes: Buffer) => T,
+): T {
+  try {
+    const bytes = read();
+    if (!bytes) throw damagedIndex(env.dir, `${where} is missing`);
+    return decode(bytes);
+  } catch (err) {
+    throw asDamage(err, env.dir, where);
   }
-  return n;
 }
 
 /** Runs of ≥ 2 adjacent small segments of one file whose records are contiguous. */
@@ -101,11 +112,16 @@ function mergeRun(env: IndexEnv, run: readonly SegmentMeta[], total: number): Me
   };
   for (const s of run) {
     for (let b = 0; b < s.blockStarts.length; b++) {
-      const bytes = env.blocks.getBinary(blockKey(s.id, b));
-      if (!bytes) throw new Error(`index is missing block ${s.id}:${b}`);
-      const block = new RecordBlock(bytes);
-      for (let i = 0; i < block.count; i++) {
-        const line = block.line(i);
+      const blockLines = readStored(
+        env,
+        `segment ${s.id}'s record block ${b}`,
+        () => env.blocks.getBinary(blockKey(s.id, b)),
+        (bytes) => {
+          const block = new RecordBlock(bytes);
+          return Array.from({ length: block.count }, (_, i) => block.line(i));
+        },
+      );
+      for (const line of blockLines) {
         lines.push(line);
         lineBytes += line.length + 4;
         id++;
@@ -114,7 +130,9 @@ function mergeRun(env: IndexEnv, run: readonly SegmentMeta[], total: number): Me
     }
   }
   flush();
-  if (id !== total) throw new Error(`segments ${run[0]!.id}…: ${id} records, expected ${total}`);
+  if (id !== total) {
+    throw damagedIndex(env.dir, `segments ${run[0]!.id}…: blocks hold ${id} records, not ${total}`);
+  }
 
   // Terms: per field, every segment's terms with their ids rebased to the merged segment.
   const codes = new Set<number>();
@@ -126,13 +144,20 @@ function mergeRun(env: IndexEnv, run: readonly SegmentMeta[], total: number): Me
     for (const s of run) {
       const pageCount = s.fieldPages[code] ?? 0;
       if (pageCount > 0) {
-        const dirBytes = env.terms.getBinary(termPageKey(code, s.id, DIRECTORY_PAGE));
-        const dir = dirBytes ? new TermDirectory(dirBytes) : undefined;
+        const dir = readStored(
+          env,
+          `segment ${s.id}'s term directory for field ${code}`,
+          () => env.terms.getBinary(termPageKey(code, s.id, DIRECTORY_PAGE)),
+          (bytes) => new TermDirectory(bytes),
+        );
         const bits = newBitset(s.records);
-        for (let p = 0; p < (dir?.pageCount ?? 0); p++) {
-          const bytes = env.terms.getBinary(termPageKey(code, s.id, p));
-          if (!bytes) throw new Error(`index is missing term page ${code}:${s.id}:${p}`);
-          const page = new TermPage(bytes);
+        for (let p = 0; p < dir.pageCount; p++) {
+          const page = readStored(
+            env,
+            `segment ${s.id}'s term page ${p} for field ${code}`,
+            () => env.terms.getBinary(termPageKey(code, s.id, p)),
+            (bytes) => new TermPage(bytes),
+          );
           for (let i = 0; i < page.count; i++) {
             const term = page.term(i).toString("latin1");
             let ids = postings.get(term);
@@ -181,7 +206,7 @@ export function compactSegments(
   opts: { smallRecords?: number; maxMergedRecords?: number } = {},
 ): CompactionResult {
   const runs = mergeRuns(
-    readSegments(env),
+    readSegmentMetas(env),
     opts.smallRecords ?? SMALL_SEGMENT_RECORDS,
     opts.maxMergedRecords ?? MAX_MERGED_RECORDS,
   );
@@ -212,7 +237,7 @@ export function compactSegments(
         f.pages.forEach((p, i) => env.terms.putSync(termPageKey(code, id, i), Buffer.from(p)));
         env.terms.putSync(termPageKey(code, id, DIRECTORY_PAGE), Buffer.from(f.directory));
       }
-      env.segments.putSync(id, seg);
+      env.segments.putSync(id, encodeSegmentMeta(seg));
       for (const s of run) {
         for (let b = 0; b < s.blockStarts.length; b++) env.blocks.removeSync(blockKey(s.id, b));
         for (const [c, pages] of Object.entries(s.fieldPages)) {
@@ -221,8 +246,9 @@ export function compactSegments(
         }
         env.segments.removeSync(s.id);
       }
-      env.meta.putSync("next", writer.nextCounters());
+      env.meta.putSync("next", encodeCounters(writer.nextCounters()));
     });
+    coverLastPage(env.dir);
     merged += run.length;
   }
   return { merged, into: runs.length };

@@ -2,19 +2,25 @@
 // another version fails with a message that says what to do.
 //
 // DIR/index.mdb (+ index.mdb-lock): one LMDB environment with named databases:
-//   meta      string key → value: format version, next record/segment/file ids
-//   files     u32 file id → FileMeta (path, identity, progress, counts)
-//   segments  u32 segment id → SegmentMeta (a run of records indexed together)
+//   meta      string key → value: "format" → the format version (a msgpack number, readable by
+//             every version), "next" → the next record/segment/file ids (checked JSON)
+//   files     u32 file id → FileMeta (path, identity, progress, counts), checked JSON
+//   segments  u32 segment id → SegmentMeta (a run of records indexed together), checked JSON
 //   blocks    [segment u32][block u32] → record block of LZ4 parts (codec/record-block.ts)
 //   terms     [field u8][segment u32][page u32] → term page (codec/term-pages.ts);
 //             page DIRECTORY_PAGE holds the field's page directory for that segment
-//   bad       [file u32][line u32] → reason (every bad line, for `stats`)
-// All keys are big-endian so LMDB's byte order is numeric order.
+//   bad       [file u32][line u32] → reason (every bad line, for `stats`), checked JSON
+// All keys are big-endian so LMDB's byte order is numeric order. Every value but "format" carries
+// a CRC-32 (codec/checksum.ts, codec/checked-json.ts; store/meta-records.ts reads the checked
+// JSON), verified on read: damage is reported (store/index-damage.ts), never answered from.
 // DIR/writer.sock and DIR/writer.json: the writer lock and who holds it (store/writer-lock.ts).
 
 // Version 2: record blocks are groups of independently compressed 16 KiB parts (was: one LZ4
 // frame of 64 KiB), so a record read decompresses a quarter as much.
-export const FORMAT_VERSION = 2;
+// Version 3: a CRC-32 on every record block part and header, term page, directory and metadata
+// record (was: msgpack metadata and no checksums), so a damaged index is an error, not a wrong
+// answer.
+export const FORMAT_VERSION = 3;
 export const INDEX_FILE = "index.mdb";
 export const DIRECTORY_PAGE = 0xffffffff;
 

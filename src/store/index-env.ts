@@ -1,21 +1,26 @@
 // Opening an index directory: the one LMDB environment and its named databases, the format check,
-// and the file modes (the index holds what the log holds: directory 0700, files 0600).
+// the check that the file is whole before LMDB maps it (store/lmdb-file-check.ts), and the file
+// modes (the index holds what the log holds: directory 0700, files 0600).
 // The only module besides the writer and reader halves that imports lmdb.
 import fs from "node:fs";
 import path from "node:path";
-import { open, type Database, type RootDatabase } from "lmdb";
+import { open, type Database, type DatabaseOptions, type Key, type RootDatabase } from "lmdb";
 import { InputError } from "../errors.js";
 import { FORMAT_VERSION, INDEX_FILE } from "./format.js";
+import { damagedIndex, isDamage, readingIndex, REBUILD_HINT } from "./index-damage.js";
+import { checkLmdbFile, coverLastPage } from "./lmdb-file-check.js";
+import { verifyBeforeWrite } from "./meta-records.js";
 
 export interface IndexEnv {
   readonly dir: string;
   readonly root: RootDatabase;
   readonly meta: Database<unknown, string>;
-  readonly files: Database<unknown, number>;
-  readonly segments: Database<unknown, number>;
+  /** Values are checked JSON: read and write them through store/meta-records.ts. */
+  readonly files: Database<Buffer, number>;
+  readonly segments: Database<Buffer, number>;
   readonly blocks: Database<Buffer, Buffer>;
   readonly terms: Database<Buffer, Buffer>;
-  readonly bad: Database<string, Buffer>;
+  readonly bad: Database<Buffer, Buffer>;
   close(): Promise<void>;
 }
 
@@ -72,7 +77,12 @@ export function ensureIndexDir(dir: string): void {
  * (store/writer-lock.ts, taken by ingest's Indexer); readers never take it.
  */
 export function openIndexEnv(dir: string, opts: { create: boolean; readOnly?: boolean }): IndexEnv {
-  if (!indexExists(dir)) {
+  // Only a new (or never stamped) index gets its databases created: in a stamped one a missing
+  // database is damage, and creating it would be writing into a damaged index.
+  const isNew = !indexExists(dir);
+  if (!isNew) {
+    checkLmdbFile(dir);
+  } else {
     if (!opts.create) {
       throw new InputError(
         `no index at ${dir}`,
@@ -93,32 +103,81 @@ export function openIndexEnv(dir: string, opts: { create: boolean; readOnly?: bo
       mapSize: 64 * 1024 ** 3,
     });
   } catch (err) {
+    if (isDamage(err)) throw damagedIndex(dir, `LMDB cannot open it (${(err as Error).message})`);
     throw new InputError(`cannot open the index at ${dir}: ${(err as Error).message}`);
   } finally {
     process.umask(oldUmask);
   }
-  const env: IndexEnv = {
-    dir,
-    root,
-    meta: root.openDB<unknown, string>("meta", {}),
-    files: root.openDB<unknown, number>("files", { keyEncoding: "uint32" }),
-    segments: root.openDB<unknown, number>("segments", { keyEncoding: "uint32" }),
-    blocks: root.openDB<Buffer, Buffer>("blocks", { keyEncoding: "binary", encoding: "binary" }),
-    terms: root.openDB<Buffer, Buffer>("terms", { keyEncoding: "binary", encoding: "binary" }),
-    bad: root.openDB<string, Buffer>("bad", { keyEncoding: "binary", encoding: "string" }),
-    close: () => root.close(),
-  };
-  const version = env.meta.get("format");
-  if (version === undefined) {
-    if (opts.readOnly) throw new InputError(`the index at ${dir} is empty`);
-    env.meta.putSync("format", FORMAT_VERSION);
-  } else if (version !== FORMAT_VERSION) {
+  let env: IndexEnv;
+  let stamp: boolean;
+  try {
+    ({ env, stamp } = openDatabases(dir, root, isNew, opts.readOnly ?? false));
+    // Never write into a damaged index: a writer opens only one whose metadata is whole.
+    if (!isNew && !opts.readOnly) verifyBeforeWrite(env);
+  } catch (err) {
     void root.close();
-    throw new InputError(
-      `the index at ${dir} has format version ${String(version)}; this breakglass reads version ${FORMAT_VERSION}`,
-      "rebuild it: remove the directory and run `breakglass index` on the logs again",
-    );
+    throw err;
+  }
+  if (stamp) {
+    env.meta.putSync("format", FORMAT_VERSION);
+    coverLastPage(dir);
   }
   if (!opts.readOnly) securePaths(dir);
   return env;
+}
+
+/**
+ * The named databases of a new index (created) or an existing one (checked: format stamp, every
+ * database present). `stamp`: the index has no format stamp yet and the writer is to put it.
+ */
+function openDatabases(
+  dir: string,
+  root: RootDatabase,
+  isNew: boolean,
+  readOnly: boolean,
+): { env: IndexEnv; stamp: boolean } {
+  let create = isNew;
+  const named = <V, K extends Key>(name: string, options: DatabaseOptions): Database<V, K> => {
+    // `create` is lmdb's option (its typings omit it): false opens only what exists.
+    const withCreate = { ...options, create } as DatabaseOptions;
+    const db = readingIndex(dir, `its ${name} database`, () =>
+      root.openDB<V, K>(name, withCreate),
+    ) as Database<V, K> | undefined;
+    // lmdb answers undefined for a database that is not there (and may not be created).
+    if (!db) throw damagedIndex(dir, `its ${name} database is missing`);
+    return db;
+  };
+  const meta = named<unknown, string>("meta", {});
+  if (!isNew) {
+    const version = readingIndex(dir, "its format stamp", () => meta.get("format"));
+    if (version === undefined) {
+      if (readingIndex(dir, "its meta database", () => meta.get("next")) !== undefined) {
+        throw damagedIndex(dir, "its format stamp is missing");
+      }
+      // A first run stopped before it stamped the index: nothing was committed to it yet.
+      if (readOnly) throw new InputError(`the index at ${dir} is empty`);
+      create = true;
+    } else if (typeof version !== "number") {
+      throw damagedIndex(dir, "its format stamp is not a version number");
+    } else if (version !== FORMAT_VERSION) {
+      throw new InputError(
+        `the index at ${dir} has format version ${version}; this breakglass reads version ${FORMAT_VERSION}`,
+        REBUILD_HINT,
+      );
+    }
+  }
+  const binary = { keyEncoding: "binary", encoding: "binary" } as const;
+  const byId = { keyEncoding: "uint32", encoding: "binary" } as const;
+  const env: IndexEnv = {
+    dir,
+    root,
+    meta,
+    files: named<Buffer, number>("files", byId),
+    segments: named<Buffer, number>("segments", byId),
+    blocks: named<Buffer, Buffer>("blocks", binary),
+    terms: named<Buffer, Buffer>("terms", binary),
+    bad: named<Buffer, Buffer>("bad", binary),
+    close: () => root.close(),
+  };
+  return { env, stamp: create };
 }

@@ -2,7 +2,9 @@
 // term (or a range of terms), give me the records that hold it, segment by segment". Reads never
 // block the writer (LMDB MVCC). Costs: a term lookup is one directory get and one page get per
 // segment (~5 µs each); a record fetch decompresses one 16 KiB part of a block (blocks cached,
-// LRU of BLOCK_CACHE).
+// LRU of BLOCK_CACHE). Every value read is verified (its CRC-32, and against the segment record):
+// damage throws the damaged-index error (store/index-damage.ts) naming the part, never a wrong
+// answer.
 import { RecordBlock } from "../codec/record-block.js";
 import {
   TermDirectory,
@@ -19,8 +21,15 @@ import {
   type SegmentMeta,
 } from "./format.js";
 import type { IndexEnv } from "./index-env.js";
+import { asDamage, damagedIndex, readingIndex } from "./index-damage.js";
+import {
+  checkFilesAgainstSegments,
+  decodeBadLine,
+  readFileMetas,
+  readSegmentMetas,
+} from "./meta-records.js";
 import type { Database, Transaction } from "lmdb";
-import { fieldOfKind } from "../audit/field-catalog.js";
+import { fieldByCode, fieldOfKind } from "../audit/field-catalog.js";
 import { timeKey } from "../audit/time-key.js";
 
 const TIME_CODE = fieldOfKind("time").code;
@@ -35,11 +44,14 @@ export interface BadLineRow {
   readonly reason: string;
 }
 
-/** Every indexed file's metadata, by id (without loading the segment list). */
-export function readFileMetas(env: IndexEnv): FileMeta[] {
-  const out: FileMeta[] = [];
-  for (const { value } of env.files.getRange({})) out.push(value as FileMeta);
-  return out.sort((a, b) => a.id - b.id);
+// Every indexed file's metadata, by id, verified (the ingest and live loops read it from here).
+export { readFileMetas };
+
+/** "segment 12's term page 3 for ip", for messages. */
+function termPageName(field: number, segment: SegmentMeta, page: number): string {
+  const name = fieldByCode(field)?.name ?? `field ${field}`;
+  const what = page === DIRECTORY_PAGE ? "term directory" : `term page ${page}`;
+  return `segment ${segment.id}'s ${what} for ${name}`;
 }
 
 /** lmdb's getBinary takes read options; its typings omit them. */
@@ -82,31 +94,37 @@ export class IndexReader {
   private readonly txn: Transaction;
   readonly recordCount: number;
   private readonly blockCache = new Map<string, RecordBlock>();
-  private readonly dirCache = new Map<string, TermDirectory | null>();
+  private readonly dirCache = new Map<string, TermDirectory>();
   private readonly timeBounds = new Map<
     number,
     { min: Uint8Array; max: Uint8Array; everyRecord: boolean }
   >();
 
   constructor(readonly env: IndexEnv) {
-    this.txn = env.root.useReadTransaction();
-    const segments: SegmentMeta[] = [];
-    for (const { value } of env.segments.getRange({ transaction: this.txn })) {
-      segments.push(value as SegmentMeta);
-    }
-    segments.sort((a, b) => a.base - b.base);
+    this.txn = readingIndex(env.dir, "its read snapshot", () => env.root.useReadTransaction());
+    const segments = readSegmentMetas(env, this.txn);
     this.segments = segments;
     const last = segments[segments.length - 1];
     this.recordCount = last ? last.base + last.records : 0;
   }
 
+  /** Every indexed file's record, verified against the segments (in the reader's snapshot). */
   files(): FileMeta[] {
-    return readFileMetas(this.env);
+    const files = readFileMetas(this.env, this.txn);
+    checkFilesAgainstSegments(this.env.dir, files, this.segments);
+    return files;
   }
 
   *badLines(): Generator<BadLineRow> {
-    for (const { key, value } of this.env.bad.getRange({})) {
-      yield { file: key.readUInt32BE(0), line: key.readUInt32BE(4), reason: value };
+    const rows = this.env.bad.getRange({ transaction: this.txn })[Symbol.iterator]();
+    for (;;) {
+      const next = readingIndex(this.env.dir, "the bad-line list", () => rows.next());
+      if (next.done) return;
+      const { key, value } = next.value;
+      if (key.length !== 8) throw damagedIndex(this.env.dir, "the bad-line list has a damaged key");
+      const file = key.readUInt32BE(0);
+      const line = key.readUInt32BE(4);
+      yield { file, line, reason: decodeBadLine(this.env.dir, file, line, value) };
     }
   }
 
@@ -137,9 +155,21 @@ export class IndexReader {
     // The block reads its bytes again for each part it decompresses, rather than keeping a copy.
     block = new RecordBlock(() => {
       const bytes = getFastIn(this.env.blocks, key, this.txn);
-      if (!bytes) throw new Error(`index is missing block ${segment.id}:${blockNo}`);
+      if (!bytes)
+        throw damagedIndex(
+          this.env.dir,
+          `segment ${segment.id}'s record block ${blockNo} is missing`,
+        );
       return bytes;
     });
+    const starts = segment.blockStarts;
+    const records = (starts[blockNo + 1] ?? segment.records) - starts[blockNo]!;
+    if (block.count !== records) {
+      throw damagedIndex(
+        this.env.dir,
+        `segment ${segment.id}'s record block ${blockNo} holds ${block.count} records, not ${records}`,
+      );
+    }
     this.blockCache.set(cacheKey, block);
     if (this.blockCache.size > BLOCK_CACHE) {
       this.blockCache.delete(this.blockCache.keys().next().value!);
@@ -150,9 +180,13 @@ export class IndexReader {
   /** A segment's compressed blocks back to back, with block i at [offsets[i], offsets[i+1]). */
   segmentBlocks(segment: SegmentMeta): { buffer: ArrayBuffer; offsets: number[] } {
     // Two passes over lmdb's uncopied views: sizes first, then one copy into the result.
+    // The blocks' checksums are verified where they are decompressed: in the scan workers.
     const block = (b: number): Buffer => {
-      const bytes = getFastIn(this.env.blocks, blockKey(segment.id, b), this.txn);
-      if (!bytes) throw new Error(`index is missing block ${segment.id}:${b}`);
+      const where = `segment ${segment.id}'s record block ${b}`;
+      const bytes = readingIndex(this.env.dir, where, () =>
+        getFastIn(this.env.blocks, blockKey(segment.id, b), this.txn),
+      );
+      if (!bytes) throw damagedIndex(this.env.dir, `${where} is missing`);
       return bytes;
     };
     const count = segment.blockStarts.length;
@@ -179,25 +213,53 @@ export class IndexReader {
       if (starts[mid]! <= local) lo = mid;
       else hi = mid - 1;
     }
-    return this.block(segment, lo).line(local - starts[lo]!);
+    try {
+      return this.block(segment, lo).line(local - starts[lo]!);
+    } catch (err) {
+      throw asDamage(err, this.env.dir, `segment ${segment.id}'s record block ${lo}`);
+    }
+  }
+
+  /** The error to throw for what a scan worker found damaged in a segment's block. */
+  damagedBlock(segment: SegmentMeta, block: number, reason: string): Error {
+    return damagedIndex(this.env.dir, `segment ${segment.id}'s record block ${block} ${reason}`);
   }
 
   private directory(field: number, segment: SegmentMeta): TermDirectory | undefined {
-    if (!segment.fieldPages[field]) return undefined;
+    const pages = segment.fieldPages[field];
+    if (!pages) return undefined;
     const cacheKey = `${field}:${segment.id}`;
     let dir = this.dirCache.get(cacheKey);
     if (dir === undefined) {
-      const bytes = getIn(this.env.terms, termPageKey(field, segment.id, DIRECTORY_PAGE), this.txn);
-      dir = bytes ? new TermDirectory(bytes) : null;
+      dir = this.termValue(field, segment, DIRECTORY_PAGE, (bytes) => new TermDirectory(bytes));
+      if (dir.pageCount !== pages) {
+        const name = termPageName(field, segment, DIRECTORY_PAGE);
+        throw damagedIndex(this.env.dir, `${name} lists ${dir.pageCount} pages, not ${pages}`);
+      }
       this.dirCache.set(cacheKey, dir);
     }
-    return dir ?? undefined;
+    return dir;
   }
 
   private page(field: number, segment: SegmentMeta, page: number): TermPage {
-    const bytes = getIn(this.env.terms, termPageKey(field, segment.id, page), this.txn);
-    if (!bytes) throw new Error(`index is missing term page ${field}:${segment.id}:${page}`);
-    return new TermPage(bytes);
+    return this.termValue(field, segment, page, (bytes) => new TermPage(bytes));
+  }
+
+  /** A term page or directory, read and verified (decode checks the checksum). */
+  private termValue<T>(
+    field: number,
+    segment: SegmentMeta,
+    page: number,
+    decode: (bytes: Buffer) => T,
+  ): T {
+    try {
+      const bytes = getIn(this.env.terms, termPageKey(field, segment.id, page), this.txn);
+      if (!bytes)
+        throw damagedIndex(this.env.dir, `${termPageName(field, segment, page)} is missing`);
+      return decode(bytes);
+    } catch (err) {
+      throw asDamage(err, this.env.dir, termPageName(field, segment, page));
+    }
   }
 
   /** OR the records holding exactly `term` into `bits`; false when the segment has none. */

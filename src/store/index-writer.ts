@@ -2,6 +2,7 @@
 // file's new progress) in ONE LMDB write transaction, so an interrupted run (Ctrl-C, kill -9, a
 // full disk) leaves an index that is exactly the chunks committed, and the next run resumes
 // from the file progress it recorded. This is the only code that opens a write transaction.
+// It never sees a damaged index's metadata: openIndexEnv refuses to open one for writing.
 import fs from "node:fs";
 import { InputError } from "../errors.js";
 import type { ParseResult } from "../ingest/worker-protocol.js";
@@ -14,12 +15,15 @@ import {
   type SegmentMeta,
 } from "./format.js";
 import type { IndexEnv } from "./index-env.js";
-
-export interface Counters {
-  record: number;
-  segment: number;
-  file: number;
-}
+import { coverLastPage } from "./lmdb-file-check.js";
+import {
+  encodeBadLine,
+  encodeCounters,
+  encodeFileMeta,
+  encodeSegmentMeta,
+  readCounters,
+  type Counters,
+} from "./meta-records.js";
 
 export interface CommittedChunk {
   readonly segment: number | undefined;
@@ -55,8 +59,7 @@ export class IndexWriter {
   private readonly counters: Counters;
 
   constructor(private readonly env: IndexEnv) {
-    const saved = env.meta.get("next") as Counters | undefined;
-    this.counters = saved ? { ...saved } : { record: 0, segment: 0, file: 0 };
+    this.counters = readCounters(env) ?? { record: 0, segment: 0, file: 0 };
   }
 
   /** A fresh file id; it becomes durable with the first commit that names the file. */
@@ -107,18 +110,21 @@ export class IndexWriter {
             fieldPages,
             untermedFields: meta.untermedFields,
           };
-          env.segments.putSync(segment, seg);
+          env.segments.putSync(segment, encodeSegmentMeta(seg));
         }
-        for (const b of meta.bad)
-          env.bad.putSync(badLineKey(file.id, firstLine + b.line), b.reason);
-        env.files.putSync(file.id, file);
+        for (const b of meta.bad) {
+          const line = firstLine + b.line;
+          env.bad.putSync(badLineKey(file.id, line), encodeBadLine(file.id, line, b.reason));
+        }
+        env.files.putSync(file.id, encodeFileMeta(file));
         const next: Counters = {
           record: base + meta.records,
           segment: segment === undefined ? c.segment : segment + 1,
           file: Math.max(c.file, file.id + 1),
         };
-        env.meta.putSync("next", next);
+        env.meta.putSync("next", encodeCounters(next));
       });
+      coverLastPage(env.dir);
     } catch (err) {
       throw diskError(env, err);
     }
@@ -132,12 +138,13 @@ export class IndexWriter {
   putFile(file: FileMeta): void {
     try {
       this.env.root.transactionSync(() => {
-        this.env.files.putSync(file.id, file);
-        this.env.meta.putSync("next", {
-          ...this.counters,
-          file: Math.max(this.counters.file, file.id + 1),
-        });
+        this.env.files.putSync(file.id, encodeFileMeta(file));
+        this.env.meta.putSync(
+          "next",
+          encodeCounters({ ...this.counters, file: Math.max(this.counters.file, file.id + 1) }),
+        );
       });
+      coverLastPage(this.env.dir);
     } catch (err) {
       throw diskError(this.env, err);
     }

@@ -1,7 +1,9 @@
 // Record blocks give back each line byte for byte, whatever lies between the lines in the source
-// (newlines, CRs, device prefixes).
+// (newlines, CRs, device prefixes), and a damaged block says so (ChecksumError) rather than give
+// back a wrong line.
 import { expect, test } from "vitest";
 import { ByteWriter } from "../../src/codec/byte-writer.js";
+import { ChecksumError } from "../../src/codec/checksum.js";
 import {
   appendRecordBlock,
   encodeRecordBlock,
@@ -113,4 +115,38 @@ test("blocks appended to one buffer after other bytes are the blocks encoded alo
   expect(atB + lengthB).toBe(all.length);
   const block = new RecordBlock(all.subarray(atA, atA + lengthA));
   for (let i = 0; i < 300; i++) expect(block.line(i).toString()).toBe(a.lines[i]);
+});
+
+test("a flipped byte anywhere in a block is a ChecksumError when read, never another line", () => {
+  // Lines of mixed lengths over two or more parts, so part tables and part bytes are both hit.
+  const { lines, source, starts, ends } = manyLines(60);
+  const encoded = encodeRecordBlock(source, starts, ends);
+  expect(encoded.readUInt32BE(0)).toBeGreaterThan(1);
+  let failed = 0;
+  for (let at = 0; at < encoded.length; at++) {
+    const damaged = Buffer.from(encoded);
+    damaged[at]! ^= 0x10;
+    try {
+      const block = new RecordBlock(damaged);
+      for (let i = 0; i < lines.length; i++) expect(block.line(i).toString()).toBe(lines[i]);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ChecksumError);
+      failed++;
+      continue;
+    }
+    throw new Error(`a flip at byte ${at} of ${encoded.length} went unnoticed`);
+  }
+  expect(failed).toBe(encoded.length);
+});
+
+test("a block cut short or padded is a ChecksumError", () => {
+  const { source, starts, ends } = manyLines(60);
+  const encoded = encodeRecordBlock(source, starts, ends);
+  for (const bytes of [
+    encoded.subarray(0, encoded.length - 1),
+    encoded.subarray(0, 11),
+    Buffer.concat([encoded, Buffer.from([0])]),
+  ]) {
+    expect(() => new RecordBlock(bytes)).toThrow(ChecksumError);
+  }
 });

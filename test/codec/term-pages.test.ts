@@ -1,6 +1,8 @@
 // Term pages round-trip: every term's posting list comes back exactly, sparse and dense, across
-// page boundaries, and lookups of absent terms find nothing.
+// page boundaries, and lookups of absent terms find nothing; a damaged page or directory is a
+// ChecksumError.
 import { describe, expect, test } from "vitest";
+import { ChecksumError } from "../../src/codec/checksum.js";
 import { newBitset, TermDirectory, TermPage, encodeTermPages } from "../../src/codec/term-pages.js";
 
 function bitsToIds(bits: Uint32Array): number[] {
@@ -102,5 +104,31 @@ describe("term pages", () => {
   test("a segment of one record with one term round-trips", () => {
     const one = encodeTermPages(["\u0000a"], new Map([["\u0000a", [0]]]), 1);
     expect(lookup(one.directory, one.pages, "\u0000a", 1)).toEqual([0]);
+  });
+});
+
+describe("damaged term pages", () => {
+  const records = 2000;
+  const terms = Array.from({ length: 600 }, (_, k) => `term-${String(k).padStart(4, "0")}`);
+  const postings = new Map(terms.map((t, k) => [t, [k % records, (k * 7) % records]]));
+  for (const ids of postings.values()) ids.sort((a, b) => a - b);
+  const encoded = encodeTermPages(terms, postings, records);
+
+  test.each([
+    ["the first page", () => encoded.pages[0]!, (b: Uint8Array) => new TermPage(b)],
+    ["the directory", () => encoded.directory, (b: Uint8Array) => new TermDirectory(b)],
+  ])("a flipped byte anywhere in %s is a ChecksumError", (_name, bytesOf, open) => {
+    const bytes = bytesOf();
+    expect(() => open(bytes)).not.toThrow();
+    for (let at = 0; at < bytes.length; at++) {
+      const damaged = Uint8Array.from(bytes);
+      damaged[at]! ^= 0x01;
+      expect(() => open(damaged), `flip at byte ${at}`).toThrow(ChecksumError);
+    }
+  });
+
+  test("a page cut short is a ChecksumError", () => {
+    expect(() => new TermPage(encoded.pages[0]!.subarray(0, 100))).toThrow(ChecksumError);
+    expect(() => new TermPage(new Uint8Array(3))).toThrow(ChecksumError);
   });
 });

@@ -62,24 +62,28 @@ describe("opening an index", () => {
     }
   });
 
-  test("of another format version fails with a message that says to rebuild it", async () => {
-    const dir = tempDir();
-    const db = path.join(dir, "db");
-    await indexFiles(db, [smallLog(dir)], { workers: 1 });
-    const env = openIndexEnv(db, { create: false });
-    env.meta.putSync("format", 999);
-    await env.close();
+  // 2: the format before checksums, whose values this breakglass would read as damaged.
+  test.each([2, 999])(
+    "of format version %i fails with a message that says to rebuild it",
+    async (version) => {
+      const dir = tempDir();
+      const db = path.join(dir, "db");
+      await indexFiles(db, [smallLog(dir)], { workers: 1 });
+      const env = openIndexEnv(db, { create: false });
+      env.meta.putSync("format", version);
+      await env.close();
 
-    let thrown: unknown;
-    try {
-      openIndex(db);
-    } catch (err) {
-      thrown = err;
-    }
-    expect(thrown).toBeInstanceOf(InputError);
-    expect((thrown as InputError).message).toMatch(/format version 999/);
-    expect((thrown as InputError).hint).toMatch(/rebuild|remove/);
-  });
+      let thrown: unknown;
+      try {
+        openIndex(db);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(InputError);
+      expect((thrown as InputError).message).toMatch(new RegExp(`format version ${version};`));
+      expect((thrown as InputError).hint).toMatch(/rebuild|remove/);
+    },
+  );
 });
 
 describe("an existing empty directory", () => {
