@@ -3,14 +3,12 @@
 // lookup and a plan per value. Checked three ways on a generated log in many segments: the merged
 // pass finds exactly what a lookup per term finds (sparse, dense and absent terms), the plan is
 // one terms node, and the answers equal the oracle's.
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { fieldByName } from "../../src/audit/field-catalog.js";
-import { writeAuditLog } from "../../src/demo/generate-log.js";
-import { openIndex, type BreakglassIndex } from "../../src/index-api.js";
-import { indexFiles } from "../../src/ingest/index-files.js";
+import { type BreakglassIndex } from "../../src/index-api.js";
 import { newBitset } from "../../src/codec/term-pages.js";
 import { runQuery } from "../../src/query/run-query.js";
+import { indexGeneratedLog } from "../helpers/generated-index.js";
 import { tempDirs } from "../helpers/temp-dir.js";
 import {
   answerDifference,
@@ -18,13 +16,11 @@ import {
   inList,
   inSubquery,
   oracleAnswer,
-  oracleEntries,
   queryText,
   valueTexts,
   type OEntry,
   type OQuery,
 } from "../oracle/query-oracle.js";
-import { scanLogs } from "../oracle/scan-log.js";
 
 const SALT = "in-list-union-salt";
 const tempDir = tempDirs("bg-in-union-");
@@ -46,12 +42,7 @@ describe("in-lists as one merged pass", () => {
   let index: BreakglassIndex;
   let entries: OEntry[];
   beforeAll(async () => {
-    const log = path.join(tempDir(), "audit.log");
-    await writeAuditLog(log, GENERATE);
-    entries = oracleEntries(scanLogs([log]));
-    const db = tempDir();
-    await indexFiles(db, [log], { workers: 2, chunkBytes: 256 << 10 });
-    index = openIndex(db, { salt: SALT });
+    ({ index, entries } = await indexGeneratedLog(tempDir, GENERATE, 256 << 10));
     expect(index.engine.reader.segments.length).toBeGreaterThan(8);
   }, 60_000);
   afterAll(() => index?.close());

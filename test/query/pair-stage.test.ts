@@ -7,10 +7,11 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { fieldByName } from "../../src/audit/field-catalog.js";
-import { plantedIncidents, writeAuditLog } from "../../src/demo/generate-log.js";
+import { plantedIncidents } from "../../src/demo/generate-log.js";
 import { openIndex, type BreakglassIndex } from "../../src/index-api.js";
 import { indexFiles } from "../../src/ingest/index-files.js";
 import { runQuery } from "../../src/query/run-query.js";
+import { indexGeneratedLog } from "../helpers/generated-index.js";
 import { tempDirs } from "../helpers/temp-dir.js";
 import {
   cmp,
@@ -109,12 +110,7 @@ describe("on a generated log in many segments", () => {
   let index: BreakglassIndex;
   let entries: OEntry[];
   beforeAll(async () => {
-    const log = path.join(tempDir(), "audit.log");
-    await writeAuditLog(log, GENERATE);
-    entries = oracleEntries(scanLogs([log]));
-    const db = tempDir();
-    await indexFiles(db, [log], { workers: 2, chunkBytes: 256 << 10 });
-    index = openIndex(db, { salt: SALT });
+    ({ index, entries } = await indexGeneratedLog(tempDir, GENERATE, 256 << 10));
     expect(index.engine.reader.segments.length).toBeGreaterThan(5);
   }, 60_000);
   afterAll(() => index?.close());

@@ -4,12 +4,11 @@
 // chains of them), on a generated log cut into several segments. Until this was fixed, every stage
 // before the final `distinct` was dropped: `lease in (exists lease | limit 1 | distinct lease)`
 // matched every lease.
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { plantedIncidents, writeAuditLog } from "../../src/demo/generate-log.js";
-import { openIndex, type BreakglassIndex } from "../../src/index-api.js";
-import { indexFiles } from "../../src/ingest/index-files.js";
+import { plantedIncidents } from "../../src/demo/generate-log.js";
+import { type BreakglassIndex } from "../../src/index-api.js";
 import { runQuery } from "../../src/query/run-query.js";
+import { indexGeneratedLog } from "../helpers/generated-index.js";
 import { tempDirs } from "../helpers/temp-dir.js";
 import {
   answerDifference,
@@ -18,14 +17,12 @@ import {
   exists,
   inSubquery,
   oracleAnswer,
-  oracleEntries,
   queryText,
   type OEntry,
   type OExpr,
   type OQuery,
   type OStage,
 } from "../oracle/query-oracle.js";
-import { scanLogs } from "../oracle/scan-log.js";
 
 const SALT = "subquery-stages-salt";
 const tempDir = tempDirs("bg-subquery-stages-");
@@ -90,13 +87,8 @@ describe("subqueries run their whole pipeline", () => {
   let index: BreakglassIndex;
   let entries: OEntry[];
   beforeAll(async () => {
-    const log = path.join(tempDir(), "audit.log");
-    await writeAuditLog(log, GENERATE);
-    entries = oracleEntries(scanLogs([log]));
-    const db = tempDir();
     // 128 KiB chunks: several segments, so the dictionary and record paths both run.
-    await indexFiles(db, [log], { workers: 2, chunkBytes: 128 << 10 });
-    index = openIndex(db, { salt: SALT });
+    ({ index, entries } = await indexGeneratedLog(tempDir, GENERATE, 128 << 10));
     expect(index.engine.reader.segments.length).toBeGreaterThan(4);
   }, 60_000);
   afterAll(() => index?.close());
