@@ -1,4 +1,4 @@
-// Exit codes and the BreakglassError family: the one place exit codes live (SPEC.md, "Exit codes").
+// Exit codes and the BreakglassError family: the one place exit codes live (README.md, "Exit codes").
 // Libraries throw these; only cli/main.ts turns them into a message on stderr and an exit code.
 // Anything that is not a BreakglassError is a bug and exits 70.
 

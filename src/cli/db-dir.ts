@@ -1,4 +1,4 @@
-// Where the index lives: `--db DIR`, else $BREAKGLASS_DB, else ./.breakglass (SPEC.md, "Commands").
+// Where the index lives: `--db DIR`, else $BREAKGLASS_DB, else ./.breakglass (README.md, "Commands").
 import path from "node:path";
 
 export function resolveDbDir(flag: string | undefined): string {

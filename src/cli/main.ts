@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The breakglass binary: builds the commander program from one thin file per command, runs it, and
-// is the only place that turns errors into a message on stderr and an exit code (SPEC.md).
+// is the only place that turns errors into a message on stderr and an exit code (README.md).
 // Commands load their heavy modules (lmdb, piscina, chevrotain) only when they run, so
 // `breakglass --help` and a one-shot query stay quick to start.
 import { Command, CommanderError } from "commander";

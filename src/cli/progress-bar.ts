@@ -1,4 +1,4 @@
-// A progress bar on stderr, only when stderr is a terminal (SPEC.md: machine output stays clean).
+// A progress bar on stderr, only when stderr is a terminal (README.md: machine output stays clean).
 import cliProgress from "cli-progress";
 
 export interface Progress {

@@ -1,4 +1,4 @@
-// `breakglass demo`: write a sample audit log with SPEC.md's incidents planted, index it, and run
+// `breakglass demo`: write a sample audit log with the README's incidents planted, index it, and run
 // the incident-response guide's scenarios as real queries, showing each query, its answer and
 // whether it found what was planted. Nothing here talks to Vault: the revoke step is a dry run.
 import fs from "node:fs";

@@ -1,4 +1,4 @@
-// Which output format a query prints in (SPEC.md, "query"): `ndjson` by default (the matching
+// Which output format a query prints in (README.md, "Commands"): `ndjson` by default (the matching
 // entries byte for byte); a pipeline that ends in leases, distinct, count, count by, top or
 // timeline prints plain lines unless a format was asked for explicitly. Pure.
 import type { Stage } from "../query/ast.js";

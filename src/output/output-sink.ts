@@ -1,6 +1,6 @@
 // Writes output to a Writable in batches with backpressure. Chunks are gathered and written
 // together once FLUSH_BYTES have piled up, or on the next turn of the event loop (so the first
-// result appears as soon as the pipeline waits for more, SPEC: "results stream"); when the
+// result appears as soon as the pipeline waits for more, README: results stream); when the
 // Writable says its buffer is full, the next write waits for `drain`. A stream error (EPIPE when
 // the reader went away) rejects the pending and all later writes with that error.
 /** Batch size: one write per ~64 KiB instead of one per line (a syscall each on a pipe). */

@@ -1,4 +1,4 @@
-// plain: what a shell pipeline wants (SPEC.md): leases and distinct values one a line, `count` one
+// plain: what a shell pipeline wants (README.md): leases and distinct values one a line, `count` one
 // integer, `count by`/`top` `value<TAB>count`, projection rows tab-separated, records and pairs
 // as JSON lines, a timeline as a histogram `widthChars` wide. Streams, except the histogram,
 // which is scaled to its largest bucket and so waits for all of them.

@@ -1,4 +1,4 @@
-// What a syntax error says: Chevrotain's error-message hooks, answered in the words of SPEC.md
+// What a syntax error says: Chevrotain's error-message hooks, answered in the words of the README
 // ("expected a value after `=`", "expected `)`") instead of Chevrotain's token-type dumps.
 // Pure and cheap (runs only on a failed parse). Positions are not decided here: parse-query.ts
 // reads them from the exception's token and wraps everything in a QueryError.

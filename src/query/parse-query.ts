@@ -149,7 +149,7 @@ function parseTokens(tokens: IToken[], text: string): Query {
   return new ToAst(text).query(cst.children);
 }
 
-/** Parse a query (SPEC.md, "The query language"); throws QueryError on anything wrong. */
+/** Parse a query (README.md, "The query language"); throws QueryError on anything wrong. */
 export function parseQuery(text: string): Query {
   if (text.length > MAX_QUERY_CHARS) {
     throw new QueryError(

@@ -1,4 +1,4 @@
-// The query language's tokens (SPEC.md, "The query language"): what the lexer may cut a query into.
+// The query language's tokens (README.md, "The query language"): what the lexer may cut a query into.
 // Contract: keywords are case-insensitive and carry `longer_alt: Word`, so `order` is one word and
 // not `or` + `der`, `notify` is not `not` + `ify`. Stage names, `by`, `asc`, `desc` and `hash` are
 // soft keywords: they are also `Word`s, so `path = count` still compares with the word "count".

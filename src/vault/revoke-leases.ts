@@ -56,7 +56,7 @@ export interface RevokeSummary {
 export interface RevokeOptions {
   client: VaultClient;
   mode?: RevokeMode;
-  /** Requests in flight at once (default 8, the SPEC's). */
+  /** Requests in flight at once (default 8, as the README says). */
   concurrency?: number;
   verify?: boolean;
   /** Overrides every target's namespace; default: the client's VAULT_NAMESPACE, if any. */

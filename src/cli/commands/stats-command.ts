@@ -1,4 +1,4 @@
-// `breakglass stats`: what is indexed. Readable text, or --json (SPEC.md's fields plus fileList).
+// `breakglass stats`: what is indexed. Readable text, or --json (the README's fields plus fileList).
 import type { Command } from "commander";
 import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
 
