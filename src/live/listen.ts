@@ -14,6 +14,7 @@ import { startLiveLoop, LIVE_INTERVAL_MS } from "./live-loop.js";
 import { maybeCompact } from "./maybe-compact.js";
 import {
   DEFAULT_LISTENER_LIMITS,
+  emptyListenerStats,
   type Endpoint,
   type ListenerLimits,
   type ListenerStats,
@@ -51,17 +52,6 @@ export interface Listening {
   /** Resolves (never rejects) if the listener fails on its own (e.g. the disk is full). */
   readonly failed: Promise<Error>;
 }
-
-const NO_STATS: ListenerStats = {
-  connections: 0,
-  open: 0,
-  refused: 0,
-  bytes: 0,
-  droppedLines: 0,
-  idleClosed: 0,
-  bufferedBytes: 0,
-  peakBufferedBytes: 0,
-};
 
 /** The limits given over the defaults (a flag left out is undefined and changes nothing). */
 function listenerLimits(given: Partial<ListenerLimits>): ListenerLimits {
@@ -190,7 +180,7 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
       return {
         bytesReceived: stats?.bytes ?? 0,
         records,
-        listener: stats ?? { ...NO_STATS },
+        listener: stats ?? emptyListenerStats(),
       };
     },
   };

@@ -72,6 +72,20 @@ export interface ListenerStats {
   peakBufferedBytes: number;
 }
 
+/** Counters of a listener that has accepted nothing yet. */
+export function emptyListenerStats(): ListenerStats {
+  return {
+    connections: 0,
+    open: 0,
+    refused: 0,
+    bytes: 0,
+    droppedLines: 0,
+    idleClosed: 0,
+    bufferedBytes: 0,
+    peakBufferedBytes: 0,
+  };
+}
+
 export interface SocketListener {
   /** Where each endpoint listens ("tcp 127.0.0.1:8200", "unix /run/bg.sock"). */
   readonly addresses: readonly string[];
@@ -169,16 +183,7 @@ export async function startSocketListener(
   onWarning: (message: string) => void = () => {},
   limits: ListenerLimits = DEFAULT_LISTENER_LIMITS,
 ): Promise<SocketListener> {
-  const stats: ListenerStats = {
-    connections: 0,
-    open: 0,
-    refused: 0,
-    bytes: 0,
-    droppedLines: 0,
-    idleClosed: 0,
-    bufferedBytes: 0,
-    peakBufferedBytes: 0,
-  };
+  const stats = emptyListenerStats();
   const warn = throttledWarnings(onWarning);
   const connections = new Set<Connection>();
   const closers: (() => Promise<void>)[] = [];
