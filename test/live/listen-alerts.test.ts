@@ -145,3 +145,33 @@ test("a rule whose regex backtracks exponentially in RegExp neither stalls index
     l.proc.kill("SIGKILL");
   }
 });
+
+test("--salt-file gives hash() in rules its salt, kept out of argv", async () => {
+  const dir = tempDir();
+  const saltFile = path.join(dir, "salt");
+  fs.writeFileSync(saltFile, `${SALT}\n`, { mode: 0o600 });
+  const leaked = "s3cret-password-from-a-paste";
+  const l = await startListen(path.join(dir, "db"), [
+    "--tcp",
+    "127.0.0.1:0",
+    "--salt-file",
+    saltFile,
+    "--alert",
+    `leak=hmac = hash("${leaked}")`,
+  ]);
+  try {
+    const leak = JSON.stringify({
+      type: "response",
+      request: { id: "leak2", path: "secret/data/app", remote_address: "192.0.2.51" },
+      response: { data: { password: auditHmac(SALT, leaked) } },
+    });
+    await sendLines({ port: l.tcpPort! }, [entryLine("before"), leak, entryLine("after")]);
+    await waitFor("the leak alert", () => l.stdout.includes('"leak2"'));
+    expect(l.proc.spawnargs.join(" ")).not.toContain(SALT);
+  } finally {
+    l.proc.kill("SIGTERM");
+    expect(await l.exited).toBe(0);
+  }
+  const alerts = l.stdout.split("\n").filter(Boolean);
+  expect(alerts.map((x) => JSON.parse(x).alert)).toEqual(["leak"]);
+});

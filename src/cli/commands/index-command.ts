@@ -48,11 +48,23 @@ export function defineIndexCommand(program: Command): void {
     .option("--rules <file>", "with --follow: alert rules file")
     .option("--on-alert <cmd>", "with --follow: run this command per alert (alert on stdin)")
     .option("--webhook <url>", "with --follow: POST each alert as JSON here")
-    .option("--salt <salt>", "audit device salt for hash() in rules")
-    .action(async (paths: string[], flags: IndexFlags & FollowFlags) => {
+    .option(
+      "--salt <salt>",
+      "audit device salt for hash() in rules; shows in ps and shell history: " +
+        "$BREAKGLASS_AUDIT_SALT or --salt-file is safer",
+    )
+    .option(
+      "--salt-file <file>",
+      "read the audit device salt for rules from FILE (one trailing newline dropped)",
+    )
+    .action(async (paths: string[], flags: IndexFlags & FollowFlags & { saltFile?: string }) => {
       if (flags.follow) {
-        const { runFollow } = await import("../run-follow.js");
-        return runFollow(resolveDbDir(flags.db), paths, flags);
+        const [{ runFollow }, { saltFromFlags }] = await Promise.all([
+          import("../run-follow.js"),
+          import("../../vault/audit-hash.js"),
+        ]);
+        const salt = await saltFromFlags(flags);
+        return runFollow(resolveDbDir(flags.db), paths, { ...flags, salt });
       }
       if (flags.alert || flags.rules || flags.onAlert || flags.webhook) {
         throw new UsageError("alert rules need --follow (or use `breakglass listen`)");

@@ -57,10 +57,19 @@ export function defineListenCommand(program: Command): void {
     .option("--webhook <url>", "POST each alert as JSON to this URL")
     .option(
       "--salt <salt>",
-      "audit device salt for hash() in rules (default $BREAKGLASS_AUDIT_SALT)",
+      "audit device salt for hash() in rules (default $BREAKGLASS_AUDIT_SALT); " +
+        "shows in ps and shell history: the variable or --salt-file is safer",
     )
-    .action(async (flags: ListenFlags & { db?: string }) => {
-      const { runListen } = await import("../run-listen.js");
-      await runListen(resolveDbDir(flags.db), flags);
+    .option(
+      "--salt-file <file>",
+      "read the audit device salt from FILE (one trailing newline dropped)",
+    )
+    .action(async (flags: ListenFlags & { db?: string; saltFile?: string }) => {
+      const [{ runListen }, { saltFromFlags }] = await Promise.all([
+        import("../run-listen.js"),
+        import("../../vault/audit-hash.js"),
+      ]);
+      const salt = await saltFromFlags(flags);
+      await runListen(resolveDbDir(flags.db), { ...flags, salt });
     });
 }
