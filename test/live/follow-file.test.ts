@@ -91,6 +91,25 @@ describe("index --follow", () => {
     expect(t.follower.drainingCount).toBe(0);
   });
 
+  /** Vault writes a1 (followed), then a2; logrotate copies and truncates; Vault writes b1 (a
+   * step sees the rotation), then b2 (not yet followed). */
+  async function copytruncate(
+    t: Awaited<ReturnType<typeof setup>>,
+    a1: string[],
+    a2: string[],
+    b1: string[],
+    b2: string[],
+  ): Promise<void> {
+    fs.writeFileSync(t.log, text(a1));
+    await t.follower.step();
+    fs.appendFileSync(t.log, text(a2));
+    fs.copyFileSync(t.log, path.join(t.dir, "audit.log.1"));
+    fs.truncateSync(t.log, 0);
+    fs.appendFileSync(t.log, text(b1));
+    expect((await t.follower.step()).rotated).toBe(true);
+    fs.appendFileSync(t.log, text(b2));
+  }
+
   test.each([
     ["shorter than before", 10],
     ["already longer than the old content", 200],
@@ -100,14 +119,7 @@ describe("index --follow", () => {
     const a2 = lines("a2", 60);
     const b1 = lines("b1", newLines);
     const b2 = lines("b2", 20);
-    fs.writeFileSync(t.log, text(a1));
-    await t.follower.step();
-    fs.appendFileSync(t.log, text(a2));
-    fs.copyFileSync(t.log, path.join(t.dir, "audit.log.1"));
-    fs.truncateSync(t.log, 0);
-    fs.appendFileSync(t.log, text(b1));
-    expect((await t.follower.step()).rotated).toBe(true);
-    fs.appendFileSync(t.log, text(b2));
+    await copytruncate(t, a1, a2, b1, b2);
     await t.follower.step();
     const all = [...a1, ...a2, ...b1, ...b2];
     expect(exactlyOnce(await t.indexed(), ids(all))).toEqual({ missing: [], duplicated: [] });
@@ -124,14 +136,7 @@ describe("index --follow", () => {
     // Far more than the 4 KiB identity window is the same as before the truncation.
     const b1 = [...a1.slice(0, 40), ...lines("b1", newLines)];
     const b2 = lines("b2", 20);
-    fs.writeFileSync(t.log, text(a1));
-    await t.follower.step();
-    fs.appendFileSync(t.log, text(a2));
-    fs.copyFileSync(t.log, path.join(t.dir, "audit.log.1"));
-    fs.truncateSync(t.log, 0);
-    fs.appendFileSync(t.log, text(b1));
-    expect((await t.follower.step()).rotated).toBe(true);
-    fs.appendFileSync(t.log, text(b2));
+    await copytruncate(t, a1, a2, b1, b2);
     expect((await t.follower.step()).rotated).toBe(false);
     expect((await t.follower.step()).records).toBe(0);
     const all = [...a1, ...a2, ...b1, ...b2];
