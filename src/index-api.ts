@@ -1,7 +1,7 @@
 // openIndex: an index directory opened for reading, with the lookups the query engine uses
 // (records by id, posting lists by field and value or range) and the engine itself. The CLI's
 // query, stats, shell and revoke --query commands and library users all go through this.
-import { recordEntry } from "./ingest/framing/record-json.js";
+import { recordEntry } from "./audit/framing/record-json.js";
 import { fieldByName } from "./audit/field-catalog.js";
 import { kindValue, type AuditEntry } from "./audit/audit-entry.js";
 import { binaryToBytes, isCutTerm, termOf } from "./audit/index-term.js";

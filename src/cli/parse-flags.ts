@@ -1,6 +1,6 @@
 // Flag value parsers for commander: a bad value is a usage error (exit 2) that names the flag.
 import { InvalidArgumentError } from "commander";
-import { INPUT_MODES, isInputMode, type InputMode } from "../ingest/framing/input-mode.js";
+import { INPUT_MODES, isInputMode, type InputMode } from "../audit/framing/input-mode.js";
 import { MAX_LINE_BYTES_CAP } from "../ingest/long-lines.js";
 
 export function parsePositiveInt(value: string): number {

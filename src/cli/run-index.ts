@@ -3,7 +3,7 @@
 // A log of plaintext tokens (a log_raw device) is indexed, with a warning: the index holds secrets.
 // Ctrl-C stops reading, commits what was parsed and says how to resume.
 import { ExitCode, InputError } from "../errors.js";
-import type { InputMode } from "../ingest/framing/input-mode.js";
+import type { InputMode } from "../audit/framing/input-mode.js";
 import { indexFiles } from "../ingest/index-files.js";
 import { progressBar } from "./progress-bar.js";
 import { waitingMessage } from "./waiting-message.js";

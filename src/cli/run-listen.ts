@@ -1,7 +1,7 @@
 // What `breakglass listen` does: parse endpoints and alert rules, start the listener and its live
 // indexer, print alerts as NDJSON on stdout (and run --on-alert / POST --webhook), diagnostics on
 // stderr; SIGINT/SIGTERM stop accepting, index everything spooled and exit 0.
-import type { InputMode } from "../ingest/framing/input-mode.js";
+import type { InputMode } from "../audit/framing/input-mode.js";
 import fs from "node:fs";
 import { InputError, UsageError } from "../errors.js";
 import { compileAlertRules, rulesFromText } from "../live/alert-rules.js";

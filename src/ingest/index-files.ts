@@ -25,9 +25,9 @@ import {
 } from "../store/writer-lock.js";
 import { contentFrom, hashHead, HEAD_BYTES, isGzip, readHead } from "./content-stream.js";
 import { expandSources, fsErrorReason } from "./expand-sources.js";
-import type { FramingName, InputMode } from "./framing/input-mode.js";
-import { sniffFraming, SNIFF_BYTES, type Sniffed } from "./framing/sniff-framing.js";
-import { isPartialLine } from "./framing/unwrap-line.js";
+import type { FramingName, InputMode } from "../audit/framing/input-mode.js";
+import { sniffFraming, SNIFF_BYTES, type Sniffed } from "../audit/framing/sniff-framing.js";
+import { isPartialLine } from "../audit/framing/unwrap-line.js";
 import { ChunkBuffers } from "./chunk-buffers.js";
 import {
   lineChunks,

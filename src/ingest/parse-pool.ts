@@ -2,7 +2,7 @@
 import os from "node:os";
 import { Piscina } from "piscina";
 import { builtWorker } from "../built-worker.js";
-import type { FramingName, InputMode } from "./framing/input-mode.js";
+import type { FramingName, InputMode } from "../audit/framing/input-mode.js";
 import { unpackResult, type ParseResult, type ParseTask } from "./worker-protocol.js";
 
 /**

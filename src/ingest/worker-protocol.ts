@@ -3,7 +3,7 @@
 // (moved, not copied: piscina transfers only a top-level transferable) holding the compressed
 // record blocks, the term pages and directories, and a JSON trailer describing them.
 // Bad lines come back as data: errors thrown in a worker lose their class (piscina #141).
-import type { FramingName, InputMode } from "./framing/input-mode.js";
+import type { FramingName, InputMode } from "../audit/framing/input-mode.js";
 
 export interface ParseTask {
   /**

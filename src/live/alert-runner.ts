@@ -1,7 +1,7 @@
 // Committed entries → alerts → sinks. Runs right after each commit on the indexer's thread (the
 // onRecords hook), so every entry is evaluated once, in index order; a line that is not JSON
 // cannot be here (the indexer only commits records).
-import { recordEntry } from "../ingest/framing/record-json.js";
+import { recordEntry } from "../audit/framing/record-json.js";
 import type { AuditEntry } from "../audit/audit-entry.js";
 import { AlertEvaluator, type Alert, type AlertRule } from "./alert-rules.js";
 import type { AlertSink } from "./alert-sinks.js";

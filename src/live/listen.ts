@@ -3,7 +3,7 @@
 // every LIVE_INTERVAL_MS (spool-indexer.ts), hands each committed entry to `onRecords` (alerts),
 // and compacts small segments. stop() is the graceful shutdown: stop accepting, index all that
 // was spooled, close. After kill -9 a restart indexes what the spool still holds.
-import type { InputMode } from "../ingest/framing/input-mode.js";
+import type { InputMode } from "../audit/framing/input-mode.js";
 import os from "node:os";
 import { Worker } from "node:worker_threads";
 import { InputError } from "../errors.js";

@@ -2,7 +2,7 @@
 // (a lease, a count, `{"path":"…","count":N}` for `count by path` — the key is the field name,
 // a projection row per column list). Records are never re-serialised: their JSON is the original
 // line, byte for byte, and a pair embeds the two original lines.
-import { recordJson } from "../ingest/framing/record-json.js";
+import { recordJson } from "../audit/framing/record-json.js";
 import { createRequire } from "node:module";
 import { fieldByName } from "../audit/field-catalog.js";
 import type { StageOutput } from "../query/stage-output.js";

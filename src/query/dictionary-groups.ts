@@ -13,7 +13,7 @@
 // dictionary, is counted from its records, with the stage's own rule (each distinct value of a
 // record once). A time term is the instant itself; a record with two `time`s sends its segment to
 // the records too (the stage takes the first). The answer is the same either way.
-import { recordEntry } from "../ingest/framing/record-json.js";
+import { recordEntry } from "../audit/framing/record-json.js";
 import { fieldByName, fieldOfKind, type FieldSpec } from "../audit/field-catalog.js";
 import { catalogFieldValues } from "../audit/audit-entry.js";
 import { keyInstant } from "../audit/time-key.js";

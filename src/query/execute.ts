@@ -4,7 +4,7 @@
 // of the one before (so a filter parses only the records its siblings left); `not` complements.
 // A filter over many records (a regex or dotted path with nothing narrowing it) runs in the scan
 // workers, several segments at once; results still come out in id order.
-import { recordEntry, recordJson } from "../ingest/framing/record-json.js";
+import { recordEntry, recordJson } from "../audit/framing/record-json.js";
 import { isCutTerm, termText } from "../audit/index-term.js";
 import type { AuditEntry } from "../audit/audit-entry.js";
 import { newBitset, type Bitset } from "../codec/term-pages.js";

@@ -8,7 +8,7 @@ export interface MatchedRecord {
   readonly id: number;
   /**
    * The original line(s) as written, without the line ending (and without a device prefix):
-   * framing and all (syslog, Docker, CRI, journald; ingest/framing/record-json.ts unwraps it).
+   * framing and all (syslog, Docker, CRI, journald; audit/framing/record-json.ts unwraps it).
    */
   readonly line: Buffer;
   /** The parsed entry; parsed on first call and cached. */

@@ -6,7 +6,7 @@
 import { catalogFieldValues } from "../audit/audit-entry.js";
 import { fieldByName } from "../audit/field-catalog.js";
 import { binaryToBytes, textTerm } from "../audit/index-term.js";
-import { recordEntry } from "../ingest/framing/record-json.js";
+import { recordEntry } from "../audit/framing/record-json.js";
 import type { Bitset, TermPostings } from "../codec/term-pages.js";
 import type { IndexReader } from "../store/index-reader.js";
 import { forEachBit } from "./execute.js";

@@ -2,7 +2,7 @@
 // in parallel with the other segments' scans. Never imports store/ or lmdb: the executor reads
 // the blocks and hands them over. A block that fails its checksum is returned as data
 // (ScanDamage), for the executor to report as a damaged index.
-import { recordJson } from "../ingest/framing/record-json.js";
+import { recordJson } from "../audit/framing/record-json.js";
 import { Piscina } from "piscina";
 import type { AuditEntry } from "../audit/audit-entry.js";
 import { ChecksumError } from "../codec/checksum.js";

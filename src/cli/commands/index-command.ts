@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
 import { parseInputMode, parseMaxLineBytes, parsePositiveInt } from "../parse-flags.js";
-import type { InputMode } from "../../ingest/framing/input-mode.js";
+import type { InputMode } from "../../audit/framing/input-mode.js";
 import type { FollowFlags } from "../run-follow.js";
 
 interface IndexFlags {

@@ -7,7 +7,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { writeAuditLog } from "../../../src/demo/generate-log.js";
 import { openIndex } from "../../../src/index-api.js";
-import { recordJson } from "../../../src/ingest/framing/record-json.js";
+import { recordJson } from "../../../src/audit/framing/record-json.js";
 import { indexFiles } from "../../../src/ingest/index-files.js";
 import { runQuery } from "../../../src/query/run-query.js";
 import { corpusLogs } from "../../helpers/shared-corpus.js";

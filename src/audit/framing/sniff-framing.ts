@@ -1,7 +1,7 @@
 // A file's head → the framing its audit entries come in, and whether it holds any. The one place
 // that picks a file's framing (lines that differ fall back to per-line detection in the
 // workers). Pure; reads only the bytes given (the first SNIFF_BYTES of the file's content).
-import { notAnAuditEntry } from "../../audit/audit-entry.js";
+import { notAnAuditEntry } from "../audit-entry.js";
 import type { FramingName, InputMode } from "./input-mode.js";
 import { unwrapLine } from "./unwrap-line.js";
 
