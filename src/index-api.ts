@@ -9,6 +9,7 @@ import { compareTest } from "./query/entry-predicate.js";
 import { cidrRange } from "./audit/ip-key.js";
 import { forEachBit } from "./query/execute.js";
 import { UsageError } from "./errors.js";
+import { LocalBackend } from "./query/local-backend.js";
 import { QueryEngine, type HashResolver } from "./query/query-engine.js";
 import { closeScanPool } from "./query/scan-pool.js";
 import type { MatchedRecord } from "./query/matched-record.js";
@@ -58,7 +59,7 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
     void env.close(); // a damaged index: close it, so the directory can be opened again
     throw err;
   }
-  const engine = new QueryEngine(reader, hashResolver(opts));
+  const engine = new QueryEngine(new LocalBackend(reader), hashResolver(opts));
   const collect = (field: number, lo: Buffer, hi: Buffer | undefined): number[] => {
     const ids: number[] = [];
     for (const segment of reader.segments) {
@@ -98,7 +99,7 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
     },
     async *records(query) {
       const prepared = await engine.prepare(query);
-      yield* engine.records(prepared.plan);
+      yield* engine.records(prepared);
     },
     stats: (o) => indexStats(reader, { badLines: o?.badLines ?? false }),
     close: async () => {
