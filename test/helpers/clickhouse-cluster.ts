@@ -210,7 +210,7 @@ async function waitReady(server: ClickhouseServer, exited: () => boolean): Promi
 
 async function startServers(hosts: readonly string[]): Promise<ClickhouseServer[]> {
   const httpPort = await portFreeOnAll(hosts);
-  const ports = [];
+  const ports: { http: number; tcp: number; interserver: number }[] = [];
   for (const h of hosts) {
     ports.push({ http: httpPort, tcp: await freePort(h), interserver: await freePort(h) });
   }
