@@ -9,6 +9,9 @@ import { compareTest } from "./query/entry-predicate.js";
 import { cidrRange } from "./audit/ip-key.js";
 import { forEachBit } from "./query/execute.js";
 import { UsageError } from "./errors.js";
+import type { BackendTarget, ClickhouseTarget } from "./backend/backend-url.js";
+import { ClickhouseBackend } from "./backend/clickhouse/clickhouse-backend.js";
+import { connectServers, ensureSchema } from "./backend/clickhouse/clickhouse-tables.js";
 import { LocalBackend } from "./query/local-backend.js";
 import { QueryEngine, type HashResolver } from "./query/query-engine.js";
 import { closeScanPool } from "./query/scan-pool.js";
@@ -107,4 +110,39 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
       await env.close();
     },
   };
+}
+
+/** A query engine on some backend, and how to let it go: what `query`, `shell`, `revoke --query`
+ * need, on the local index or on ClickHouse alike. */
+export interface QuerySource {
+  readonly engine: QueryEngine;
+  close(): Promise<void>;
+}
+
+/**
+ * The data loaded into ClickHouse by `index --backend` (docs/clickhouse.md), opened for queries:
+ * the schema is checked on every server first (a database never loaded, or loaded by another
+ * schema version or layout, is an error that says what to do).
+ */
+export async function openClickhouse(
+  target: ClickhouseTarget,
+  opts: OpenIndexOptions = {},
+): Promise<QuerySource> {
+  const servers = await connectServers(target);
+  try {
+    await ensureSchema(servers, false);
+  } finally {
+    servers.close();
+  }
+  const backend = new ClickhouseBackend(target);
+  return { engine: new QueryEngine(backend, hashResolver(opts)), close: () => backend.close() };
+}
+
+/** The backend a command names (`--backend`): ClickHouse, or the local index in `dir`. */
+export async function openQuerySource(
+  target: BackendTarget,
+  dir: string,
+  opts: OpenIndexOptions = {},
+): Promise<QuerySource> {
+  return target.kind === "clickhouse" ? openClickhouse(target, opts) : openIndex(dir, opts);
 }
