@@ -9,6 +9,10 @@ import { compareTest } from "./query/entry-predicate.js";
 import { cidrRange } from "./audit/ip-key.js";
 import { forEachBit } from "./query/execute.js";
 import { UsageError } from "./errors.js";
+import type { BackendTarget, ClickhouseTarget } from "./backend/backend-url.js";
+import { ClickhouseBackend } from "./backend/clickhouse/clickhouse-backend.js";
+import { connectServers, ensureSchema } from "./backend/clickhouse/clickhouse-tables.js";
+import { LocalBackend } from "./query/local-backend.js";
 import { QueryEngine, type HashResolver } from "./query/query-engine.js";
 import { closeScanPool } from "./query/scan-pool.js";
 import type { MatchedRecord } from "./query/matched-record.js";
@@ -58,7 +62,7 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
     void env.close(); // a damaged index: close it, so the directory can be opened again
     throw err;
   }
-  const engine = new QueryEngine(reader, hashResolver(opts));
+  const engine = new QueryEngine(new LocalBackend(reader), hashResolver(opts));
   const collect = (field: number, lo: Buffer, hi: Buffer | undefined): number[] => {
     const ids: number[] = [];
     for (const segment of reader.segments) {
@@ -98,7 +102,7 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
     },
     async *records(query) {
       const prepared = await engine.prepare(query);
-      yield* engine.records(prepared.plan);
+      yield* engine.records(prepared);
     },
     stats: (o) => indexStats(reader, { badLines: o?.badLines ?? false }),
     close: async () => {
@@ -106,4 +110,39 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
       await env.close();
     },
   };
+}
+
+/** A query engine on some backend, and how to let it go: what `query`, `shell`, `revoke --query`
+ * need, on the local index or on ClickHouse alike. */
+export interface QuerySource {
+  readonly engine: QueryEngine;
+  close(): Promise<void>;
+}
+
+/**
+ * The data loaded into ClickHouse by `index --backend` (docs/clickhouse.md), opened for queries:
+ * the schema is checked on every server first (a database never loaded, or loaded by another
+ * schema version or layout, is an error that says what to do).
+ */
+export async function openClickhouse(
+  target: ClickhouseTarget,
+  opts: OpenIndexOptions = {},
+): Promise<QuerySource> {
+  const servers = await connectServers(target);
+  try {
+    await ensureSchema(servers, false);
+  } finally {
+    servers.close();
+  }
+  const backend = new ClickhouseBackend(target);
+  return { engine: new QueryEngine(backend, hashResolver(opts)), close: () => backend.close() };
+}
+
+/** The backend a command names (`--backend`): ClickHouse, or the local index in `dir`. */
+export async function openQuerySource(
+  target: BackendTarget,
+  dir: string,
+  opts: OpenIndexOptions = {},
+): Promise<QuerySource> {
+  return target.kind === "clickhouse" ? openClickhouse(target, opts) : openIndex(dir, opts);
 }

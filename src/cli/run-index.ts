@@ -4,7 +4,8 @@
 // Ctrl-C stops reading, commits what was parsed and says how to resume.
 import { ExitCode, InputError } from "../errors.js";
 import type { InputMode } from "../audit/framing/input-mode.js";
-import { indexFiles } from "../ingest/index-files.js";
+import type { BackendTarget } from "../backend/backend-url.js";
+import { indexFiles, type IndexOptions } from "../ingest/index-files.js";
 import { progressBar } from "./progress-bar.js";
 import { waitingMessage } from "./waiting-message.js";
 
@@ -34,6 +35,7 @@ export async function runIndex(
   dbDir: string,
   paths: string[],
   flags: RunIndexFlags,
+  backend: BackendTarget = { kind: "local" },
 ): Promise<void> {
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
@@ -42,7 +44,7 @@ export async function runIndex(
   const bar = progressBar(flags.progress !== false, "indexing");
   let summary;
   try {
-    summary = await indexFiles(dbDir, paths, {
+    const opts: IndexOptions = {
       prefix: flags.prefix,
       input: flags.input,
       workers: flags.workers,
@@ -51,7 +53,13 @@ export async function runIndex(
       signal: abort.signal,
       wait: flags.wait,
       onWait: (holder) => process.stderr.write(`breakglass: ${waitingMessage(dbDir, holder)}\n`),
-    });
+    };
+    if (backend.kind === "clickhouse") {
+      const { loadIntoClickhouse } = await import("../backend/clickhouse/clickhouse-loader.js");
+      summary = await loadIntoClickhouse(backend, paths, opts);
+    } else {
+      summary = await indexFiles(dbDir, paths, opts);
+    }
   } finally {
     bar.stop();
     process.off("SIGINT", onSigint);

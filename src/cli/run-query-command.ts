@@ -5,7 +5,6 @@ import { ExitCode } from "../errors.js";
 import { openIndex } from "../index-api.js";
 import { defaultFormat, type OutputFormat } from "../output/output-format.js";
 import { writeOutput } from "../output/write-output.js";
-import { noTimeNote } from "../query/explain.js";
 import { runQuery } from "../query/run-query.js";
 
 export interface QueryFlags {
@@ -33,9 +32,9 @@ export async function runQueryCommand(
       width: process.stdout.columns,
     });
     if (flags.explain) {
-      process.stderr.write(index.engine.explain(run.prepared.plan, run.stats) + "\n");
+      process.stderr.write((await index.engine.explain(run.prepared, run.stats)) + "\n");
     } else {
-      const note = noTimeNote(index.engine.reader, run.prepared.plan);
+      const note = await index.engine.note(run.prepared);
       if (note) process.stderr.write(note + "\n");
     }
     if (flags.exitStatus && emitted === 0) process.exitCode = ExitCode.noMatch;

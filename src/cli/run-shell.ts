@@ -132,7 +132,7 @@ class ShellSession {
         for await (const _ of items) {
           // run it to the end for the actual sizes; \explain prints the plan, not the results
         }
-        process.stdout.write(this.index.engine.explain(run.prepared.plan, run.stats) + "\n");
+        process.stdout.write((await this.index.engine.explain(run.prepared, run.stats)) + "\n");
       } else {
         const explicit = this.format === "auto" ? undefined : this.format;
         await writeOutput(items, defaultFormat(run.stages, explicit), process.stdout, {

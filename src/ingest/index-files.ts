@@ -4,6 +4,8 @@
 // its content. Memory is bounded by MAX_IN_FLIGHT chunks whatever the input size.
 // The machinery (env, writer, parse pool) lives in an Indexer so the live loop (src/live/) can
 // run it again every half second without reopening anything; indexFiles() is one run of it.
+// Where committed chunks go is a ChunkSink: the local index's writer, or another store
+// (backend/clickhouse/ loads ClickHouse through the same planning, resuming and parsing).
 import fs from "node:fs";
 import path from "node:path";
 import { RecordBlock } from "../codec/record-block.js";
@@ -36,8 +38,8 @@ import {
   type LineChunk,
 } from "./line-chunks.js";
 import { longLineResult, MAX_LINE_BYTES } from "./long-lines.js";
-import { defaultWorkers, ParsePool } from "./parse-pool.js";
-import type { ParseResult } from "./worker-protocol.js";
+import { defaultWorkers, PARSE_WORKER, ParsePool } from "./parse-pool.js";
+import type { ParseResult, RowContext } from "./worker-protocol.js";
 
 /** 16 MiB chunks: JSON.parse runs near full speed and a 1 GiB log makes ~64 segments to search. */
 export const CHUNK_BYTES = 16 << 20;
@@ -228,10 +230,47 @@ function committedLines(result: ParseResult): Buffer[] {
   return out;
 }
 
+/**
+ * Where an indexing run puts what it parsed, and what it knows of files already indexed. The
+ * run commits chunks one at a time, in file order; a file's progress (its FileMeta) is committed
+ * with, or after, the chunk it counts, never before.
+ */
+export interface ChunkSink {
+  /** Files indexed so far (their identity and progress). */
+  knownFiles(): Promise<readonly FileMeta[]>;
+  allocateFileId(): number;
+  /** Store a parsed chunk of `file` (whose progress already counts it) and the progress. */
+  commitChunk(file: FileMeta, firstLine: number, result: ParseResult): Promise<void>;
+  /** Store a file's progress alone (a rename followed, an identity widened). */
+  putFile(file: FileMeta): Promise<void>;
+  /** What the parse workers need besides the bytes to build this file's rows, if anything. */
+  rowContext?(file: FileMeta): RowContext;
+}
+
+/** The local index as a ChunkSink: its writer, synchronous and transactional. */
+function localSink(env: IndexEnv, writer: IndexWriter): ChunkSink {
+  return {
+    knownFiles: async () => readFileMetas(env),
+    allocateFileId: () => writer.allocateFileId(),
+    commitChunk: async (file, firstLine, result) => {
+      writer.commitChunk(file, firstLine, result);
+    },
+    putFile: async (file) => writer.putFile(file),
+  };
+}
+
+/** The parts of an Indexer that only the local index has. */
+interface LocalIndex {
+  readonly env: IndexEnv;
+  readonly writer: IndexWriter;
+  readonly lock: WriterLock;
+}
+
 /** An open index with its writer and parse pool, for one or many indexing runs. */
 export class Indexer {
   private pool: ParsePool | undefined;
-  private readonly writer: IndexWriter;
+  private readonly sink: ChunkSink;
+  private readonly local: LocalIndex | undefined;
   /**
    * Chunk memory kept from one run to the next: the live loop runs every half second, and a
    * fresh 16 MiB buffer a run (zeroed by calloc, freed only when the GC gets to it) kept
@@ -240,13 +279,47 @@ export class Indexer {
   private buffers: ChunkBuffers | undefined;
 
   private constructor(
+    /** The index directory (or, for another store, how it is named in messages). */
     readonly dbDir: string,
-    readonly env: IndexEnv,
     private readonly workers: number,
     private readonly maxLineBytes: number,
-    private readonly lock: WriterLock,
+    store: { local: LocalIndex } | { sink: ChunkSink; workerFile: string },
   ) {
-    this.writer = new IndexWriter(env);
+    if ("local" in store) {
+      this.local = store.local;
+      this.sink = localSink(store.local.env, store.local.writer);
+      this.workerFile = PARSE_WORKER;
+    } else {
+      this.local = undefined;
+      this.sink = store.sink;
+      this.workerFile = store.workerFile;
+    }
+  }
+
+  private readonly workerFile: string;
+
+  /**
+   * An Indexer that commits into `sink` (another store) with parse workers from `workerFile`
+   * (compiled, under dist/src/). It has no env, writer or lock.
+   */
+  static forSink(
+    name: string,
+    sink: ChunkSink,
+    workerFile: string,
+    opts: { workers?: number | undefined; maxLineBytes?: number | undefined } = {},
+  ): Indexer {
+    return new Indexer(
+      name,
+      opts.workers ?? defaultWorkers(),
+      opts.maxLineBytes ?? MAX_LINE_BYTES,
+      { sink, workerFile },
+    );
+  }
+
+  /** The local index's environment (an Indexer of another store has none). */
+  get env(): IndexEnv {
+    if (this.local === undefined) throw new Error("not a local index");
+    return this.local.env;
   }
 
   /**
@@ -273,10 +346,11 @@ export class Indexer {
       const env = openIndexEnv(dbDir, { create: true });
       return new Indexer(
         dbDir,
-        env,
         opts.workers ?? defaultWorkers(),
         opts.maxLineBytes ?? MAX_LINE_BYTES,
-        lock,
+        {
+          local: { env, writer: new IndexWriter(env), lock },
+        },
       );
     } catch (err) {
       await lock.release();
@@ -286,7 +360,8 @@ export class Indexer {
 
   /** The writer, for store maintenance (compaction) between runs. */
   get indexWriter(): IndexWriter {
-    return this.writer;
+    if (this.local === undefined) throw new Error("not a local index");
+    return this.local.writer;
   }
 
   async close(): Promise<void> {
@@ -294,11 +369,14 @@ export class Indexer {
       await this.pool?.close();
     } finally {
       this.pool = undefined;
-      try {
-        securePaths(this.dbDir);
-        await this.env.close();
-      } finally {
-        await this.lock.release();
+      const local = this.local;
+      if (local !== undefined) {
+        try {
+          securePaths(this.dbDir);
+          await local.env.close();
+        } finally {
+          await local.lock.release();
+        }
       }
     }
   }
@@ -306,7 +384,7 @@ export class Indexer {
   /** Index files (paths already expanded): what `breakglass index` does, on an open index. */
   async indexPaths(paths: readonly string[], opts: IndexPathsOptions = {}): Promise<IndexSummary> {
     const started = performance.now();
-    const { env, writer } = this;
+    const sink = this.sink;
     const workers = this.workers;
     const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
     const byPath = opts.byPath ?? false;
@@ -326,7 +404,7 @@ export class Indexer {
     const fileErrors: string[] = [];
     const rawTokenFiles = new Set<string>();
     {
-      const known = readFileMetas(env);
+      const known = await sink.knownFiles();
       const plans: Plan[] = [];
       // Copies of one log in the same run (a.log, a.log.1, a.log.1.gz): the first is indexed, the
       // others are planned again once it is committed, when they are known content.
@@ -354,7 +432,7 @@ export class Indexer {
         opts.onProgress?.(fileBytesDone, totalBytes);
       };
 
-      const parsePool = (this.pool ??= new ParsePool(workers, maxLineBytes));
+      const parsePool = (this.pool ??= new ParsePool(workers, maxLineBytes, this.workerFile));
       const maxInFlight = workers * IN_FLIGHT_PER_WORKER;
       const buffers =
         this.buffers?.chunkBytes === chunkBytes
@@ -407,7 +485,7 @@ export class Indexer {
           ...(fileSkipped > 0 ? { skippedLines: fileSkipped } : {}),
         };
         if (chunk.kind === "lines") buffers.give(chunk.buffer); // the worker and tailOf() are done
-        writer.commitChunk(file, firstLine, { meta, bytes: result.bytes });
+        await sink.commitChunk(file, firstLine, { meta, bytes: result.bytes });
         state.set(plan, file);
         if (opts.onRecords && meta.records > 0) opts.onRecords(committedLines(result), file);
         records += meta.records;
@@ -444,7 +522,7 @@ export class Indexer {
         if (unchanged) {
           progress(plan.stat.size);
           if (k.path !== plan.path && !fs.existsSync(k.path)) {
-            writer.putFile({ ...k, path: plan.path }); // renamed by rotation: follow it
+            await sink.putFile({ ...k, path: plan.path }); // renamed by rotation: follow it
           }
           files++;
           return;
@@ -456,7 +534,7 @@ export class Indexer {
         const base: FileMeta = k
           ? { ...k, ...(here ? { path: plan.path, gzip: plan.gzip } : {}), tailBad: undefined }
           : {
-              id: writer.allocateFileId(),
+              id: sink.allocateFileId(),
               path: plan.path,
               gzip: plan.gzip,
               headHash: plan.headHash,
@@ -486,6 +564,7 @@ export class Indexer {
         });
         files++;
         let sawChunk = false;
+        const rows = sink.rowContext?.(state.get(plan)!);
         try {
           const chunks = plan.gzip
             ? lineChunks(
@@ -515,6 +594,7 @@ export class Indexer {
                     opts.prefix,
                     input,
                     plan.sniffed.framing,
+                    rows,
                   );
             // If a commit fails (a full disk), the pool is destroyed with chunks still in flight:
             // their rejections are expected then, not unhandled.
@@ -530,7 +610,7 @@ export class Indexer {
               : `cannot read: ${fsErrorReason(err)}`;
           fileErrors.push(`${plan.path}: ${msg}`);
         }
-        if (!sawChunk) writer.putFile(state.get(plan)!); // nothing new, but the widened identity and stat
+        if (!sawChunk) await sink.putFile(state.get(plan)!); // nothing new, but the widened identity and stat
       };
 
       for (const plan of plans) {
@@ -539,7 +619,7 @@ export class Indexer {
       }
       while (queue.length > 0) await commitHead();
       if (deferred.length > 0 && !opts.signal?.aborted) {
-        const knownNow = readFileMetas(env);
+        const knownNow = await sink.knownFiles();
         for (const p of deferred) {
           if (opts.signal?.aborted) break;
           try {

@@ -3,7 +3,15 @@ import os from "node:os";
 import { Piscina } from "piscina";
 import { builtWorker } from "../built-worker.js";
 import type { FramingName, InputMode } from "../audit/framing/input-mode.js";
-import { unpackResult, type ParseResult, type ParseTask } from "./worker-protocol.js";
+import {
+  unpackResult,
+  type ParseResult,
+  type ParseTask,
+  type RowContext,
+} from "./worker-protocol.js";
+
+/** The worker that parses for the local index. */
+export const PARSE_WORKER = "ingest/parse-worker.js";
 
 /**
  * Old-generation cap of a parse worker: a 16 MiB chunk needs well under 100 MB of live data, and
@@ -26,9 +34,11 @@ export class ParsePool {
   constructor(
     workers: number,
     private readonly maxLineBytes: number,
+    /** The compiled worker (dist/src/…): PARSE_WORKER, or one that also builds rows. */
+    workerFile: string = PARSE_WORKER,
   ) {
     this.pool = new Piscina({
-      filename: builtWorker("ingest/parse-worker.js"),
+      filename: builtWorker(workerFile),
       minThreads: workers,
       maxThreads: workers,
       idleTimeout: 60_000,
@@ -54,6 +64,7 @@ export class ParsePool {
     prefix: string | undefined,
     input: InputMode = "auto",
     hint?: FramingName,
+    rows?: RowContext,
   ): Promise<ParseResult> {
     const task: ParseTask = {
       buffer,
@@ -62,6 +73,7 @@ export class ParsePool {
       maxLineBytes: this.maxLineBytes,
       input,
       hint,
+      ...(rows ? { rows } : {}),
     };
     const transferList = buffer instanceof ArrayBuffer ? [buffer] : [];
     const out = await this.pool.run(task, { transferList });

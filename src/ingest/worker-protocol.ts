@@ -20,6 +20,15 @@ export interface ParseTask {
   readonly input: InputMode;
   /** The framing the file was detected in, tried first. */
   readonly hint: FramingName | undefined;
+  /** For a worker that also builds rows for another store (backend/clickhouse/row-worker.ts). */
+  readonly rows?: RowContext | undefined;
+}
+
+/** What a row needs besides its record: the file's id, path and device label. */
+export interface RowContext {
+  readonly fileId: number;
+  readonly source: string;
+  readonly device: string;
 }
 
 export interface BadLine {
@@ -65,6 +74,11 @@ export interface ParseResultMeta {
   readonly skipped: number;
   /** Framings the task's records came in, besides plain JSON. */
   readonly framings: readonly FramingName[];
+  /**
+   * From a row worker: the records as rows for another store (`data`) and where each row starts
+   * (`starts`: u32 little-endian offsets into data). Blocks and fields are then empty.
+   */
+  readonly rows?: { readonly data: Span; readonly starts: Span } | undefined;
 }
 
 /** Pack the result into one buffer: payload, JSON trailer, u32 trailer length. */

@@ -74,7 +74,7 @@ function label(node: PlanNode): string {
 }
 
 /** Whether the plan tests the `time` field (a range, a lookup or a scan of entries). */
-function testsTime(node: PlanNode): boolean {
+export function testsTime(node: PlanNode): boolean {
   switch (node.kind) {
     case "all":
       return false;
@@ -104,6 +104,11 @@ function testsTime(node: PlanNode): boolean {
 export function noTimeNote(reader: IndexReader, plan: PlanNode): string | undefined {
   if (!testsTime(plan)) return undefined;
   const noTime = reader.segments.reduce((n, s) => n + s.records - s.timedRecords, 0);
+  return noTimeMessage(noTime);
+}
+
+/** The note of noTimeNote for `noTime` entries without a time (undefined for none). */
+export function noTimeMessage(noTime: number): string | undefined {
   if (noTime === 0) return undefined;
   return (
     `note: ${noTime} entries have no time (missing or not RFC 3339): no time predicate ` +

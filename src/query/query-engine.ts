@@ -1,41 +1,32 @@
-// The query engine over an open index: text → AST (parse-query) → values resolved (hash(),
-// subqueries) → plan → matching records, and the lookups stages need (pair's partners, records
-// by id).
-// One engine serves many queries (the shell keeps it open: LMDB is opened once).
+// The query engine over a backend: text → AST (parse-query) → values resolved (hash(),
+// subqueries) → plan → what the backend answers for it (query-backend.ts: the local index or
+// ClickHouse), and the lookups stages need (pair's partners, records by id).
+// One engine serves many queries (the shell keeps it open: the backend is opened once).
 import { scalarText } from "../audit/audit-entry.js";
 import { QueryError } from "../errors.js";
-import type { IndexReader } from "../store/index-reader.js";
 import type { FieldRef, Query } from "./ast.js";
-import {
-  countGroupsByDictionary,
-  distinctFirsts,
-  distinctValues,
-  timelinePoints,
-  type DistinctFirst,
-} from "./dictionary-groups.js";
-import { countPlan, executePlan, NodeStats, recordById } from "./execute.js";
-import { explainPlan } from "./explain.js";
+import type { DistinctFirst } from "./dictionary-groups.js";
+import { NodeStats } from "./execute.js";
 import type { MatchedRecord, StageContext } from "./matched-record.js";
 import { parseQuery } from "./parse-query.js";
 import { planExpr, type PlanNode } from "./plan.js";
-import { recordIdsByRequestIds } from "./request-id-records.js";
+import type { QueryBackend, Selection } from "./query-backend.js";
 import { resolveValues } from "./resolve-values.js";
 import type { StageOutput } from "./stage-output.js";
-import { sortByTime } from "./time-sort.js";
 import { runPrepared } from "./run-query.js";
 import type { Group } from "./stages/count-by-stage.js";
 import type { TimelinePoint } from "./stages/timeline-stage.js";
 
 export type HashResolver = (plaintexts: readonly string[]) => Promise<string[]>;
 
-export interface PreparedQuery {
+export interface PreparedQuery extends Selection {
   readonly query: Query;
   readonly plan: PlanNode;
 }
 
 export class QueryEngine implements StageContext {
   constructor(
-    readonly reader: IndexReader,
+    readonly backend: QueryBackend,
     private readonly hash: HashResolver,
   ) {}
 
@@ -62,9 +53,9 @@ export class QueryEngine implements StageContext {
     if (!last || last.kind !== "distinct") {
       throw new QueryError("a subquery must end in `| distinct FIELD`", q.text, 0);
     }
-    const { plan } = await this.prepareParsed(q);
+    const prepared = await this.prepareParsed(q);
     const values: string[] = [];
-    for await (const item of runPrepared(this, plan, q.stages, undefined)) {
+    for await (const item of runPrepared(this, prepared, q.stages, undefined)) {
       if (item.kind !== "value") throw new Error(`a subquery yielded a ${item.kind} item`);
       const text = scalarText(item.value);
       if (text !== undefined) values.push(text);
@@ -72,60 +63,72 @@ export class QueryEngine implements StageContext {
     return values;
   }
 
-  records(plan: PlanNode, stats?: NodeStats): AsyncIterable<MatchedRecord> {
-    return executePlan(this.reader, plan, stats);
+  records(sel: Selection, stats?: NodeStats): AsyncIterable<MatchedRecord> {
+    return this.backend.records(sel, stats);
   }
 
-  count(plan: PlanNode, stats?: NodeStats): Promise<number> {
-    return countPlan(this.reader, plan, stats);
+  count(sel: Selection, stats?: NodeStats): Promise<number> {
+    return this.backend.count(sel, stats);
   }
 
-  /** `count by F` over the plan's records, from the dictionary where it can (dictionary-groups). */
-  countGroups(plan: PlanNode, field: FieldRef, stats?: NodeStats): Promise<Group[]> {
-    return countGroupsByDictionary(this.reader, plan, field, stats);
+  /** Whether countGroups / distinctFirsts answer `count by F`, `top`, `distinct F` (see backend). */
+  groupable(sel: Selection, field: FieldRef): boolean {
+    return this.backend.groupable(sel, field);
   }
 
-  /** `distinct F` over the plan's records, from the dictionary where it can (dictionary-groups). */
-  distinctValues(plan: PlanNode, field: FieldRef, stats?: NodeStats): AsyncGenerator<string> {
-    return distinctValues(this.reader, plan, field, stats);
+  /** `count by F` over the selection's records. */
+  countGroups(sel: Selection, field: FieldRef, stats?: NodeStats): Promise<Group[]> {
+    return this.backend.countGroups(sel, field, stats);
+  }
+
+  /** `distinct F` over the selection's records. */
+  async *distinctValues(
+    sel: Selection,
+    field: FieldRef,
+    stats?: NodeStats,
+  ): AsyncGenerator<string> {
+    for await (const first of this.backend.distinctFirsts(sel, field, stats)) yield first.text;
   }
 
   /** distinctValues with each value's first record (`leases` from the lease dictionary). */
-  distinctFirsts(
-    plan: PlanNode,
-    field: FieldRef,
-    stats?: NodeStats,
-  ): AsyncGenerator<DistinctFirst> {
-    return distinctFirsts(this.reader, plan, field, stats);
+  distinctFirsts(sel: Selection, field: FieldRef, stats?: NodeStats): AsyncIterable<DistinctFirst> {
+    return this.backend.distinctFirsts(sel, field, stats);
   }
 
-  /** `timeline`'s points over the plan's records, from the time dictionary where it can. */
-  timelinePoints(plan: PlanNode, stats?: NodeStats): Promise<TimelinePoint[]> {
-    return timelinePoints(this.reader, plan, stats);
+  /** `timeline`'s points over the selection's records. */
+  timelinePoints(sel: Selection, stats?: NodeStats): Promise<TimelinePoint[]> {
+    return this.backend.timelinePoints(sel, stats);
   }
 
-  /** `sort time [desc]` (`| limit N`: its first N) over the plan's records, keyed from the time
-   * dictionary where it can (time-sort.ts). */
+  /** `sort time [desc]` (`| limit N`: its first N) over the selection's records. */
   sortByTime(
-    plan: PlanNode,
+    sel: Selection,
     desc: boolean,
     limit: number | undefined,
     stats?: NodeStats,
-  ): AsyncGenerator<StageOutput> {
-    return sortByTime(this.reader, plan, desc, limit, this, stats);
+  ): AsyncIterable<StageOutput> {
+    return this.backend.sortByTime(sel, desc, limit, stats);
   }
 
   record(id: number): MatchedRecord {
-    return recordById(this.reader, id);
+    return this.backend.record(id);
   }
 
-  explain(plan: PlanNode, stats?: NodeStats): string {
-    return explainPlan(this.reader, plan, stats);
+  /** The plan as `--explain` prints it (the local index's plan tree, or ClickHouse's SQL). */
+  explain(sel: Selection, stats?: NodeStats): Promise<string> {
+    return this.backend.explain(sel, stats);
   }
 
-  /** `pair`'s partners, in bulk (request-id-records.ts). */
-  async recordIdsByRequestIds(requestIds: readonly string[]): Promise<Map<string, number[]>> {
-    return recordIdsByRequestIds(this.reader, requestIds);
+  /** A note about the answer for stderr (entries with no time when the query tests time). */
+  note(sel: Selection): Promise<string | undefined> {
+    return this.backend.note(sel);
+  }
+
+  /** `pair`'s partners, in bulk. */
+  recordIdsByRequestIds(
+    requestIds: readonly string[],
+  ): Promise<ReadonlyMap<string, readonly number[]>> {
+    return this.backend.recordIdsByRequestIds(requestIds);
   }
 }
 

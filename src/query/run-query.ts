@@ -4,9 +4,8 @@
 // `… | timeline` from the term dictionary where it can (dictionary-groups.ts), `… | sort time`
 // (and `| limit N` after it) from the time dictionary (time-sort.ts), then the stages after them.
 import type { Stage } from "./ast.js";
-import { dictionaryGroupable } from "./dictionary-groups.js";
 import { NodeStats } from "./execute.js";
-import type { PlanNode } from "./plan.js";
+import type { Selection } from "./query-backend.js";
 import type { PreparedQuery, QueryEngine } from "./query-engine.js";
 import type { MatchedRecord } from "./matched-record.js";
 import { runStages, runStagesOn } from "./run-stages.js";
@@ -44,7 +43,7 @@ async function* yielding(records: AsyncIterable<MatchedRecord>): AsyncGenerator<
  */
 function firstStageFromIndex(
   engine: QueryEngine,
-  plan: PlanNode,
+  sel: Selection,
   stages: readonly Stage[],
   stats: NodeStats | undefined,
 ): { items: AsyncIterable<StageOutput>; rest: readonly Stage[] } | undefined {
@@ -55,46 +54,46 @@ function firstStageFromIndex(
     const next = stages[1];
     const limit = next?.kind === "limit" ? next.n : undefined;
     return {
-      items: engine.sortByTime(plan, stage.desc, limit, stats),
+      items: engine.sortByTime(sel, stage.desc, limit, stats),
       rest: stages.slice(limit === undefined ? 1 : 2),
     };
   }
-  const items = firstStageItems(engine, plan, stage, stats);
+  const items = firstStageItems(engine, sel, stage, stats);
   return items && { items, rest: stages.slice(1) };
 }
 
 function firstStageItems(
   engine: QueryEngine,
-  plan: PlanNode,
+  sel: Selection,
   stage: Stage,
   stats: NodeStats | undefined,
 ): AsyncIterable<StageOutput> | undefined {
   switch (stage.kind) {
     case "countBy":
     case "top":
-      if (!dictionaryGroupable(stage.field)) return undefined;
+      if (!engine.groupable(sel, stage.field)) return undefined;
       return (async function* () {
-        const all = await engine.countGroups(plan, stage.field, stats);
+        const all = await engine.countGroups(sel, stage.field, stats);
         for (const g of stage.kind === "top" ? all.slice(0, stage.n) : all) {
           yield { kind: "group", field: stage.field.name, value: g.value, count: g.count } as const;
         }
       })();
     case "distinct":
-      if (!dictionaryGroupable(stage.field)) return undefined;
+      if (!engine.groupable(sel, stage.field)) return undefined;
       return (async function* () {
-        for await (const { text } of engine.distinctFirsts(plan, stage.field, stats)) {
+        for await (const { text } of engine.distinctFirsts(sel, stage.field, stats)) {
           yield { kind: "value", field: stage.field.name, value: text } as const;
         }
       })();
     case "leases":
       return (async function* () {
-        for await (const { text, record } of engine.distinctFirsts(plan, LEASE, stats)) {
+        for await (const { text, record } of engine.distinctFirsts(sel, LEASE, stats)) {
           yield leaseItem(text, record());
         }
       })();
     case "timeline":
       return (async function* () {
-        yield* timelineBuckets(await engine.timelinePoints(plan, stats), stage.intervalMs);
+        yield* timelineBuckets(await engine.timelinePoints(sel, stats), stage.intervalMs);
       })();
     default:
       return undefined;
@@ -108,7 +107,7 @@ function firstStageItems(
  */
 export function runPrepared(
   engine: QueryEngine,
-  plan: PlanNode,
+  sel: Selection,
   stages: readonly Stage[],
   stats: NodeStats | undefined,
 ): AsyncIterable<StageOutput> {
@@ -116,13 +115,13 @@ export function runPrepared(
     stages[0]?.kind === "count" && stages.slice(1).every((s) => s.kind === "limit" && s.n >= 1);
   if (countOnly) {
     return (async function* () {
-      const count = await engine.count(plan, stats);
+      const count = await engine.count(sel, stats);
       yield { kind: "count", count } as const;
     })();
   }
-  const fromIndex = firstStageFromIndex(engine, plan, stages, stats);
+  const fromIndex = firstStageFromIndex(engine, sel, stages, stats);
   if (fromIndex) return runStagesOn(fromIndex.items, fromIndex.rest, engine);
-  return runStages(yielding(engine.records(plan, stats)), stages, engine);
+  return runStages(yielding(engine.records(sel, stats)), stages, engine);
 }
 
 export async function runQuery(
@@ -134,6 +133,6 @@ export async function runQuery(
   const stats = opts.collectStats ? new NodeStats() : undefined;
   const stages: Stage[] = [...prepared.query.stages];
   if (opts.limit !== undefined) stages.push({ kind: "limit", n: opts.limit, offset: text.length });
-  const items = runPrepared(engine, prepared.plan, stages, stats);
+  const items = runPrepared(engine, prepared, stages, stats);
   return { prepared, stages, items, stats };
 }

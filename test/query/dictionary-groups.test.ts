@@ -26,6 +26,7 @@ import {
   type OQuery,
 } from "../oracle/query-oracle.js";
 import { scanLogs } from "../oracle/scan-log.js";
+import { localReader } from "../helpers/local-reader.js";
 
 noticeIfNoCorpus("dictionary-groups");
 
@@ -61,7 +62,7 @@ const distinct = (index: BreakglassIndex, entries: readonly OEntry[], f: string)
     { where: ALL, stages: [{ kind: "distinct", field: f }] },
     `* | distinct ${f}`,
   );
-const segmentCount = (index: BreakglassIndex): number => index.engine.reader.segments.length;
+const segmentCount = (index: BreakglassIndex): number => localReader(index).segments.length;
 
 /**
  * `timeline` against an independent count: each matched entry's `time` through Date.parse, bucketed
@@ -181,7 +182,7 @@ describe("on a generated log in many segments", () => {
   test("--explain says which way the segments went", async () => {
     const run = await runQuery(index.engine, "* | count by ip", { collectStats: true });
     for await (const _ of run.items); // run it to the end so the stats are complete
-    expect(index.engine.explain(run.prepared.plan, run.stats)).toContain(
+    expect(await index.engine.explain(run.prepared, run.stats)).toContain(
       `first stage answered from the term dictionary in ${segmentCount(index)} segments, from the records in 0`,
     );
   });

@@ -21,6 +21,7 @@ import {
   type OEntry,
   type OQuery,
 } from "../oracle/query-oracle.js";
+import { localReader } from "../helpers/local-reader.js";
 
 const SALT = "in-list-union-salt";
 const tempDir = tempDirs("bg-in-union-");
@@ -43,14 +44,14 @@ describe("in-lists as one merged pass", () => {
   let entries: OEntry[];
   beforeAll(async () => {
     ({ index, entries } = await indexGeneratedLog(tempDir, GENERATE, 256 << 10));
-    expect(index.engine.reader.segments.length).toBeGreaterThan(8);
+    expect(localReader(index).segments.length).toBeGreaterThan(8);
   }, 60_000);
   afterAll(() => index?.close());
 
   test.each(["request_id", "path", "ip", "token", "lease"])(
     "scanSortedTerms on %s finds what a lookup per term finds",
     (name) => {
-      const reader = index.engine.reader;
+      const reader = localReader(index);
       const code = fieldByName(name)!.code;
       const next = random(code);
       // Every term of the field anywhere, so each segment is asked for terms it lacks too.
@@ -94,7 +95,7 @@ describe("in-lists as one merged pass", () => {
     const run = await runQuery(index.engine, text, { collectStats: true });
     const actual = await engineAnswer(run.items);
     expect(answerDifference(oracleAnswer(oq, entries, { salt: SALT }), actual)).toBeUndefined();
-    expect(index.engine.explain(run.prepared.plan, run.stats)).toMatch(
+    expect(await index.engine.explain(run.prepared, run.stats)).toMatch(
       new RegExp(
         `^index lookup request_id in \\[${ids.length} values\\]  \\[est (\\d+), actual \\1\\]$`,
         "m",
@@ -103,7 +104,7 @@ describe("in-lists as one merged pass", () => {
   });
 
   test("a long in-list reads each term page of its field at most once a segment", async () => {
-    const reader = index.engine.reader;
+    const reader = localReader(index);
     const code = fieldByName("request_id")!.code;
     const ids = [...new Set(entries.flatMap((e) => valueTexts(e.entry, "request_id")))];
     const pages = reader.segments.reduce((n, s) => n + (s.fieldPages[code] ?? 0), 0);

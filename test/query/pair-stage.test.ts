@@ -24,6 +24,7 @@ import {
   type OExpr,
 } from "../oracle/query-oracle.js";
 import { scanLogs } from "../oracle/scan-log.js";
+import { localReader } from "../helpers/local-reader.js";
 
 const SALT = "pair-salt";
 const tempDir = tempDirs("bg-pair-");
@@ -89,7 +90,7 @@ async function enginePairs(index: BreakglassIndex, text: string): Promise<PairTe
 
 /** Calls `run` while counting reads of the index's term database (LMDB, wrapped). */
 async function countTermReads(index: BreakglassIndex, run: () => Promise<unknown>) {
-  const terms = index.engine.reader.env.terms;
+  const terms = localReader(index).env.terms;
   const getBinary = terms.getBinary;
   let reads = 0;
   terms.getBinary = function (this: typeof terms, ...args: Parameters<typeof getBinary>) {
@@ -111,7 +112,7 @@ describe("on a generated log in many segments", () => {
   let entries: OEntry[];
   beforeAll(async () => {
     ({ index, entries } = await indexGeneratedLog(tempDir, GENERATE, 256 << 10));
-    expect(index.engine.reader.segments.length).toBeGreaterThan(5);
+    expect(localReader(index).segments.length).toBeGreaterThan(5);
   }, 60_000);
   afterAll(() => index?.close());
 
@@ -131,7 +132,7 @@ describe("on a generated log in many segments", () => {
   });
 
   test("`* | pair` reads the request_id dictionary in a few bulk passes, not once a match", async () => {
-    const reader = index.engine.reader;
+    const reader = localReader(index);
     const code = fieldByName("request_id")!.code;
     const pages = reader.segments.reduce((n, s) => n + (s.fieldPages[code] ?? 0), 0);
     let pairs = 0;
@@ -147,7 +148,7 @@ describe("on a generated log in many segments", () => {
   });
 
   test("`* | pair | limit 3` stops after the first batch's pass", async () => {
-    const reader = index.engine.reader;
+    const reader = localReader(index);
     const code = fieldByName("request_id")!.code;
     const pages = reader.segments.reduce((n, s) => n + (s.fieldPages[code] ?? 0), 0);
     let pairs: PairText[] = [];

@@ -31,7 +31,7 @@ async function explain(query: string): Promise<{ text: string; results: number }
   const run = await runQuery(index.engine, query, { collectStats: true });
   let results = 0;
   for await (const item of run.items) results += item.kind === "count" ? item.count : 1;
-  return { text: index.engine.explain(run.prepared.plan, run.stats), results };
+  return { text: await index.engine.explain(run.prepared, run.stats), results };
 }
 
 const count = (pred: (e: Record<string, any>) => boolean) =>

@@ -9,15 +9,21 @@
 // count by, top, limit, sort). Records are compared as ordered lists of original lines (record id
 // order, which is file order).
 //
+// The same cases run on the local index and on ClickHouse (the two-shard test cluster, loaded by
+// `index --backend`'s loader; skipped with a notice when ClickHouse is not installed): both must
+// give the oracle's answer, so they give the same one.
+//
 // A failure names the seed and the query; rerun one with
 //   BREAKGLASS_QUERY_SEED=<seed> npx vitest run test/query/randomized-queries.test.ts -t "#<n> "
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { plantedIncidents, writeAuditLog } from "../../src/demo/generate-log.js";
-import { openIndex, type BreakglassIndex } from "../../src/index-api.js";
+import { openIndex, type QuerySource } from "../../src/index-api.js";
 import { indexFiles } from "../../src/ingest/index-files.js";
 import { runQuery } from "../../src/query/run-query.js";
 import { tempDirs } from "../helpers/temp-dir.js";
+import { hasClickhouse } from "../helpers/clickhouse-cluster.js";
+import { clickhouseWith, stopSharedCluster } from "../helpers/clickhouse-backend-for.js";
 import {
   addressNumberText,
   addressOf,
@@ -637,7 +643,7 @@ const CASES: Case[] = (() => {
 // ---------------------------------------------------------------------------------------------
 // The tests.
 
-async function check(index: BreakglassIndex, entries: readonly OEntry[], c: Case): Promise<void> {
+async function check(index: QuerySource, entries: readonly OEntry[], c: Case): Promise<void> {
   const expected = oracleAnswer(c.query, entries, { salt: SALT });
   let actual;
   try {
@@ -652,15 +658,27 @@ async function check(index: BreakglassIndex, entries: readonly OEntry[], c: Case
   ).toBeUndefined();
 }
 
+async function openLocal(files: string[]): Promise<QuerySource> {
+  const db = path.join(tempDir(), "db");
+  await indexFiles(db, files, { workers: 2 });
+  return openIndex(db, { salt: SALT });
+}
+
+const openClickhouse = (files: string[]): Promise<QuerySource> =>
+  clickhouseWith(files, { salt: SALT });
+
 /** The cases on an index of `files`: the generator matches something (a `minShare` of the
  * queries match some but not all entries), and every answer is the oracle's. */
-function randomQueriesOn(files: string[], entries: readonly OEntry[], minShare: number): void {
-  let index: BreakglassIndex;
+function randomQueriesOn(
+  files: string[],
+  entries: readonly OEntry[],
+  minShare: number,
+  open: (files: string[]) => Promise<QuerySource> = openLocal,
+): void {
+  let index: QuerySource;
   beforeAll(async () => {
-    const db = path.join(tempDir(), "db");
-    await indexFiles(db, files, { workers: 2 });
-    index = openIndex(db, { salt: SALT });
-  });
+    index = await open(files);
+  }, 120_000);
   afterAll(async () => {
     await index?.close();
   });
@@ -684,4 +702,17 @@ describe(`${QUERY_COUNT} random queries (seed ${SEED}) on a generated 5 MB log`,
 describe.skipIf(!HAS_CORPUS)(
   `${QUERY_COUNT} random queries (seed ${SEED}) on the shared corpus`,
   () => randomQueriesOn(CORPUS_FILES, CORPUS_ENTRIES, 1 / 4),
+);
+
+const CLICKHOUSE = hasClickhouse();
+afterAll(stopSharedCluster);
+
+describe.skipIf(!CLICKHOUSE)(
+  `${QUERY_COUNT} random queries (seed ${SEED}) on a generated 5 MB log in a two-shard ClickHouse`,
+  () => randomQueriesOn([GENERATED_LOG], GENERATED_ENTRIES, 1 / 3, openClickhouse),
+);
+
+describe.skipIf(!HAS_CORPUS || !CLICKHOUSE)(
+  `${QUERY_COUNT} random queries (seed ${SEED}) on the shared corpus in a two-shard ClickHouse`,
+  () => randomQueriesOn(CORPUS_FILES, CORPUS_ENTRIES, 1 / 4, openClickhouse),
 );

@@ -5,6 +5,8 @@
 // tree printed must be SPEC's text, so the two cannot drift apart. Leases and distinct values are
 // compared as ordered lists, counts and count-by tables exactly, records as their original lines
 // in record id order. On the generated log the answers must also be the planted facts.
+// The same examples run on a two-shard ClickHouse loaded with the same logs (skipped with a notice
+// when ClickHouse is not installed): its answers equal the local index's and the oracle's.
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
@@ -12,10 +14,12 @@ import {
   writeAuditLog,
   type PlantedIncidents,
 } from "../../src/demo/generate-log.js";
-import { openIndex, type BreakglassIndex } from "../../src/index-api.js";
+import { openIndex, type QuerySource } from "../../src/index-api.js";
 import { indexFiles } from "../../src/ingest/index-files.js";
 import { runQuery } from "../../src/query/run-query.js";
 import { tempDirs } from "../helpers/temp-dir.js";
+import { hasClickhouse } from "../helpers/clickhouse-cluster.js";
+import { clickhouseWith, stopSharedCluster } from "../helpers/clickhouse-backend-for.js";
 import {
   and,
   answerDifference,
@@ -45,7 +49,7 @@ const tempDir = tempDirs("bg-spec-examples-");
 
 interface Dataset {
   entries: OEntry[];
-  index: BreakglassIndex;
+  index: QuerySource;
 }
 
 async function indexed(files: string[]): Promise<Dataset> {
@@ -320,3 +324,57 @@ describe.skipIf(!HAS_CORPUS)("SPEC's examples on the shared corpus of real audit
     expect(empty).toEqual([]);
   });
 });
+
+describe.skipIf(!hasClickhouse())(
+  "SPEC's examples on a two-shard ClickHouse, beside the local index",
+  () => {
+    const sets: { name: string; files: () => Promise<string[]>; queries: [string, OQuery][] }[] = [
+      {
+        name: "generated",
+        files: async () => {
+          const log = path.join(tempDir(), "audit.log");
+          await writeAuditLog(log, GENERATED);
+          return [log];
+        },
+        queries: [...SPEC_QUERIES, ...GENERATED_FLAVOUR],
+      },
+      ...(HAS_CORPUS
+        ? [
+            {
+              name: "corpus",
+              files: async () => corpusLogs(),
+              queries: [...SPEC_QUERIES, ...CORPUS_FLAVOUR],
+            },
+          ]
+        : []),
+    ];
+    const local = new Map<string, Dataset>();
+    const onClickhouse = new Map<string, Dataset>();
+
+    beforeAll(async () => {
+      for (const set of sets) {
+        const files = await set.files();
+        const ds = await indexed(files);
+        local.set(set.name, ds);
+        onClickhouse.set(set.name, {
+          entries: ds.entries,
+          index: await clickhouseWith(files, { salt: SALT }),
+        });
+      }
+    }, 120_000);
+    afterAll(async () => {
+      for (const ds of [...local.values(), ...onClickhouse.values()]) await ds.index.close();
+      await stopSharedCluster();
+    });
+
+    test.each(sets.flatMap((set) => set.queries.map(([text, q]) => [set.name, text, q] as const)))(
+      "%s log: %s answers on ClickHouse exactly as on the local index and as the oracle says",
+      async (name, text, q) => {
+        const onLocal = await answers(local.get(name)!, q);
+        const onCh = await answers(onClickhouse.get(name)!, q);
+        expect(onCh.actual, text).toEqual(onLocal.actual);
+        expect(answerDifference(onCh.expected, onCh.actual), text).toBeUndefined();
+      },
+    );
+  },
+);

@@ -23,6 +23,7 @@ import {
   type OQuery,
   type OStage,
 } from "../oracle/query-oracle.js";
+import { localReader } from "../helpers/local-reader.js";
 
 const SALT = "subquery-stages-salt";
 const tempDir = tempDirs("bg-subquery-stages-");
@@ -89,7 +90,7 @@ describe("subqueries run their whole pipeline", () => {
   beforeAll(async () => {
     // 128 KiB chunks: several segments, so the dictionary and record paths both run.
     ({ index, entries } = await indexGeneratedLog(tempDir, GENERATE, 128 << 10));
-    expect(index.engine.reader.segments.length).toBeGreaterThan(4);
+    expect(localReader(index).segments.length).toBeGreaterThan(4);
   }, 60_000);
   afterAll(() => index?.close());
 

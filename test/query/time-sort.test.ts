@@ -24,6 +24,7 @@ import {
   type OStage,
 } from "../oracle/query-oracle.js";
 import { scanLogs } from "../oracle/scan-log.js";
+import { localReader } from "../helpers/local-reader.js";
 
 const SALT = "time-sort-salt";
 const tempDir = tempDirs("bg-time-sort-");
@@ -75,7 +76,7 @@ describe("sort time from the time dictionary", () => {
     const db = tempDir();
     await indexFiles(db, files, { workers: 1 });
     index = openIndex(db, { salt: SALT });
-    expect(index.engine.reader.segments.length).toBe(SEGMENTS);
+    expect(localReader(index).segments.length).toBe(SEGMENTS);
   }, 60_000);
   afterAll(() => index?.close());
 
@@ -115,7 +116,7 @@ describe("sort time from the time dictionary", () => {
     // segments' dictionaries are exact; only two instants in one record send a segment to its
     // records.
     expect(run.stats!.groupSegments).toEqual({ dictionary: 5, records: 1 });
-    expect(index.engine.explain(run.prepared.plan, run.stats)).toContain(
+    expect(await index.engine.explain(run.prepared, run.stats)).toContain(
       "first stage answered from the term dictionary in 5 segments, from the records in 1",
     );
   });

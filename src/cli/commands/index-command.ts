@@ -17,6 +17,8 @@ interface IndexFlags {
   follow?: boolean;
   wait?: boolean;
   maxLineBytes?: number;
+  backend?: string;
+  ca?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -43,6 +45,12 @@ export function defineIndexCommand(program: Command): void {
       "a longer line is a bad line, skipped (default 67108864 = 64 MiB)",
       parseMaxLineBytes,
     )
+    .option(
+      "--backend <url>",
+      "load into ClickHouse: clickhouse://[user@]host:port/database[?cluster=NAME] " +
+        "(password from $CLICKHOUSE_PASSWORD; default $BREAKGLASS_BACKEND, else the local index)",
+    )
+    .option("--ca <file>", "with a clickhouses:// backend: CA certificates (PEM) to verify it")
     .option("--follow", "keep indexing what is appended to the file, through rotations")
     .option("--alert <name=query>", "with --follow: alert rule (repeatable, see `listen`)", collect)
     .option("--rules <file>", "with --follow: alert rules file")
@@ -58,6 +66,11 @@ export function defineIndexCommand(program: Command): void {
       "read the audit device salt for rules from FILE (one trailing newline dropped)",
     )
     .action(async (paths: string[], flags: IndexFlags & FollowFlags & { saltFile?: string }) => {
+      const { resolveBackend } = await import("../../backend/backend-url.js");
+      const backend = resolveBackend(flags.backend, process.env, flags.ca);
+      if (backend.kind === "clickhouse" && flags.follow) {
+        throw new UsageError("--follow indexes into the local index only (drop --backend)");
+      }
       if (flags.follow) {
         const [{ runFollow }, { saltFromFlags }] = await Promise.all([
           import("../run-follow.js"),
@@ -70,6 +83,6 @@ export function defineIndexCommand(program: Command): void {
         throw new UsageError("alert rules need --follow (or use `breakglass listen`)");
       }
       const { runIndex } = await import("../run-index.js");
-      await runIndex(resolveDbDir(flags.db), paths, flags);
+      await runIndex(resolveDbDir(flags.db), paths, flags, backend);
     });
 }
