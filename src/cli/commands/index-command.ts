@@ -17,6 +17,7 @@ interface IndexFlags {
   follow?: boolean;
   wait?: boolean;
   maxLineBytes?: number;
+  reindex?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -25,7 +26,7 @@ export function defineIndexCommand(program: Command): void {
   program
     .command("index")
     .description("index audit log files, directories (recursed) and globs; .gz read transparently")
-    .argument("<paths...>", "log files, directories or globs")
+    .argument("[paths...]", "log files, directories or globs")
     .option(DB_OPTION_FLAGS, DB_OPTION_HELP)
     .option("--prefix <str>", "strip this audit device prefix before every JSON object")
     .option(
@@ -43,6 +44,11 @@ export function defineIndexCommand(program: Command): void {
       "a longer line is a bad line, skipped (default 67108864 = 64 MiB)",
       parseMaxLineBytes,
     )
+    .option(
+      "--reindex",
+      "rebuild the postings of segments indexed before a field existed (or with an older " +
+        "version of it) from the stored records; no PATH",
+    )
     .option("--follow", "keep indexing what is appended to the file, through rotations")
     .option("--alert <name=query>", "with --follow: alert rule (repeatable, see `listen`)", collect)
     .option("--rules <file>", "with --follow: alert rules file")
@@ -58,6 +64,16 @@ export function defineIndexCommand(program: Command): void {
       "read the audit device salt for rules from FILE (one trailing newline dropped)",
     )
     .action(async (paths: string[], flags: IndexFlags & FollowFlags & { saltFile?: string }) => {
+      if (flags.reindex) {
+        if (paths.length > 0 || flags.follow) {
+          throw new UsageError("--reindex takes no PATH (it reads the records the index stores)");
+        }
+        const { runReindex } = await import("../run-reindex.js");
+        return runReindex(resolveDbDir(flags.db), flags);
+      }
+      if (paths.length === 0) {
+        throw new UsageError("missing PATH: name the log files, directories or globs to index");
+      }
       if (flags.follow) {
         const [{ runFollow }, { saltFromFlags }] = await Promise.all([
           import("../run-follow.js"),
