@@ -48,6 +48,13 @@ export interface FieldSpec {
   readonly name: string;
   /** On-disk code of the field's postings (one byte). */
   readonly code: number;
+  /**
+   * The revision of the field's extraction: bump it when what the field's values are in an entry
+   * changes (a new path, a new derivation). Each segment records the revision it indexed
+   * (store/segment-catalog.ts); a segment indexed at another revision, or before the field
+   * existed, is answered from its records until `breakglass index --reindex` rebuilds it.
+   */
+  readonly revision: number;
   readonly kind: FieldKind;
   /**
    * Dotted paths into the entry whose values are the field's values. `name[]` walks every item of
@@ -62,20 +69,29 @@ export interface FieldSpec {
 /** The audited X-Forwarded-For header (Vault writes audited header names in lower case). */
 export const XFF_PATH = "request.headers.x-forwarded-for";
 
-export const FIELDS: readonly FieldSpec[] = [
+const CATALOG: readonly FieldSpec[] = [
   {
     name: "ip",
     code: 1,
+    revision: 1,
     kind: "ip",
     paths: ["request.remote_address"],
     derived: "lastForwardedFor",
     description:
       "client address: request.remote_address and the right-most X-Forwarded-For address; CIDR with `in`",
   },
-  { name: "path", code: 2, kind: "text", paths: ["request.path"], description: "request path" },
+  {
+    name: "path",
+    code: 2,
+    revision: 1,
+    kind: "text",
+    paths: ["request.path"],
+    description: "request path",
+  },
   {
     name: "role",
     code: 3,
+    revision: 1,
     kind: "text",
     paths: [
       "auth.metadata.role_name",
@@ -88,6 +104,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "lease",
     code: 4,
+    revision: 1,
     kind: "text",
     paths: ["response.secret.lease_id"],
     description: "lease id issued in the response",
@@ -95,6 +112,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "hmac",
     code: 5,
+    revision: 1,
     kind: "hmac",
     paths: [],
     derived: "everyHmac",
@@ -103,6 +121,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "token",
     code: 6,
+    revision: 1,
     kind: "text",
     paths: ["auth.client_token", "request.client_token"],
     description: "client token (HMAC'd unless the device has log_raw)",
@@ -110,6 +129,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "accessor",
     code: 7,
+    revision: 1,
     kind: "text",
     paths: ["auth.accessor", "request.client_token_accessor"],
     description: "token accessor",
@@ -117,6 +137,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "type",
     code: 8,
+    revision: 1,
     kind: "text",
     paths: ["type"],
     description: "entry type: request, response, …",
@@ -124,6 +145,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "op",
     code: 9,
+    revision: 1,
     kind: "text",
     paths: ["request.operation"],
     description: "operation: read, update, …",
@@ -131,14 +153,23 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "error",
     code: 10,
+    revision: 1,
     kind: "text",
     paths: ["error"],
     description: "error text (non-empty)",
   },
-  { name: "time", code: 11, kind: "time", paths: ["time"], description: "entry time (RFC 3339)" },
+  {
+    name: "time",
+    code: 11,
+    revision: 1,
+    kind: "time",
+    paths: ["time"],
+    description: "entry time (RFC 3339)",
+  },
   {
     name: "request_id",
     code: 12,
+    revision: 1,
     kind: "text",
     paths: ["request.id"],
     description: "request id",
@@ -146,6 +177,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "entity",
     code: 13,
+    revision: 1,
     kind: "text",
     paths: ["auth.entity_id"],
     description: "identity entity id",
@@ -153,6 +185,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "display_name",
     code: 14,
+    revision: 1,
     kind: "text",
     paths: ["auth.display_name"],
     description: "token display name",
@@ -160,6 +193,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "policy",
     code: 15,
+    revision: 1,
     kind: "text",
     paths: [
       "auth.policies[]",
@@ -172,6 +206,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "mount_type",
     code: 16,
+    revision: 1,
     kind: "text",
     paths: ["request.mount_type"],
     description: "secrets engine or auth method type",
@@ -179,6 +214,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "namespace",
     code: 17,
+    revision: 1,
     kind: "text",
     paths: ["request.namespace.path"],
     derived: "rootNamespace",
@@ -187,6 +223,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "namespace_id",
     code: 18,
+    revision: 1,
     kind: "text",
     paths: ["request.namespace.id"],
     description: "namespace id (`root` for the root namespace)",
@@ -194,6 +231,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "xff",
     code: 19,
+    revision: 1,
     kind: "ip",
     paths: [],
     derived: "everyForwardedFor",
@@ -202,6 +240,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "user_agent",
     code: 20,
+    revision: 1,
     kind: "text",
     paths: ["request.headers.user-agent"],
     description: "audited User-Agent header",
@@ -209,6 +248,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "correlation_id",
     code: 21,
+    revision: 1,
     kind: "text",
     paths: [
       "request.headers.correlation-id",
@@ -220,6 +260,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "forwarded_from",
     code: 22,
+    revision: 1,
     kind: "text",
     paths: ["forwarded_from"],
     description: "the node that forwarded the request (performance standby)",
@@ -227,6 +268,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "port",
     code: 23,
+    revision: 1,
     kind: "number",
     paths: ["request.remote_port"],
     derived: "addressPort",
@@ -235,6 +277,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "mount_point",
     code: 24,
+    revision: 1,
     kind: "text",
     paths: ["request.mount_point"],
     description: "where the secrets engine or auth method is mounted",
@@ -242,6 +285,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "mount_accessor",
     code: 25,
+    revision: 1,
     kind: "text",
     paths: ["request.mount_accessor"],
     description: "mount accessor",
@@ -249,6 +293,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "client_cert",
     code: 26,
+    revision: 1,
     kind: "text",
     paths: ["request.client_certificate_serial_number"],
     description: "serial number of the client's TLS certificate",
@@ -256,6 +301,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "token_type",
     code: 27,
+    revision: 1,
     kind: "text",
     paths: ["auth.token_type"],
     description: "token type: service, batch, default, …",
@@ -263,6 +309,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "outcome",
     code: 28,
+    revision: 1,
     kind: "text",
     paths: [],
     derived: "outcome",
@@ -271,6 +318,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "granted_by",
     code: 29,
+    revision: 1,
     kind: "text",
     paths: ["auth.policy_results.granting_policies[].name"],
     description: "the policies that granted the request",
@@ -278,6 +326,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "allowed",
     code: 30,
+    revision: 1,
     kind: "text",
     paths: ["auth.policy_results.allowed"],
     description: "`true` or `false`: whether the policies allowed the request",
@@ -285,12 +334,37 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     name: "kv_path",
     code: 31,
+    revision: 1,
     kind: "text",
     paths: [],
     derived: "kvPath",
     description: "KV v2 secret path without data/, metadata/, …: every read, write and browse",
   },
 ];
+
+/**
+ * Test-only: `BREAKGLASS_FIELD_REVISIONS=kv_path=2,ip=3` raises those fields' revisions, so tests
+ * of the built bin can make an index's segments stale without a catalog change (a revision bump is
+ * otherwise a code change). Unknown names and values that are not integers above 0 are ignored.
+ */
+export const FIELD_REVISIONS_ENV = "BREAKGLASS_FIELD_REVISIONS";
+
+function revisionOverrides(): Map<string, number> {
+  const out = new Map<string, number>();
+  const text = typeof process === "undefined" ? undefined : process.env[FIELD_REVISIONS_ENV];
+  for (const item of (text ?? "").split(",")) {
+    const [name, value] = item.split("=");
+    const n = Number(value);
+    if (name && Number.isInteger(n) && n > 0) out.set(name.trim(), n);
+  }
+  return out;
+}
+
+export const FIELDS: readonly FieldSpec[] = ((): readonly FieldSpec[] => {
+  const overrides = revisionOverrides();
+  if (overrides.size === 0) return CATALOG;
+  return CATALOG.map((f) => ({ ...f, revision: overrides.get(f.name) ?? f.revision }));
+})();
 
 const byName = new Map(FIELDS.map((f) => [f.name, f]));
 const byCode = new Map(FIELDS.map((f) => [f.code, f]));

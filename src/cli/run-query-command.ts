@@ -1,11 +1,13 @@
 // What `breakglass query` does: open the index, run the pipeline, stream the results to stdout in
 // the chosen format; the plan (with --explain) and notes (entries with no time, when the query
-// tests time) on stderr; exit 1 with -e when nothing matched.
+// tests time; segments indexed without a field it reads) on stderr; exit 1 with -e when nothing
+// matched.
 import { ExitCode } from "../errors.js";
 import { openIndex } from "../index-api.js";
 import { defaultFormat, type OutputFormat } from "../output/output-format.js";
 import { writeOutput } from "../output/write-output.js";
 import { runQuery } from "../query/run-query.js";
+import { staleFieldsNote } from "../query/stale-fields.js";
 
 export interface QueryFlags {
   format?: OutputFormat;
@@ -37,6 +39,8 @@ export async function runQueryCommand(
       const note = await index.engine.note(run.prepared);
       if (note) process.stderr.write(note + "\n");
     }
+    const stale = staleFieldsNote(index.engine.reader, run.prepared.plan, run.stages);
+    if (stale) process.stderr.write(stale + "\n");
     if (flags.exitStatus && emitted === 0) process.exitCode = ExitCode.noMatch;
   } finally {
     await index.close();

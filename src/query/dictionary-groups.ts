@@ -14,13 +14,14 @@
 // record once). A time term is the instant itself; a record with two `time`s sends its segment to
 // the records too (the stage takes the first). The answer is the same either way.
 import { recordEntry } from "../audit/framing/record-json.js";
-import { fieldByName, fieldOfKind, type FieldSpec } from "../audit/field-catalog.js";
+import { fieldByCode, fieldByName, fieldOfKind, type FieldSpec } from "../audit/field-catalog.js";
 import { catalogFieldValues } from "../audit/audit-entry.js";
 import { keyInstant } from "../audit/time-key.js";
 import { hasTextTerms, isCutTerm, TAG_HMAC, termOf, termText } from "../audit/index-term.js";
 import type { Bitset } from "../codec/term-pages.js";
 import type { SegmentMeta } from "../store/format.js";
 import type { IndexReader } from "../store/index-reader.js";
+import { isFieldCurrent } from "../store/segment-catalog.js";
 import type { FieldRef } from "./ast.js";
 import { forEachBit, popcount, segmentMatches, type NodeStats } from "./execute.js";
 import { recordFieldValues } from "./field-values.js";
@@ -116,9 +117,25 @@ function recordAt(reader: IndexReader, segment: SegmentMeta, local: number): Mat
 }
 
 /**
+ * Whether the segment's dictionary of `spec` may answer (its postings are of the catalog's
+ * revision of the field: store/segment-catalog.ts); when not, the stage reads the segment's
+ * records, and `stats` notes the segment as scanned for the field.
+ */
+function dictionaryCurrent(
+  segment: SegmentMeta,
+  spec: FieldSpec,
+  stats: NodeStats | undefined,
+): boolean {
+  if (isFieldCurrent(segment, spec)) return true;
+  stats?.addStaleScan(spec.name, segment.id);
+  return false;
+}
+
+/**
  * For each segment with matches: `fromDictionary` when the segment has more than
  * MATCHES_PER_PAGE matches a page of the field's dictionary (it returns false when the dictionary
- * cannot answer exactly), else, or then, `fromRecords`. Counts the paths taken in `stats`.
+ * cannot answer exactly), else, or then, `fromRecords`. A segment whose dictionary of the field is
+ * missing or of an older revision always takes `fromRecords`. Counts the paths taken in `stats`.
  */
 export async function eachMatchedSegment(
   reader: IndexReader,
@@ -137,7 +154,13 @@ export async function eachMatchedSegment(
     const matched = popcount(bits);
     if (matched === 0) return;
     const pages = segment.fieldPages[fieldCode] ?? 0;
-    if (matched > pages * MATCHES_PER_PAGE && fromDictionary(segment, bits, matched)) {
+    const spec = fieldByCode(fieldCode);
+    if (
+      spec !== undefined &&
+      dictionaryCurrent(segment, spec, stats) &&
+      matched > pages * MATCHES_PER_PAGE &&
+      fromDictionary(segment, bits, matched)
+    ) {
       if (stats) stats.groupSegments.dictionary++;
     } else {
       fromRecords(segment, bits);
@@ -304,6 +327,7 @@ export async function* distinctFirsts(
     const pages = segment.fieldPages[spec.code] ?? 0;
     const fresh: { local: number; text: string }[] = [];
     const exact =
+      dictionaryCurrent(segment, spec, stats) &&
       matched > pages * MATCHES_PER_PAGE &&
       eachMatchingTerm(
         reader,

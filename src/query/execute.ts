@@ -10,9 +10,10 @@ import type { AuditEntry } from "../audit/audit-entry.js";
 import { newBitset, type Bitset } from "../codec/term-pages.js";
 import type { SegmentMeta } from "../store/format.js";
 import type { IndexReader } from "../store/index-reader.js";
+import { isFieldCurrent } from "../store/segment-catalog.js";
 import { assertNever } from "./ast.js";
 import type { MatchedRecord } from "./matched-record.js";
-import type { PlanNode } from "./plan.js";
+import type { FilterNode, PlanNode } from "./plan.js";
 import type { EntryTest } from "./entry-predicate.js";
 import { scanPool } from "./scan-pool.js";
 import type { ScanTask } from "./scan-protocol.js";
@@ -29,6 +30,14 @@ export class NodeStats {
   /** `count by`, `top`, `distinct`, `leases`, `timeline`: segments answered from the term
    * dictionary, and from their records (dictionary-groups.ts). */
   readonly groupSegments = { dictionary: 0, records: 0 };
+  /** Segments whose postings could not answer for a field (store/segment-catalog.ts): their
+   * records were scanned for it instead, by field name. */
+  readonly staleScans = new Map<string, Set<number>>();
+  addStaleScan(field: string, segment: number): void {
+    let ids = this.staleScans.get(field);
+    if (!ids) this.staleScans.set(field, (ids = new Set()));
+    ids.add(segment);
+  }
   add(map: Map<PlanNode, number>, node: PlanNode, n: number): void {
     map.set(node, (map.get(node) ?? 0) + n);
   }
@@ -75,24 +84,26 @@ export function forEachBit(bits: Bitset, fn: (local: number) => void): void {
   }
 }
 
-/** Rough cost order for `and`: exact lookups first, scans of entries last. */
-function cost(node: PlanNode): number {
+/** Rough cost order for `and` in a segment: exact lookups first, scans of entries last (an
+ * index node the segment's postings cannot answer is a scan there). */
+function cost(node: PlanNode, segment: SegmentMeta): number {
   switch (node.kind) {
     case "terms":
-      return 1;
+      return isFieldCurrent(segment, node.field) ? 1 : 10;
     case "range":
-      return 2;
+      return isFieldCurrent(segment, node.field) ? 2 : 10;
     case "dict":
+      if (!isFieldCurrent(segment, node.field)) return 10;
       // HMAC and time dictionaries are the largest (nearly one term per record).
       return node.field.kind === "hmac" || node.field.kind === "time" ? 4 : 3;
     case "all":
       return 0;
     case "and":
-      return Math.min(...node.children.map(cost));
+      return Math.min(...node.children.map((c) => cost(c, segment)));
     case "or":
-      return Math.max(...node.children.map(cost));
+      return Math.max(...node.children.map((c) => cost(c, segment)));
     case "not":
-      return cost(node.child) + 0.5;
+      return cost(node.child, segment) + 0.5;
     case "filter":
       return 10;
   }
@@ -117,10 +128,7 @@ class SegmentRun {
   }
 
   /** A filter node's scan: in the workers when it is large. */
-  private async scan(
-    node: Extract<PlanNode, { kind: "filter" }>,
-    candidates: Bitset | undefined,
-  ): Promise<Bitset> {
+  private async scan(node: FilterNode, candidates: Bitset | undefined): Promise<Bitset> {
     const records = this.segment.records;
     const todo = candidates ? popcount(candidates) : records;
     if (todo < SCAN_IN_WORKERS_MIN) {
@@ -171,6 +179,14 @@ class SegmentRun {
   private async evalNode(node: PlanNode, candidates: Bitset | undefined): Promise<Bitset> {
     const { reader, segment } = this;
     const records = segment.records;
+    if (
+      (node.kind === "terms" || node.kind === "range" || node.kind === "dict") &&
+      !isFieldCurrent(segment, node.field)
+    ) {
+      // Postings built before the field existed, or by an older extraction of it: the entries.
+      this.stats?.addStaleScan(node.field.name, segment.id);
+      return this.scan(node.stale, candidates);
+    }
     switch (node.kind) {
       case "all":
         return candidates ? candidates.slice() : fullBitset(records);
@@ -220,7 +236,7 @@ class SegmentRun {
         return this.scan(node, candidates);
       case "and": {
         let bits = candidates;
-        const ordered = [...node.children].sort((a, b) => cost(a) - cost(b));
+        const ordered = [...node.children].sort((a, b) => cost(a, segment) - cost(b, segment));
         for (const child of ordered) {
           bits = await this.eval(child, bits);
           if (isEmpty(bits)) break;
@@ -229,10 +245,11 @@ class SegmentRun {
       }
       case "or": {
         const bits = newBitset(records);
-        for (const child of [...node.children].sort((a, b) => cost(a) - cost(b))) {
+        const ordered = [...node.children].sort((a, b) => cost(a, segment) - cost(b, segment));
+        for (const child of ordered) {
           // A costly child need only look at candidates not matched yet.
           let rest = candidates;
-          if (cost(child) >= 10) {
+          if (cost(child, segment) >= 10) {
             rest = (candidates ?? fullBitset(records)).slice();
             for (let i = 0; i < rest.length; i++) rest[i]! &= ~bits[i]!;
           }

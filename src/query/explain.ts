@@ -3,12 +3,20 @@
 // it had to parse.
 import { fieldByName } from "../audit/field-catalog.js";
 import type { IndexReader } from "../store/index-reader.js";
+import { isFieldCurrent } from "../store/segment-catalog.js";
 import { assertNever } from "./ast.js";
 import type { NodeStats } from "./execute.js";
 import type { PlanNode } from "./plan.js";
+import { staleScanLines } from "./stale-fields.js";
 
 /** Records the index says hold the node's terms (exact for terms nodes; undefined elsewhere). */
 export function estimate(reader: IndexReader, node: PlanNode): number | undefined {
+  if (
+    (node.kind === "terms" || node.kind === "range" || node.kind === "dict") &&
+    reader.segments.some((s) => !isFieldCurrent(s, node.field))
+  ) {
+    return undefined; // some segments' postings do not answer for the field
+  }
   switch (node.kind) {
     case "all":
       return reader.recordCount;
@@ -125,7 +133,8 @@ export function explainPlan(
   const walk = (node: PlanNode, depth: number): void => {
     const est = estimate(reader, node);
     const actual = stats?.matched.get(node);
-    const parsed = stats?.parsed.get(node);
+    const stale = node.kind === "terms" || node.kind === "range" || node.kind === "dict";
+    const parsed = stats?.parsed.get(node) ?? (stale ? stats?.parsed.get(node.stale) : undefined);
     const parts = [`est ${est ?? "?"}`];
     if (actual !== undefined) parts.push(`actual ${actual}`);
     if (parsed) parts.push(`parsed ${parsed}`);
@@ -141,6 +150,7 @@ export function explainPlan(
         `from the records in ${groups.records}`,
     );
   }
+  lines.push(...staleScanLines(reader, stats));
   const note = noTimeNote(reader, plan);
   if (note) lines.push(note);
   return lines.join("\n");

@@ -28,7 +28,30 @@ import {
   type Value,
 } from "./ast.js";
 import { cidrTest, compareTest, existsTest, valueTest, type EntryTest } from "./entry-predicate.js";
+import { exprTest } from "./expr-test.js";
 import { compileSafeRegex, type SafeRegex } from "./safe-regex.js";
+
+/**
+ * A predicate with no index: tested on each entry of the records its siblings left (scan
+ * workers take `expr`, as closures do not cross threads).
+ */
+export interface FilterNode {
+  readonly kind: "filter";
+  readonly test: EntryTest;
+  /** The same predicate as data, for scan workers (closures do not cross threads). */
+  readonly expr: Expr;
+  readonly query: string;
+  /** Bytes every matching line must contain (checked before parsing); undefined: none known. */
+  readonly needle: Buffer | undefined;
+  readonly label: string;
+}
+
+/**
+ * The same predicate as an index node's, tested on entries: what a segment whose postings cannot
+ * answer for the field (indexed before the field existed, or at an older revision of it:
+ * store/segment-catalog.ts) runs instead of the lookup.
+ */
+export type StaleScan = FilterNode;
 
 export type PlanNode =
   | { readonly kind: "all" }
@@ -39,6 +62,7 @@ export type PlanNode =
       readonly terms: readonly Buffer[];
       readonly recheck: EntryTest | undefined;
       readonly label: string;
+      readonly stale: StaleScan;
     }
   | {
       readonly kind: "range";
@@ -49,6 +73,7 @@ export type PlanNode =
       readonly keep: ((term: Buffer) => boolean) | undefined;
       readonly recheck: EntryTest | undefined;
       readonly label: string;
+      readonly stale: StaleScan;
     }
   | {
       readonly kind: "dict";
@@ -57,17 +82,9 @@ export type PlanNode =
       readonly test: (termText: string, term: Buffer) => boolean;
       readonly recheck: EntryTest | undefined;
       readonly label: string;
+      readonly stale: StaleScan;
     }
-  | {
-      readonly kind: "filter";
-      readonly test: EntryTest;
-      /** The same predicate as data, for scan workers (closures do not cross threads). */
-      readonly expr: Expr;
-      readonly query: string;
-      /** Bytes every matching line must contain (checked before parsing); undefined: none known. */
-      readonly needle: Buffer | undefined;
-      readonly label: string;
-    }
+  | FilterNode
   | { readonly kind: "and"; readonly children: readonly PlanNode[] }
   | { readonly kind: "or"; readonly children: readonly PlanNode[] }
   | { readonly kind: "not"; readonly child: PlanNode; readonly label: string };
@@ -105,6 +122,23 @@ function describe(field: FieldRef, op: string, text: string): string {
   return `${field.name} ${op} ${JSON.stringify(text)}`;
 }
 
+/**
+ * An index node's predicate as a scan of entries (the entry-predicate.ts tests, as everywhere an
+ * entry is tested), for segments whose postings cannot answer for the field. No needle: a
+ * catalog field's value need not be in the line as the literal is written (an address, a
+ * derived value such as kv_path).
+ */
+function staleScan(expr: Expr, query: string, label: string): StaleScan {
+  return {
+    kind: "filter",
+    test: exprTest(expr, query),
+    expr,
+    query,
+    needle: undefined,
+    label: `${label} (on entries)`,
+  };
+}
+
 /** The index plan of `field op literal` on a catalog field. */
 function planCompare(
   spec: FieldSpec,
@@ -119,6 +153,11 @@ function planCompare(
   if (op === "!=") {
     return { kind: "not", child: planCompare(spec, field, "=", lit, query), label };
   }
+  const stale = staleScan(
+    { kind: "compare", field, op, value: lit, offset: lit.offset },
+    query,
+    label,
+  );
   switch (spec.kind) {
     case "ip": {
       if (op === "=") {
@@ -130,9 +169,16 @@ function planCompare(
             `not an IP address: ${lit.text}`,
             "write an IPv4 or IPv6 address, or use `ip in CIDR`",
           );
-        return { kind: "terms", field: spec, terms: [Buffer.from(key)], recheck: undefined, label };
+        return {
+          kind: "terms",
+          field: spec,
+          terms: [Buffer.from(key)],
+          recheck: undefined,
+          label,
+          stale,
+        };
       }
-      return dictNode(spec, label, test, op, lit.text, regex);
+      return dictNode(spec, label, test, op, lit.text, regex, stale);
     }
     case "time": {
       // `^=` and `~` look at the time as written (offsets and all), which the index does not keep.
@@ -154,7 +200,7 @@ function planCompare(
       const hi = op === "<" || op === "<=" || op === "=" ? key : undefined;
       const keep =
         op === ">" || op === "<" ? (term: Buffer) => Buffer.compare(term, key) !== 0 : undefined;
-      return { kind: "range", field: spec, lo, hi, keep, recheck: undefined, label };
+      return { kind: "range", field: spec, lo, hi, keep, recheck: undefined, label, stale };
     }
     case "number": {
       const value = kindValue("number", lit.text);
@@ -165,9 +211,10 @@ function planCompare(
           terms: [binaryToBytes(textTerm(value).term)],
           recheck: undefined,
           label,
+          stale,
         };
       }
-      return dictNode(spec, label, test, op, lit.text, regex);
+      return dictNode(spec, label, test, op, lit.text, regex, stale);
     }
     case "text":
     case "hmac": {
@@ -179,12 +226,13 @@ function planCompare(
           terms: [binaryToBytes(term)],
           recheck: cut ? test : undefined,
           label,
+          stale,
         };
       }
       if (op === "^=") {
         const utf8 = Buffer.from(lit.text, "utf8");
         const hmacLike = lit.text.startsWith(HMAC_PREFIX) || HMAC_PREFIX.startsWith(lit.text);
-        if (hmacLike) return dictNode(spec, label, test, op, lit.text, regex);
+        if (hmacLike) return dictNode(spec, label, test, op, lit.text, regex, stale);
         const cut = utf8.length > MAX_TEXT_TERM_BYTES;
         const prefix = Buffer.concat([
           Buffer.from(TAG_TEXT, "latin1"),
@@ -200,10 +248,11 @@ function planCompare(
           keep: undefined,
           recheck: cut ? test : undefined,
           label,
+          stale,
         };
       }
       // `~`, and `<`/`>` on text (which compare text): a dictionary scan.
-      return dictNode(spec, label, test, op, lit.text, regex);
+      return dictNode(spec, label, test, op, lit.text, regex, stale);
     }
   }
 }
@@ -216,6 +265,7 @@ function dictNode(
   op: CompareOp,
   literal: string,
   regex: SafeRegex | undefined,
+  stale: StaleScan,
 ): PlanNode {
   const termTest = valueTest(spec, op, literal, regex);
   return {
@@ -225,6 +275,7 @@ function dictNode(
     // A cut term's text is only the start of the value: re-test such matches on the entry.
     recheck: hasTextTerms(spec.kind) ? test : undefined,
     label,
+    stale,
   };
 }
 
@@ -281,7 +332,10 @@ export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
     case "exists": {
       const spec = fieldSpec(expr.field);
       const label = `exists ${expr.field.name}`;
-      if (spec) return { kind: "dict", field: spec, test: () => true, recheck: undefined, label };
+      if (spec) {
+        const stale = staleScan(expr, query, label);
+        return { kind: "dict", field: spec, test: () => true, recheck: undefined, label, stale };
+      }
       return {
         kind: "filter",
         test: existsTest(expr.field),
@@ -325,6 +379,7 @@ export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
             keep: undefined,
             recheck: undefined,
             label,
+            stale: staleScan(expr, query, label),
           };
         }
         return {
@@ -344,12 +399,15 @@ export function planExpr(expr: ResolvedExpr, query: string): PlanNode {
       // pass over each segment's dictionary, and no per-value plan.
       const terms = spec && exactTerms(spec, items);
       if (terms) {
+        const label = `${field.name} in [${items.length} values]`;
+        const list: Expr = { ...expr, value: { ...value, items } };
         return {
           kind: "terms",
           field: spec!,
           terms,
           recheck: undefined,
-          label: `${field.name} in [${items.length} values]`,
+          label,
+          stale: staleScan(list, query, label),
         };
       }
       const children = items.map((item): PlanNode => {

@@ -9,6 +9,7 @@ import { binaryToBytes, textTerm } from "../audit/index-term.js";
 import { recordEntry } from "../audit/framing/record-json.js";
 import type { Bitset, TermPostings } from "../codec/term-pages.js";
 import type { IndexReader } from "../store/index-reader.js";
+import { isFieldCurrent } from "../store/segment-catalog.js";
 import { forEachBit } from "./execute.js";
 
 const REQUEST_ID = fieldByName("request_id")!;
@@ -64,7 +65,20 @@ export function recordIdsByRequestIds(
   const binary = [...idsOfTerm.keys()].sort();
   const terms = binary.map(binaryToBytes);
   const found: number[][] = binary.map(() => []);
+  const indexOfTerm = new Map(binary.map((t, i) => [t, i]));
   for (const segment of reader.segments) {
+    if (!isFieldCurrent(segment, REQUEST_ID)) {
+      // Postings of another revision of request_id, or none: the segment's entries say.
+      for (let local = 0; local < segment.records; local++) {
+        const entry = recordEntry(reader.lineInSegment(segment, local));
+        const terms = new Set(catalogFieldValues(entry, REQUEST_ID).map((v) => textTerm(v).term));
+        for (const term of terms) {
+          const i = indexOfTerm.get(term);
+          if (i !== undefined) found[i]!.push(segment.base + local);
+        }
+      }
+      continue;
+    }
     if (!segment.fieldPages[REQUEST_ID.code]) continue;
     const all = reader.newBitset(segment).fill(0xffffffff);
     const scratch = reader.newBitset(segment);

@@ -18,6 +18,7 @@ import type { IndexEnv } from "./index-env.js";
 import type { IndexWriter } from "./index-writer.js";
 import { coverLastPage } from "./lmdb-file-check.js";
 import { encodeCounters, encodeSegmentMeta, readSegmentMetas } from "./meta-records.js";
+import { mergedFieldRevisions } from "./segment-catalog.js";
 
 /** A segment with fewer records than this is small (a full 16 MiB chunk holds ~10,000). */
 export const SMALL_SEGMENT_RECORDS = 8192;
@@ -230,6 +231,7 @@ export function compactSegments(
       timedRecords: run.reduce((n, s) => n + s.timedRecords, 0),
       fieldPages,
       untermedFields: untermedFieldsOf(run),
+      fieldRevisions: mergedFieldRevisions(run),
     };
     env.root.transactionSync(() => {
       m.blocks.forEach((b, i) => env.blocks.putSync(blockKey(id, i), b));

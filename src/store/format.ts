@@ -86,6 +86,12 @@ export interface SegmentMeta {
    * Undefined (not known) counts as every field.
    */
   readonly untermedFields?: readonly number[] | undefined;
+  /**
+   * Field code → the revision of the field's extraction (audit/field-catalog.ts) the segment's
+   * postings were built with; a field not listed was not indexed. Absent in segments written
+   * before it was recorded: store/segment-catalog.ts says what they hold.
+   */
+  readonly fieldRevisions?: Readonly<Record<number, number>> | undefined;
 }
 
 export function blockKey(segment: number, block: number): Buffer {

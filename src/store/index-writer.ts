@@ -16,6 +16,7 @@ import {
 } from "./format.js";
 import type { IndexEnv } from "./index-env.js";
 import { coverLastPage } from "./lmdb-file-check.js";
+import { currentFieldRevisions } from "./segment-catalog.js";
 import {
   encodeBadLine,
   encodeCounters,
@@ -109,6 +110,7 @@ export class IndexWriter {
             timedRecords: meta.timedRecords,
             fieldPages,
             untermedFields: meta.untermedFields,
+            fieldRevisions: currentFieldRevisions(),
           };
           env.segments.putSync(segment, encodeSegmentMeta(seg));
         }

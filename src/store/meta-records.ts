@@ -54,6 +54,12 @@ function segmentProblem(v: unknown, id: number): string | undefined {
   if (v.untermedFields !== undefined && !isCounts(v.untermedFields)) {
     return "has no valid untermedFields";
   }
+  if (v.fieldRevisions !== undefined) {
+    if (!isObject(v.fieldRevisions)) return "has no valid fieldRevisions";
+    for (const [code, revision] of Object.entries(v.fieldRevisions)) {
+      if (!isCount(Number(code)) || !isCount(revision)) return "has no valid fieldRevisions";
+    }
+  }
   return undefined;
 }
 

@@ -19,6 +19,7 @@ interface IndexFlags {
   maxLineBytes?: number;
   backend?: string;
   ca?: string;
+  reindex?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -27,7 +28,7 @@ export function defineIndexCommand(program: Command): void {
   program
     .command("index")
     .description("index audit log files, directories (recursed) and globs; .gz read transparently")
-    .argument("<paths...>", "log files, directories or globs")
+    .argument("[paths...]", "log files, directories or globs")
     .option(DB_OPTION_FLAGS, DB_OPTION_HELP)
     .option("--prefix <str>", "strip this audit device prefix before every JSON object")
     .option(
@@ -51,6 +52,11 @@ export function defineIndexCommand(program: Command): void {
         "(password from $CLICKHOUSE_PASSWORD; default $BREAKGLASS_BACKEND, else the local index)",
     )
     .option("--ca <file>", "with a clickhouses:// backend: CA certificates (PEM) to verify it")
+    .option(
+      "--reindex",
+      "rebuild the postings of segments indexed before a field existed (or with an older " +
+        "version of it) from the stored records; no PATH",
+    )
     .option("--follow", "keep indexing what is appended to the file, through rotations")
     .option("--alert <name=query>", "with --follow: alert rule (repeatable, see `listen`)", collect)
     .option("--rules <file>", "with --follow: alert rules file")
@@ -68,6 +74,19 @@ export function defineIndexCommand(program: Command): void {
     .action(async (paths: string[], flags: IndexFlags & FollowFlags & { saltFile?: string }) => {
       const { resolveBackend } = await import("../../backend/backend-url.js");
       const backend = resolveBackend(flags.backend, process.env, flags.ca);
+      if (flags.reindex) {
+        if (paths.length > 0 || flags.follow) {
+          throw new UsageError("--reindex takes no PATH (it reads the records the index stores)");
+        }
+        if (backend.kind === "clickhouse") {
+          throw new UsageError("--reindex rebuilds the local index only (drop --backend)");
+        }
+        const { runReindex } = await import("../run-reindex.js");
+        return runReindex(resolveDbDir(flags.db), flags);
+      }
+      if (paths.length === 0) {
+        throw new UsageError("missing PATH: name the log files, directories or globs to index");
+      }
       if (backend.kind === "clickhouse" && flags.follow) {
         throw new UsageError("--follow indexes into the local index only (drop --backend)");
       }
