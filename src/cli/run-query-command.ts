@@ -7,7 +7,6 @@ import { openIndex } from "../index-api.js";
 import { defaultFormat, type OutputFormat } from "../output/output-format.js";
 import { writeOutput } from "../output/write-output.js";
 import { runQuery } from "../query/run-query.js";
-import { staleFieldsNote } from "../query/stale-fields.js";
 
 export interface QueryFlags {
   format?: OutputFormat;
@@ -39,8 +38,6 @@ export async function runQueryCommand(
       const note = await index.engine.note(run.prepared);
       if (note) process.stderr.write(note + "\n");
     }
-    const stale = staleFieldsNote(index.engine.reader, run.prepared.plan, run.stages);
-    if (stale) process.stderr.write(stale + "\n");
     if (flags.exitStatus && emitted === 0) process.exitCode = ExitCode.noMatch;
   } finally {
     await index.close();

@@ -12,6 +12,7 @@ import {
 } from "./dictionary-groups.js";
 import { countPlan, executePlan, recordById, type NodeStats } from "./execute.js";
 import { explainPlan, noTimeNote } from "./explain.js";
+import { staleFieldsNote } from "./stale-fields.js";
 import type { MatchedRecord } from "./matched-record.js";
 import type { QueryBackend, Selection } from "./query-backend.js";
 import { recordIdsByRequestIds } from "./request-id-records.js";
@@ -76,7 +77,11 @@ export class LocalBackend implements QueryBackend {
   }
 
   async note(sel: Selection): Promise<string | undefined> {
-    return noTimeNote(this.reader, sel.plan);
+    const notes = [
+      noTimeNote(this.reader, sel.plan),
+      staleFieldsNote(this.reader, sel.plan, sel.query.stages),
+    ].filter((n) => n !== undefined);
+    return notes.length > 0 ? notes.join("\n") : undefined;
   }
 
   close(): Promise<void> {

@@ -47,7 +47,8 @@ export interface QueryBackend extends StageContext {
   ): AsyncIterable<StageOutput>;
   /** The plan as text for `--explain`, with what the run measured. */
   explain(sel: Selection, stats?: NodeStats): Promise<string>;
-  /** A note for stderr about the answer (entries with no time when the query tests time). */
+  /** Notes for stderr about the answer (entries with no time when the query tests time; local
+   * segments indexed before a field the query reads, which were scanned), one per line. */
   note(sel: Selection): Promise<string | undefined>;
   close(): Promise<void>;
 }

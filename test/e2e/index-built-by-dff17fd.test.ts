@@ -7,6 +7,7 @@
 import { chmodSync, copyFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { localReader } from "../helpers/local-reader.js";
 
 const BUMPED = "kv_path=2,ip=2,time=2,lease=2,request_id=2";
 vi.hoisted(() => {
@@ -101,7 +102,7 @@ describe("the index built by dff17fd, opened by this build", () => {
     expect(ix.recordCount).toBe(lines.length);
     for (let id = 0; id < ix.recordCount; id++)
       expect(ix.line(id).toString("utf8")).toBe(lines[id]);
-    const segments = ix.engine.reader.segments;
+    const segments = localReader(ix).segments;
     expect(segments).toHaveLength(3);
     expect(segments.every((s) => s.fieldRevisions === undefined)).toBe(true);
   });
@@ -117,7 +118,7 @@ describe("the index built by dff17fd, opened by this build", () => {
   test("with the bumped fields, those segments are stale and answers match the oracle", async () => {
     expect(FIELDS.find((f) => f.name === "kv_path")!.revision).toBe(2);
     // Stale for exactly the bumped fields: the others are read as dff17fd's catalog.
-    for (const segment of ix.engine.reader.segments) {
+    for (const segment of localReader(ix).segments) {
       const stale = FIELDS.filter((f) => !isFieldCurrent(segment, f)).map((f) => f.name);
       expect(stale.sort()).toEqual(["ip", "kv_path", "lease", "request_id", "time"]);
     }
@@ -153,7 +154,7 @@ describe("after `breakglass index --reindex`", () => {
       rebuilt: 3,
       records: 309,
     });
-    expect(ix.engine.reader.segments.filter(isSegmentStale)).toEqual([]);
+    expect(localReader(ix).segments.filter(isSegmentStale)).toEqual([]);
     expect(ix.recordCount).toBe(309);
   });
 

@@ -16,6 +16,7 @@ import { isSegmentStale } from "../../src/store/segment-catalog.js";
 import { dropFields } from "../helpers/age-index.js";
 import { ensureBuilt, finishBin, runBin, startBin, type BinResult } from "../helpers/run-bin.js";
 import { tempDirs } from "../helpers/temp-dir.js";
+import { localReader } from "../helpers/local-reader.js";
 
 const tempDir = tempDirs("bg-reindex-kill-");
 const AGED = [fieldByName("kv_path")!.code, fieldByName("ip")!.code];
@@ -30,7 +31,7 @@ const QUERIES = [
 async function staleCount(db: string): Promise<{ stale: number; total: number }> {
   const ix = openIndex(db);
   try {
-    const segments = ix.engine.reader.segments;
+    const segments = localReader(ix).segments;
     return { stale: segments.filter(isSegmentStale).length, total: segments.length };
   } finally {
     await ix.close();

@@ -19,6 +19,7 @@ import { readSegmentMetas } from "../../src/store/meta-records.js";
 import { isSegmentStale } from "../../src/store/segment-catalog.js";
 import { dropFields } from "../helpers/age-index.js";
 import { tempDirs } from "../helpers/temp-dir.js";
+import { localReader } from "../helpers/local-reader.js";
 import {
   and,
   answerDifference,
@@ -137,7 +138,7 @@ function cases(): [text: string, oq: OQuery][] {
 
 describe("an index whose older segments lack some fields", () => {
   test("the aged segments are stale, the others are not", () => {
-    const segments = aged.engine.reader.segments;
+    const segments = localReader(aged).segments;
     expect(agedIds.length).toBeGreaterThan(1);
     expect(segments.length).toBeGreaterThan(agedIds.length);
     expect(segments.filter(isSegmentStale).map((s) => s.id)).toEqual(agedIds);
@@ -184,12 +185,12 @@ describe("an index whose older segments lack some fields", () => {
     for await (const _ of run.items) {
       // run to the end for the stats
     }
-    const explain = aged.engine.explain(run.prepared.plan, run.stats);
+    const explain = await aged.engine.explain(run.prepared, run.stats);
     expect(explain).toContain(
       `records scanned for kv_path in segments ${agedIds.join(", ")}: indexed before the field existed`,
     );
-    expect(staleFieldsNote(aged.engine.reader, run.prepared.plan, run.stages)).toBe(
-      `note: ${agedIds.length} of ${aged.engine.reader.segments.length} segments were indexed ` +
+    expect(staleFieldsNote(localReader(aged), run.prepared.plan, run.stages)).toBe(
+      `note: ${agedIds.length} of ${localReader(aged).segments.length} segments were indexed ` +
         "before field `kv_path` existed and were scanned; `breakglass index --reindex` rebuilds them",
     );
   });
@@ -203,8 +204,8 @@ describe("an index whose older segments lack some fields", () => {
     }
     expect(run.stats!.staleScans.size).toBe(0);
     expect([...run.stats!.parsed.values()].reduce((a, b) => a + b, 0)).toBe(0);
-    expect(aged.engine.explain(run.prepared.plan, run.stats)).not.toContain("scanned");
-    expect(staleFieldsNote(aged.engine.reader, run.prepared.plan, run.stages)).toBeUndefined();
+    expect(await aged.engine.explain(run.prepared, run.stats)).not.toContain("scanned");
+    expect(staleFieldsNote(localReader(aged), run.prepared.plan, run.stages)).toBeUndefined();
   });
 });
 
@@ -232,7 +233,7 @@ describe("index --reindex on that index", () => {
 
   test("rebuilds the stale segments into the postings ingest builds", async () => {
     expect(summary).toMatchObject({ stale: agedIds.length, rebuilt: agedIds.length });
-    expect(aged.engine.reader.segments.filter(isSegmentStale)).toEqual([]);
+    expect(localReader(aged).segments.filter(isSegmentStale)).toEqual([]);
     const rebuilt = await postings(agedDb);
     const built = await postings(pristineDb);
     expect(rebuilt.segments).toEqual(built.segments);
@@ -248,7 +249,7 @@ describe("index --reindex on that index", () => {
       const diff = answerDifference(expected, actual);
       expect(diff, `${text}\n${diff}`).toBeUndefined();
       expect(run.stats!.staleScans.size, text).toBe(0);
-      expect(staleFieldsNote(aged.engine.reader, run.prepared.plan, run.stages)).toBeUndefined();
+      expect(staleFieldsNote(localReader(aged), run.prepared.plan, run.stages)).toBeUndefined();
     }
   });
 
