@@ -59,7 +59,7 @@ function summaryText(s: CompareSummary, gap: number): string {
   const kinds = Object.entries(c.byKind)
     .map(([k, n]) => `${k} ${n}`)
     .join(", ");
-  const total = Object.values(c.byKind).reduce((x, y) => x + y, 0);
+  const total = Object.values(c.byKind).reduce((x, y) => x + y, 0) + c.unplacedHmacPairs;
   const times =
     c.timeMode === "same"
       ? "the same time on both devices"
@@ -71,7 +71,10 @@ function summaryText(s: CompareSummary, gap: number): string {
     `${times}; gap ${gap} s; ${s.seconds.toFixed(2)} s\n` +
     (total === 0
       ? "compare: the devices agree\n"
-      : `compare: the devices disagree: ${total} finding${total === 1 ? "" : "s"} (${kinds})\n`)
+      : `compare: the devices disagree: ${total} finding${total === 1 ? "" : "s"} (${kinds})\n`) +
+    (c.unplacedHmacPairs > 0
+      ? `compare: ${c.unplacedHmacPairs} odd HMAC pairs could not be placed (each was the first pair of its value)\n`
+      : "")
   );
 }
 
@@ -94,6 +97,8 @@ export async function runCompare(args: readonly string[], flags: CompareFlags): 
       `${summary.problems.length} file${summary.problems.length === 1 ? "" : "s"} could not be read: the comparison is incomplete`,
     );
   }
-  const total = Object.values(summary.counts.byKind).reduce((x, y) => x + y, 0);
+  const total =
+    Object.values(summary.counts.byKind).reduce((x, y) => x + y, 0) +
+    summary.counts.unplacedHmacPairs;
   if (total > 0) process.exitCode = ExitCode.noMatch;
 }
