@@ -152,6 +152,37 @@ describe.each(["same", "nearest"] as const)("two devices with %s times", (times)
     );
   });
 
+  test("lines in the same odd order on both devices (Vault's own) are no finding", async () => {
+    const swap = (lines: readonly string[]): string[] => {
+      const out = [...lines];
+      [out[MID], out[MID + 1]] = [out[MID + 1]!, out[MID]!];
+      return out;
+    };
+    expect(await compareLines(swap(log.a), swap(log.b))).toEqual([]);
+  });
+
+  test("an edited time: a finding when both devices carry one time, within the skew when not", async () => {
+    const a = [...log.a];
+    const entry = JSON.parse(a[MID]!) as { time: string };
+    entry.time = new Date(Date.parse(entry.time) + 2).toISOString();
+    a[MID] = JSON.stringify(entry);
+    const found = await compareLines(a, log.b);
+    if (times === "same") {
+      expect(found).toMatchObject([
+        { kind: "field", field: "time", a: { line: MID + 1, value: entry.time } },
+      ]);
+    } else {
+      expect(found).toEqual([]);
+    }
+  });
+
+  test("device A in syslog framing and B as plain JSON lines agree", async () => {
+    const a = log.a.map(
+      (l, i) => `<134>Nov 20 00:00:${String(i % 60).padStart(2, "0")} vault-0 vault[7]: ${l}`,
+    );
+    expect(await compareLines(a, log.b)).toEqual([]);
+  });
+
   test("a 10-minute outage of B is one gap, not one finding per entry", async () => {
     const from = log.timeMs[0]! + 5 * 60_000;
     const to = from + 10 * 60_000;
