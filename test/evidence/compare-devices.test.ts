@@ -10,6 +10,9 @@ import type { CompareFinding } from "../../src/evidence/compare-finding.js";
 import { ensureBuilt } from "../helpers/run-bin.js";
 import { tempDirs } from "../helpers/temp-dir.js";
 import { twoDeviceLog, type TwoDeviceLog } from "../helpers/two-device-log.js";
+import { corpusLogs, HAS_CORPUS, noticeIfNoCorpus } from "../helpers/shared-corpus.js";
+import { createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
 
 const tempDir = tempDirs("bg-compare-");
 
@@ -209,4 +212,22 @@ describe.each(["same", "nearest"] as const)("two devices with %s times", (times)
     const found = await compareFiles([path.join(dir, "a/audit.log")], [fb]);
     expect(found).toEqual([expect.objectContaining({ kind: "head", silent: "a", entries: half })]);
   });
+});
+
+noticeIfNoCorpus("compare");
+
+describe.skipIf(!HAS_CORPUS)("real Vault logs (the shared corpus)", () => {
+  test.each(corpusLogs().map((f) => [path.basename(f), f]))(
+    "%s against a second device (every HMAC re-keyed): they agree",
+    async (_name, file) => {
+      // A second salt as a keyed function of the first device's HMAC: one to one, like Vault's.
+      const rekey = (v: string): string =>
+        "hmac-sha256:" + createHmac("sha256", "device-b").update(v).digest("hex");
+      const text = readFileSync(file, "utf8");
+      const dir = tempDir();
+      const b = path.join(dir, "b.log");
+      writeFileSync(b, text.replace(/hmac-sha256:[0-9a-f]{64}/g, rekey));
+      expect(await compareFiles([file], [b])).toEqual([]);
+    },
+  );
 });
