@@ -70,6 +70,8 @@ export async function compareDevices(
             : 1;
       matcher.add(side, next[side]!.value as DeviceBatch, devices[side]!.unit);
       next[side] = await streams[side]!.next();
+      const ahead = next[side]!;
+      if (!ahead.done) matcher.nextStarts(side, batchStart(ahead.value));
     }
     const counts = matcher.finish();
     const label = (side: string, list: readonly string[]): string[] =>

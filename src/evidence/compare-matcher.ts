@@ -69,8 +69,10 @@ export class CompareMatcher {
   private readonly pending: [Map<string, Held[]>, Map<string, Held[]>] = [new Map(), new Map()];
   private readonly queues: [Held[], Held[]] = [[], []];
   private readonly heads: [number, number] = [0, 0];
-  /** Latest time read on each device (Infinity once it has ended). */
+  /** How far each device has been read, in its time (Infinity once it has ended). */
   private readonly frontier: [number, number] = [-Infinity, -Infinity];
+  /** Latest entry time read on each device (for its silences). */
+  private readonly latest: [number, number] = [-Infinity, -Infinity];
   private readonly firstMs: [number, number] = [Infinity, Infinity];
   private readonly lastMs: [number, number] = [-Infinity, -Infinity];
   private readonly prevInFile: [
@@ -103,6 +105,13 @@ export class CompareMatcher {
   private report(f: CompareFinding): void {
     this.counts.byKind[f.kind] = (this.counts.byKind[f.kind] ?? 0) + 1;
     this.emit(f);
+  }
+
+  /** Entries waiting for a partner now (what the matcher holds beyond the end results). */
+  get waiting(): number {
+    let n = 0;
+    for (const side of this.pending) for (const list of side.values()) n += list.length;
+    return n;
   }
 
   /** A batch of one device's entries (its file's lines in order). */
@@ -154,6 +163,18 @@ export class CompareMatcher {
     this.expire();
   }
 
+  /**
+   * The device's next batch starts at `ms`: none of its entries to come is much earlier, so
+   * entries of the other device older than that can stop waiting (during an outage of this
+   * device, the other's entries do not pile up until it writes again).
+   */
+  nextStarts(side: 0 | 1, ms: number): void {
+    if (ms > this.frontier[side]) {
+      this.frontier[side] = ms;
+      this.expire();
+    }
+  }
+
   /** One device has no more entries. */
   ended(side: 0 | 1): void {
     this.frontier[side] = Infinity;
@@ -161,9 +182,10 @@ export class CompareMatcher {
   }
 
   private observeTime(side: 0 | 1, ms: number): void {
-    const last = this.frontier[side];
+    const last = this.latest[side];
     if (Number.isFinite(last) && ms - last >= this.gapMs) this.silences[side].push([last, ms]);
-    if (ms > last) this.frontier[side] = ms;
+    if (ms > last) this.latest[side] = ms;
+    if (ms > this.frontier[side]) this.frontier[side] = ms;
     if (ms < this.firstMs[side]) this.firstMs[side] = ms;
     if (ms > this.lastMs[side]) this.lastMs[side] = ms;
   }
