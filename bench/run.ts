@@ -1,9 +1,10 @@
 // `npm run bench`: the whole benchmark against the issues' targets, on one generated log.
 //   npm run bench [-- --bytes 200M] [--only ingest,query] [--skip-ingest] [--skip-baselines]
-//                 [--skip-latency] [--skip-process] [--skip-heavy] [--skip-revoke] [--db DIR]
+//                 [--skip-latency] [--skip-process] [--skip-heavy] [--skip-revoke] [--skip-compare] [--db DIR]
 //                 [--iterations 200] [--runs 7] [--baseline-runs 3] [--leases 10000]
 //                 [--subquery-values 28000] [--results bench/RESULTS.md]
-// Steps, in the order run: ingest (bin, 1 worker / all cores / .gz), baselines (jq, grep|jq,
+// Steps, in the order run: ingest (bin, 1 worker / all cores / .gz), compare (two devices' copies
+// of the log, against the all-cores ingest time), baselines (jq, grep|jq,
 // zcat|grep|jq), process (whole `breakglass query` runs), heavy (sort, pair, a big subquery: time
 // and peak RSS, once each), revoke (10k leases), latency (in-process queries).
 // Prints the results table on stdout (progress on stderr) and writes bench/RESULTS.md. Every temp
@@ -13,6 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { measureBaselines } from "./baselines-step.js";
+import { measureCompare } from "./compare-step.js";
 import { ensureBenchData } from "./bench-data.js";
 import { measureHeavyQueries } from "./heavy-query-step.js";
 import { measureIngest, warmIndex } from "./ingest-step.js";
@@ -27,7 +29,7 @@ import { sampleValues } from "./sample-values.js";
 import { resultRows, type Measurements } from "./targets.js";
 import { TempDirs } from "./temp-dirs.js";
 
-const STEPS = ["ingest", "baselines", "process", "heavy", "revoke", "latency"] as const;
+const STEPS = ["ingest", "compare", "baselines", "process", "heavy", "revoke", "latency"] as const;
 type Step = (typeof STEPS)[number];
 /** Names --only/--skip-* accept beyond the steps themselves. */
 const ALIASES: Record<string, readonly Step[]> = { query: ["latency", "process", "heavy"] };
@@ -67,6 +69,7 @@ function parse(argv: string[]) {
       "skip-heavy": { type: "boolean", default: false },
       "skip-query": { type: "boolean", default: false },
       "skip-revoke": { type: "boolean", default: false },
+      "skip-compare": { type: "boolean", default: false },
       db: { type: "string" },
       iterations: { type: "string", default: "200" },
       runs: { type: "string", default: "7" },
@@ -145,6 +148,10 @@ async function main(argv: string[]): Promise<void> {
         workers: undefined,
         keepDb: false,
       });
+    }
+    if (has("compare")) {
+      process.stderr.write("compare …\n");
+      m.compare = await measureCompare({ bin, data, temp, index: m.ingestAll });
     }
     if (has("baselines")) {
       process.stderr.write("baselines …\n");

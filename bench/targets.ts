@@ -2,6 +2,7 @@
 // that check them: each measurement becomes a row with its baseline, ratio and verdict. A target
 // whose measurement (or baseline) was skipped is "not measured", never "met".
 import type { Baselines } from "./baselines-step.js";
+import type { CompareRun } from "./compare-step.js";
 import type { HeavyQuery } from "./heavy-query-step.js";
 import type { IngestRun } from "./ingest-step.js";
 import type { LatencySeries } from "./latency-step.js";
@@ -30,6 +31,8 @@ export const TARGETS = {
   processOverZcat: 20,
   cidrCountOverJq: 100,
   revoke10kSeconds: 10,
+  /** compare of two devices' copies over index of one (issue #11). */
+  compareOverIndex: 2,
 } as const;
 
 export interface Measurements {
@@ -41,6 +44,7 @@ export interface Measurements {
   process?: ProcessQueries;
   heavy?: readonly HeavyQuery[];
   revoke?: RevokeResult;
+  compare?: CompareRun;
 }
 
 function verdict(ok: boolean | undefined): Verdict {
@@ -252,6 +256,21 @@ function revokeRow(r: RevokeResult): ResultRow {
   };
 }
 
+export function compareRows(c: CompareRun): ResultRow[] {
+  const ratio = c.compareWallMs / c.indexWallMs;
+  return [
+    {
+      step: "compare",
+      metric: `compare A B: the log and a second device's copy (${fmtBytes(c.compareBytes)} in all)`,
+      value: `${fmtMs(c.compareWallMs)}, ${fmtMbps(c.compareBytes, c.compareWallMs)}, peak RSS ${fmtBytes(c.comparePeakRssBytes)}`,
+      baseline: `index of one copy (${c.indexFrom}): ${fmtMs(c.indexWallMs)}`,
+      ratio: `${ratio.toFixed(2)}×`,
+      target: `≤ ${TARGETS.compareOverIndex}× index`,
+      verdict: verdict(ratio <= TARGETS.compareOverIndex),
+    },
+  ];
+}
+
 function skipped(step: string, targets: string): ResultRow {
   return {
     step,
@@ -278,5 +297,6 @@ export function resultRows(m: Measurements, logBytes: number): ResultRow[] {
       : [skipped("query, whole process", "≤ 150 ms, ≥ 3× grep|jq, ≥ 20× zcat, /16 ≥ 100× jq")]),
     ...(m.heavy ? heavyRows(m.heavy) : [skipped("heavy query, whole process", "peak RSS < 1 GiB")]),
     ...(m.revoke ? [revokeRow(m.revoke)] : [skipped("revoke", "10k leases < 10 s")]),
+    ...(m.compare ? compareRows(m.compare) : [skipped("compare", "≤ 2× index")]),
   ];
 }

@@ -11,6 +11,7 @@ import { defineDemoCommand } from "./demo-command.js";
 import { defineQueryCommand } from "./query-command.js";
 import { defineListenCommand } from "./listen-command.js";
 import { defineShellCommand } from "./shell-command.js";
+import { defineCompareCommand } from "./compare-command.js";
 
 export function registerCommands(program: Command): void {
   defineIndexCommand(program);
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerUnsealCommand(program);
   registerStatusCommand(program);
   defineDemoCommand(program);
+  defineCompareCommand(program);
 }
