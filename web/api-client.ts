@@ -26,6 +26,20 @@ export class ApiFailure extends Error {
   }
 }
 
+/** An error body (`{"error":{"kind","message","offset","hint"}}`) as the page's error types. */
+function problemOf(status: number, o: Record<string, unknown>): Error {
+  const message = typeof o.message === "string" ? o.message : `HTTP ${status}`;
+  if (o.kind === "query" || (status === 400 && typeof o.offset === "number")) {
+    return new QueryProblem(
+      message,
+      typeof o.offset === "number" ? o.offset : undefined,
+      typeof o.hint === "string" ? o.hint : undefined,
+    );
+  }
+  const hint = typeof o.hint === "string" ? ` (${o.hint})` : "";
+  return new ApiFailure(message + hint, status);
+}
+
 async function failure(res: Response): Promise<Error> {
   let body: unknown;
   try {
@@ -33,19 +47,12 @@ async function failure(res: Response): Promise<Error> {
   } catch {
     body = undefined;
   }
-  const err = (body as { error?: unknown } | undefined)?.error ?? body;
+  const err = (body as { error?: unknown } | undefined)?.error;
   const o = (typeof err === "object" && err !== null ? err : {}) as Record<string, unknown>;
-  const message = typeof o.message === "string" ? o.message : `${res.status} ${res.statusText}`;
-  if (res.status === 400) {
-    const offset =
-      typeof o.offset === "number"
-        ? o.offset
-        : typeof o.position === "number"
-          ? o.position
-          : undefined;
-    return new QueryProblem(message, offset, typeof o.hint === "string" ? o.hint : undefined);
-  }
-  return new ApiFailure(message, res.status);
+  return problemOf(
+    res.status,
+    typeof o.message === "string" ? o : { message: `${res.status} ${res.statusText}` },
+  );
 }
 
 async function getJson<T>(
@@ -75,9 +82,12 @@ export interface StreamedLine {
   readonly value: unknown;
 }
 
+/** The last line of a results page: how many rows, the next page's cursor, or the error that cut it. */
+const TRAILER_KEY = "@breakglass";
+
 /**
- * Runs `query`, handing lines to `onLines` in batches as they arrive; resolves when the stream ends.
- * Aborting `signal` cancels the query on the server (the connection closes).
+ * Runs `query`, handing result lines to `onLines` in batches as they arrive; resolves when the
+ * stream ends. Aborting `signal` closes the connection, which cancels the query on the server.
  */
 export async function streamQuery(
   query: string,
@@ -93,12 +103,32 @@ export async function streamQuery(
     },
   );
   if (!res.ok || !res.body) throw await failure(res);
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let trailerError: Error | undefined;
+  await readLines(res.body, (lines) => {
+    const rows: StreamedLine[] = [];
+    for (const line of lines) {
+      const trailer = (line.value as Record<string, unknown> | null)?.[TRAILER_KEY] as
+        { error?: Record<string, unknown> } | undefined;
+      if (trailer === undefined) rows.push(line);
+      else if (trailer.error) trailerError = problemOf(400, trailer.error);
+    }
+    if (rows.length) onLines(rows);
+  });
+  if (trailerError) throw trailerError;
+}
+
+/** Reads an NDJSON body, handing complete lines to `onLines` as each chunk arrives. */
+async function readLines(
+  body: ReadableStream<Uint8Array<ArrayBuffer>>,
+  onLines: (lines: StreamedLine[]) => void,
+): Promise<void> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   let pending = "";
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    pending += value;
+    pending += decoder.decode(value, { stream: true });
     const cut = pending.lastIndexOf("\n");
     if (cut < 0) continue;
     const batch = pending
@@ -138,40 +168,101 @@ export async function queryValues(
 export interface Completion {
   /** Candidates for the word under the cursor. */
   readonly candidates: string[];
-  /** The part of the input the candidates replace (its end is the cursor). */
-  readonly prefix: string;
+  /** The text they replace: [from, to) of the query. */
+  readonly from: number;
+  readonly to: number;
 }
 
-export function complete(text: string, signal?: AbortSignal): Promise<Completion> {
-  return getJson<Completion>("/complete", { q: text }, signal);
+export function complete(text: string, pos: number, signal?: AbortSignal): Promise<Completion> {
+  return getJson<Completion>("/complete", { q: text, pos: String(pos) }, signal);
 }
 
 export interface ServerInfo {
   readonly allowRevoke: boolean;
-  readonly fields: readonly string[];
 }
 
 export function serverInfo(): Promise<ServerInfo> {
-  return getJson<ServerInfo>("/info", {});
+  return getJson<ServerInfo>("/server", {});
 }
 
-export interface Lease {
-  readonly lease: string;
-  readonly namespace: string | null;
+export interface TimelineBucket {
+  readonly startMs: number;
+  readonly count: number;
 }
 
-export function leasesOf(query: string, signal?: AbortSignal): Promise<Lease[]> {
-  return getJson<{ leases: Lease[] }>("/leases", { q: query }, signal).then((r) => r.leases);
+/** The query's matches counted per interval (the histogram). */
+export function timeline(query: string, signal?: AbortSignal): Promise<TimelineBucket[]> {
+  return getJson<{ buckets: TimelineBucket[] }>("/timeline", { q: query }, signal).then(
+    (r) => r.buckets,
+  );
+}
+
+/** A URL that downloads the query's results (up to `limit`) as a file. */
+export function downloadUrl(query: string, format: "ndjson" | "csv", limit: number): string {
+  return `${API}/query?${new URLSearchParams({ q: query, format, download: "1", limit: String(limit) })}`;
+}
+
+export interface PlannedLease {
+  readonly leaseId: string;
+  readonly namespace: string;
+  /** "skip": the server's revoke journal says it is done already. */
+  readonly action: "revoke" | "skip";
+}
+
+export interface RevokePlan {
+  /** Leases a revoke would send (the confirmation must repeat this number). */
+  readonly count: number;
+  readonly plan: readonly PlannedLease[];
+}
+
+/** The dry run: the leases a revoke of the query would send, nothing sent to Vault. */
+export function revokePlan(query: string): Promise<RevokePlan> {
+  return postJson<RevokePlan>("/revoke", { q: query, dryRun: true });
+}
+
+export interface RevokeOutcome {
+  readonly leaseId: string;
+  readonly outcome: "revoked" | "already_gone" | "failed";
+  readonly reason?: string;
 }
 
 export interface RevokeSummary {
   readonly revoked: number;
   readonly alreadyGone: number;
-  readonly stillLive: number;
   readonly failed: number;
+  readonly failures: readonly RevokeOutcome[];
 }
 
-/** Revokes the query's leases; `confirmCount` must equal the number the dry run listed. */
-export function revoke(query: string, confirmCount: number): Promise<RevokeSummary> {
-  return postJson<RevokeSummary>("/revoke", { q: query, confirm: confirmCount, verify: true });
+/**
+ * Revokes the query's leases (verified: revoked / already gone / still live), `expectedCount` being
+ * the dry run's count; `onOutcome` sees each lease's outcome as Vault answers.
+ */
+export async function revoke(
+  query: string,
+  expectedCount: number,
+  onOutcome: (o: RevokeOutcome) => void,
+): Promise<RevokeSummary> {
+  const res = await fetch(`${API}/revoke`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ q: query, expectedCount, verify: true }),
+  });
+  if (!res.ok || !res.body) throw await failure(res);
+  let summary: RevokeSummary | undefined;
+  let error: string | undefined;
+  await readLines(res.body, (lines) => {
+    for (const { value } of lines) {
+      const o = value as {
+        outcome?: RevokeOutcome;
+        summary?: RevokeSummary;
+        error?: { message?: string };
+      };
+      if (o.outcome) onOutcome(o.outcome);
+      if (o.summary) summary = o.summary;
+      if (o.error) error = o.error.message ?? "the revoke stopped";
+    }
+  });
+  if (error !== undefined) throw new ApiFailure(error, 502);
+  if (!summary) throw new ApiFailure("the revoke ended without a summary", 502);
+  return summary;
 }

@@ -8,9 +8,10 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import "uplot/dist/uPlot.min.css";
 import "./app.css";
 import {
+  downloadUrl,
   QueryProblem,
-  queryValues,
   serverInfo,
+  timeline,
   streamQuery,
   type ServerInfo,
   type StreamedLine,
@@ -20,7 +21,7 @@ import { FieldSidebar } from "./field-sidebar.js";
 import { QueryBar } from "./query-bar.js";
 import { andFilter, fieldCondition, splitStages, stageNames } from "./query-text.js";
 import { RecordView } from "./record-view.js";
-import { resultColumns, toCsv, toNdjson } from "./result-rows.js";
+import { resultColumns } from "./result-rows.js";
 import { ResultsTable } from "./results-table.js";
 import { RevokePanel } from "./revoke-panel.js";
 import { SCENARIO_TEMPLATES } from "./scenario-templates.js";
@@ -30,6 +31,8 @@ import { queryWithRange, rangeFromParams, rangeParams, type TimeRange } from "./
 
 /** Rows the page holds at most: enough to investigate, bounded so a tab never runs out of memory. */
 const MAX_ROWS = 50_000;
+/** A download asks the server for up to this many results (its page limit), not just those on screen. */
+const DOWNLOAD_ROWS = 100_000;
 
 type Status =
   | { readonly kind: "idle" }
@@ -49,17 +52,6 @@ function typedOffset(typed: string, ran: string, offset: number | undefined): nu
   return undefined;
 }
 
-function download(name: string, type: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 function App() {
   const initial = new URLSearchParams(window.location.search);
   const [text, setText] = useState(initial.get("q") ?? "");
@@ -71,11 +63,12 @@ function App() {
   const [selected, setSelected] = useState<number>();
   const [buckets, setBuckets] = useState<Bucket[]>([]);
   const [info, setInfo] = useState<ServerInfo>();
+  const [runs, setRuns] = useState(0);
   const lines = useRef<StreamedLine[]>([]);
   const running = useRef<AbortController>(undefined);
 
   useEffect(() => {
-    serverInfo().then(setInfo, () => setInfo({ allowRevoke: false, fields: [] }));
+    serverInfo().then(setInfo, () => setInfo({ allowRevoke: false }));
   }, []);
 
   const run = useCallback((typed: string, r: TimeRange, push: boolean) => {
@@ -90,6 +83,7 @@ function App() {
     if (push) history.pushState(null, "", url);
     else history.replaceState(null, "", url);
     lines.current = [];
+    setRuns((n) => n + 1);
     setCount(0);
     setSelected(undefined);
     setProblem(undefined);
@@ -133,9 +127,8 @@ function App() {
         } else setStatus({ kind: "failed", message: e.message });
       },
     );
-    const { filter } = splitStages(query);
-    queryValues(`${filter} | timeline`, 10_000, ac.signal).then(
-      (values) => !ac.signal.aborted && setBuckets(bucketsOf(values)),
+    timeline(splitStages(query).filter, ac.signal).then(
+      (b) => !ac.signal.aborted && setBuckets(b.map((x) => ({ ms: x.startMs, count: x.count }))),
       () => undefined,
     );
   }, []);
@@ -235,30 +228,29 @@ function App() {
             </div>
           )}
           <div class="status-line">
-            <span class="status" data-state={status.kind}>
+            <span class="status" data-state={status.kind} data-run={runs}>
               {status.kind === "running" && `${count} rows so far…`}
               {status.kind === "done" &&
                 `${count} row${count === 1 ? "" : "s"} in ${Math.round(status.ms)} ms${status.truncated ? ` (first ${MAX_ROWS})` : ""}`}
               {status.kind === "failed" && status.message}
             </span>
-            {count > 0 && (
+            {count > 0 && ran && (
               <span class="downloads">
-                <button
-                  type="button"
+                download
+                <a
                   class="download-ndjson"
-                  onClick={() =>
-                    download("results.ndjson", "application/x-ndjson", toNdjson(shown))
-                  }
+                  href={downloadUrl(ran.query, "ndjson", DOWNLOAD_ROWS)}
+                  download
                 >
                   NDJSON
-                </button>
-                <button
-                  type="button"
+                </a>
+                <a
                   class="download-csv"
-                  onClick={() => download("results.csv", "text/csv", toCsv(shown))}
+                  href={downloadUrl(ran.query, "csv", DOWNLOAD_ROWS)}
+                  download
                 >
                   CSV
-                </button>
+                </a>
               </span>
             )}
             {ran && (

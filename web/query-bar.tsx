@@ -35,15 +35,11 @@ export function QueryBar({ value, problem, onChange, onRun }: QueryBarProps) {
     timer.current = window.setTimeout(() => {
       const ac = new AbortController();
       aborter.current = ac;
-      complete(text.slice(0, cursor), ac.signal).then(
+      complete(text, cursor, ac.signal).then(
         (c) => {
           const candidates = c.candidates.slice(0, 12);
           setSelected(0);
-          setChoices(
-            candidates.length
-              ? { candidates, start: cursor - c.prefix.length, end: cursor }
-              : undefined,
-          );
+          setChoices(candidates.length ? { candidates, start: c.from, end: c.to } : undefined);
         },
         () => setChoices(undefined),
       );

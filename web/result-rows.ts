@@ -1,7 +1,6 @@
 // What a streamed result line looks like in the table: an audit entry gets the columns a responder
 // scans first (time, type, operation, path, client address, who, error); a stage row (`count by`,
-// `fields`, `leases` …) gets its own keys as columns. Also writes the rows as NDJSON or CSV for the
-// download buttons. Pure functions over plain JSON values.
+// `fields`, `leases` …) gets its own keys as columns. Pure functions over plain JSON values.
 import type { StreamedLine } from "./api-client.js";
 
 export const RECORD_COLUMNS = [
@@ -66,21 +65,4 @@ export function rowCells(line: StreamedLine, columns: readonly string[]): string
   if (isAuditEntry(line.value)) return recordCells(line.value);
   const o = obj(line.value);
   return columns.map((c) => (o ? text(o[c]) : text(line.value)));
-}
-
-/** The results as NDJSON: each line as the server sent it (records byte for byte). */
-export function toNdjson(lines: readonly StreamedLine[]): string {
-  return lines.map((l) => `${l.text}\n`).join("");
-}
-
-function csvCell(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** The results as CSV (RFC 4180): a header and the table's cells. */
-export function toCsv(lines: readonly StreamedLine[]): string {
-  const columns = resultColumns(lines);
-  const out = [columns.map(csvCell).join(",")];
-  for (const l of lines) out.push(rowCells(l, columns).map(csvCell).join(","));
-  return `${out.join("\r\n")}\r\n`;
 }

@@ -38,7 +38,14 @@ export function TimeChart({ buckets, heightPx, onZoom, label }: TimeChartProps) 
         axes: [{ stroke: "#889" }, { stroke: "#889", size: 48 }],
         series: [
           {},
-          { label, fill: "rgba(74,144,226,0.55)", stroke: "#4a90e2", width: 0, paths: bars },
+          {
+            label,
+            points: { show: false },
+            fill: "rgba(74,144,226,0.55)",
+            stroke: "#4a90e2",
+            width: 0,
+            paths: bars,
+          },
         ],
         hooks: {
           setSelect: [
