@@ -111,11 +111,20 @@ describe.skipIf(!HAS_CHROMIUM)("the page in Chromium", () => {
 
   /** Waits until a run after `after` has finished streaming. */
   async function runFinished(p: Page, after: number): Promise<void> {
-    // A string, evaluated in the page (the test's types have no DOM).
-    await p.waitForFunction(
-      `(() => { const s = document.querySelector(".status");
-        return !!s && Number(s.getAttribute("data-run")) > ${after} && s.getAttribute("data-state") === "done"; })()`,
-    );
+    await p.waitForFunction((n) => {
+      // Runs in the page (the test's own types have no DOM).
+      const doc = (
+        globalThis as unknown as { document: { querySelector(s: string): Element | null } }
+      ).document;
+      const s = doc.querySelector(".status");
+      return (
+        !!s && Number(s.getAttribute("data-run")) > n && s.getAttribute("data-state") === "done"
+      );
+    }, after);
+  }
+
+  interface Element {
+    getAttribute(name: string): string | null;
   }
 
   /** Types `query` in the bar, presses Enter and waits for the results. */
