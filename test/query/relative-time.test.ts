@@ -64,7 +64,7 @@ describe("relative times in queries", () => {
 
   it("resolves an ordered comparison on a dotted path, and list items of a time field", async () => {
     const q = await resolved("response.data.expires < now and time in [now-1d, now]");
-    const [path, list] = (q.where as { terms: readonly [Compare, In] }).terms;
+    const [path, list] = (q.where as unknown as { terms: readonly [Compare, In] }).terms;
     expect(path.value).toMatchObject({ form: "time", text: "2026-03-10T12:00:00.000Z" });
     expect(list.value).toMatchObject({
       kind: "list",
