@@ -274,7 +274,9 @@ function App() {
         </main>
         {open && <RecordView value={open.value} onClose={() => setSelected(undefined)} />}
       </div>
-      {info?.allowRevoke && ran && <RevokePanel key={ran.query} query={ran.query} />}
+      {info?.allowRevoke && ran && status.kind === "done" && (
+        <RevokePanel key={ran.query} query={ran.query} />
+      )}
     </div>
   );
 }

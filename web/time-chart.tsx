@@ -33,6 +33,8 @@ export function TimeChart({ buckets, heightPx, onZoom, label }: TimeChartProps) 
         width: Math.max(200, el.clientWidth),
         height: heightPx,
         legend: { show: false },
+        // Audit times are UTC, and so is the table: the axis too, whatever the browser's zone.
+        tzDate: (s) => uPlot.tzDate(new Date(s * 1000), "Etc/UTC"),
         cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
         scales: { x: { time: true, range: (_u, min, max) => [min, max + stepS] } },
         axes: [{ stroke: "#889" }, { stroke: "#889", size: 48 }],

@@ -34,6 +34,10 @@ const LOG_BYTES = 1_500_000;
 const VAULT_TOKEN = "hvs.page-test-root-token";
 const SCREENSHOTS = path.join(ROOT, "dist/screenshots");
 const tempDir = tempDirs("bg-page-");
+/** The log starts three hours ago (on the minute), so "last 24 h" holds all of it and "last 1 h" none. */
+const START_MS = Math.floor((Date.now() - 3 * 3600_000) / 60_000) * 60_000;
+const START_TIME = new Date(START_MS).toISOString().replace(".000Z", "Z");
+const TEN_MINUTES_LATER = new Date(START_MS + 600_000).toISOString().replace(".000Z", "Z");
 
 test.runIf(!HAS_CHROMIUM && CHROMIUM_REQUIRED)(
   "Chromium is installed (BREAKGLASS_REQUIRE_CHROMIUM=1)",
@@ -58,7 +62,12 @@ describe.skipIf(!HAS_CHROMIUM)("the page in Chromium", () => {
     await ensureBuilt();
     const dir = tempDir();
     const log = path.join(dir, "audit.log");
-    const generated = await writeAuditLog(log, { seed: SEED, targetBytes: LOG_BYTES, salt: SALT });
+    const generated = await writeAuditLog(log, {
+      seed: SEED,
+      targetBytes: LOG_BYTES,
+      salt: SALT,
+      startTime: START_TIME,
+    });
     if (!generated.planted) throw new Error("the generator planted no incidents");
     planted = generated.planted;
     entries = oracleEntries(scanLogs([log]));
@@ -143,6 +152,17 @@ describe.skipIf(!HAS_CHROMIUM)("the page in Chromium", () => {
     return p.$$eval(`.viewport .row .col-${column}`, (cells) =>
       cells.map((c) => c.textContent ?? ""),
     );
+  }
+
+  /** Records in CSV text (RFC 4180: a quoted cell may hold newlines). */
+  function csvRecordCount(text: string): number {
+    let records = 0;
+    let quoted = false;
+    for (const c of text) {
+      if (c === '"') quoted = !quoted;
+      else if (c === "\n" && !quoted) records++;
+    }
+    return records;
   }
 
   const matches = (where: OExpr) => oracleMatches(where, entries, { salt: SALT });
@@ -246,8 +266,8 @@ describe.skipIf(!HAS_CHROMIUM)("the page in Chromium", () => {
     const query = `ip = ${planted.compromisedIp}`;
     await typeQuery(query);
     await page.click(".time-button");
-    await page.fill('.time-menu input[aria-label="from"]', "2026-11-20T00:00:00Z");
-    await page.fill('.time-menu input[aria-label="to"]', "2026-11-20T00:10:00Z");
+    await page.fill('.time-menu input[aria-label="from"]', START_TIME);
+    await page.fill('.time-menu input[aria-label="to"]', TEN_MINUTES_LATER);
     const before = await runNumber(page);
     await page.click('.time-menu button[type="submit"]');
     await runFinished(page, before);
@@ -257,8 +277,8 @@ describe.skipIf(!HAS_CHROMIUM)("the page in Chromium", () => {
     const expected = matches(
       and(
         cmp("ip", "=", planted.compromisedIp),
-        cmp("time", ">=", "2026-11-20T00:00:00Z"),
-        cmp("time", "<", "2026-11-20T00:10:00Z"),
+        cmp("time", ">=", START_TIME),
+        cmp("time", "<", TEN_MINUTES_LATER),
       ),
     );
     expect(count).toBe(expected.length);
@@ -267,7 +287,7 @@ describe.skipIf(!HAS_CHROMIUM)("the page in Chromium", () => {
     await other.goto(shared);
     await runFinished(other, 0);
     expect(await other.inputValue(".query-input")).toBe(query);
-    expect(await other.textContent(".time-button")).toContain("2026-11-20T00:10:00Z");
+    expect(await other.textContent(".time-button")).toContain(TEN_MINUTES_LATER);
     expect(await rowCount(other)).toBe(count);
     await shot("06-shared-url", other);
     await other.close();
@@ -324,6 +344,85 @@ describe.skipIf(!HAS_CHROMIUM)("the page in Chromium", () => {
     for (const l of expected) expect(vault.revocations(l.lease, l.namespace ?? "")).toBe(1);
     expect(vault.totalRevokeRequests).toBe(expected.length);
     expect(vault.leaseCount()).toBe(leasesBefore - expected.length);
+  });
+
+  test("the time picker's relative spans run as `time >= now-…`, kept in the URL", async () => {
+    const query = `ip = ${planted.compromisedIp}`;
+    await typeQuery(query);
+    const all = matches(cmp("ip", "=", planted.compromisedIp)).length;
+    for (const [span, expected] of [
+      ["24h", all],
+      ["1h", 0],
+    ] as const) {
+      const before = await runNumber(page);
+      await page.click(".time-button");
+      await page.click(`.time-menu [data-range="${span}"]`);
+      await runFinished(page, before);
+      expect(new URL(page.url()).searchParams.get("range")).toBe(span);
+      expect(await page.inputValue(".query-input")).toBe(query);
+      expect(await rowCount()).toBe(expected);
+    }
+    const before = await runNumber(page);
+    await page.click(".time-button");
+    await page.click('.time-menu [data-range="all"]');
+    await runFinished(page, before);
+  });
+
+  test("the bar completes from the server's completer (Tab accepts)", async () => {
+    await page.fill(".query-input", "");
+    await page.type(".query-input", `ip = ${planted.compromisedIp} | lea`);
+    const option = page.locator(".completions li", { hasText: "leases" });
+    await option.waitFor();
+    await page.press(".query-input", "Tab");
+    expect(await page.inputValue(".query-input")).toBe(`ip = ${planted.compromisedIp} | leases`);
+    expect(await page.textContent(".query-overlay .tok-stage")).toBe("leases");
+  });
+
+  test("templates run in one click; count by and top are drawn as bars, timeline as a chart", async () => {
+    let before = await runNumber(page);
+    await page.click('.template:has-text("Busiest paths")');
+    await runFinished(page, before);
+    const top = oracleAnswer(
+      { where: cmp("op", "=", "read"), stages: [{ kind: "top", n: 10, field: "path" }] },
+      entries,
+      { salt: SALT },
+    ).flatMap((g) => (g.kind === "group" ? [`${String(g.value)}${g.count}`] : []));
+    const bars = await page.$$eval(".bar-chart g", (gs) =>
+      gs.map((g) => [...g.querySelectorAll("text")].map((t) => t.textContent).join("")),
+    );
+    expect(bars).toEqual(top);
+    await shot("10-top-as-bars");
+
+    before = await runNumber(page);
+    await page.click('.template:has-text("Activity of a host over time")');
+    await runFinished(page, before);
+    const buckets = Number(await page.getAttribute(".stage-chart .time-chart", "data-buckets"));
+    expect(buckets).toBe(await rowCount());
+    expect(buckets).toBeGreaterThan(0);
+    await shot("11-timeline-chart");
+  });
+
+  test("the table stays virtual for every row, and the downloads hold every result", async () => {
+    await typeQuery("exists type");
+    const total = await rowCount();
+    expect(total).toBe(entries.length);
+    expect(await page.locator(".viewport .row").count()).toBeLessThan(100);
+    await page.locator(".viewport").evaluate((v) => (v.scrollTop = v.scrollHeight));
+    const last = (entries[entries.length - 1]!.entry as { time: string }).time;
+    await page.locator(".viewport .row .col-time", { hasText: last }).waitFor();
+
+    const ndjson = await context.request.get(
+      server.origin + (await page.getAttribute(".download-ndjson", "href"))!,
+    );
+    expect(ndjson.status()).toBe(200);
+    expect((await ndjson.text()).split("\n").filter((l) => l !== "")).toEqual(
+      entries.map((e) => e.line),
+    );
+    const csv = await context.request.get(
+      server.origin + (await page.getAttribute(".download-csv", "href"))!,
+    );
+    expect(csv.headers()["content-disposition"]).toContain("attachment");
+    expect(csvRecordCount(await csv.text())).toBe(entries.length + 1);
   });
 
   test("nothing on the page broke the Content-Security-Policy or threw", () => {
