@@ -36,7 +36,11 @@ export function TimeChart({ buckets, heightPx, onZoom, label }: TimeChartProps) 
         // Audit times are UTC, and so is the table: the axis too, whatever the browser's zone.
         tzDate: (s) => uPlot.tzDate(new Date(s * 1000), "Etc/UTC"),
         cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
-        scales: { x: { time: true, range: (_u, min, max) => [min, max + stepS] } },
+        scales: {
+          x: { time: true, range: (_u, min, max) => [min, max + stepS] },
+          // Counts: the bars stand on zero.
+          y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] },
+        },
         axes: [{ stroke: "#889" }, { stroke: "#889", size: 48 }],
         series: [
           {},
