@@ -19,7 +19,7 @@ import {
 import { BarChart, countRows } from "./bar-chart.js";
 import { FieldSidebar } from "./field-sidebar.js";
 import { QueryBar } from "./query-bar.js";
-import { andFilter, fieldCondition, splitStages, stageNames } from "./query-text.js";
+import { andFilter, fieldCondition, splitStages, stageNames, typedOffset } from "./query-text.js";
 import { RecordView } from "./record-view.js";
 import { resultColumns } from "./result-rows.js";
 import { ResultsTable } from "./results-table.js";
@@ -39,18 +39,6 @@ type Status =
   | { readonly kind: "running"; readonly startedMs: number }
   | { readonly kind: "done"; readonly ms: number; readonly truncated: boolean }
   | { readonly kind: "failed"; readonly message: string };
-
-/** Where a server error offset in the query that ran falls in the text the user typed. */
-function typedOffset(typed: string, ran: string, offset: number | undefined): number | undefined {
-  if (offset === undefined || typed === ran) return offset;
-  const { filter, stages } = splitStages(typed);
-  const f = ran.indexOf(filter);
-  if (filter && f >= 0 && offset >= f && offset <= f + filter.length)
-    return typed.indexOf(filter) + offset - f;
-  const s = stages ? ran.lastIndexOf(stages) : -1;
-  if (s >= 0 && offset >= s) return typed.lastIndexOf(stages) + offset - s;
-  return undefined;
-}
 
 function App() {
   const initial = new URLSearchParams(window.location.search);

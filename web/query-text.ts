@@ -80,3 +80,19 @@ function needsParens(filter: string): boolean {
   }
   return false;
 }
+
+/** Where a server error offset in the query that ran falls in the text the user typed. */
+export function typedOffset(
+  typed: string,
+  ran: string,
+  offset: number | undefined,
+): number | undefined {
+  if (offset === undefined || typed === ran) return offset;
+  const { filter, stages } = splitStages(typed);
+  const f = ran.indexOf(filter);
+  if (filter && f >= 0 && offset >= f && offset <= f + filter.length)
+    return typed.indexOf(filter) + offset - f;
+  const s = stages ? ran.lastIndexOf(stages) : -1;
+  if (s >= 0 && offset >= s) return typed.lastIndexOf(stages) + offset - s;
+  return undefined;
+}
