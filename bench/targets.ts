@@ -17,6 +17,7 @@ import {
   type Verdict,
 } from "./results-table.js";
 import type { RevokeResult } from "./revoke-step.js";
+import { p50p99, type HttpResult } from "./http-step.js";
 
 export const TARGETS = {
   /** Ingest throughput (all cores) over `jq select`'s throughput on the same file. */
@@ -30,6 +31,7 @@ export const TARGETS = {
   processOverZcat: 20,
   cidrCountOverJq: 100,
   revoke10kSeconds: 10,
+  httpLeasesP50Ms: 5,
 } as const;
 
 export interface Measurements {
@@ -41,6 +43,7 @@ export interface Measurements {
   process?: ProcessQueries;
   heavy?: readonly HeavyQuery[];
   revoke?: RevokeResult;
+  http?: HttpResult;
 }
 
 function verdict(ok: boolean | undefined): Verdict {
@@ -278,5 +281,40 @@ export function resultRows(m: Measurements, logBytes: number): ResultRow[] {
       : [skipped("query, whole process", "≤ 150 ms, ≥ 3× grep|jq, ≥ 20× zcat, /16 ≥ 100× jq")]),
     ...(m.heavy ? heavyRows(m.heavy) : [skipped("heavy query, whole process", "peak RSS < 1 GiB")]),
     ...(m.revoke ? [revokeRow(m.revoke)] : [skipped("revoke", "10k leases < 10 s")]),
+    ...(m.http
+      ? httpRows(m.http)
+      : [
+          skipped(
+            "serve, HTTP",
+            `leases p50 ≤ ${TARGETS.httpLeasesP50Ms} ms; 50 clients, no error`,
+          ),
+        ]),
+  ];
+}
+
+function httpRows(h: HttpResult): ResultRow[] {
+  const [p50, p99] = p50p99(h.latencyMs);
+  const [l50, l99] = p50p99(h.loadMs);
+  return [
+    {
+      step: "serve, HTTP",
+      metric: `\`${h.leasesQuery}\` (sampled IPs) p50 / p99, one client, ${h.latencyMs.length} requests`,
+      value: `${fmtMs(p50)} / ${fmtMs(p99)}`,
+      baseline: "",
+      ratio: "",
+      target: `p50 ≤ ${TARGETS.httpLeasesP50Ms} ms`,
+      verdict: verdict(p50 <= TARGETS.httpLeasesP50Ms),
+    },
+    {
+      step: "serve, HTTP",
+      metric: `${h.clients} clients at once, ${h.loadRequests} requests (\`ip = X | leases\`, \`ip = X\` limit 100)`,
+      value:
+        `${h.loadErrors} errors; p50 / p99 ${fmtMs(l50)} / ${fmtMs(l99)}; ${fmtMs(h.loadWallMs)} wall` +
+        (h.firstError ? `; first error: ${h.firstError}` : ""),
+      baseline: "",
+      ratio: "",
+      target: "no error",
+      verdict: verdict(h.loadErrors === 0),
+    },
   ];
 }

@@ -121,7 +121,8 @@ export const OPENAPI_DOCUMENT = {
     },
     "/api/v1/timeline": {
       get: {
-        summary: "how many matches fall in each interval (`QUERY | timeline [INTERVAL]`)",
+        summary:
+          "how many matches of the query's filter (its stages left out) fall in each interval",
         parameters: [
           q,
           {
@@ -146,6 +147,39 @@ export const OPENAPI_DOCUMENT = {
                     startMs: { type: "integer" },
                     count: { type: "integer" },
                   },
+                },
+              },
+            },
+          }),
+          "400": error,
+        },
+      },
+    },
+    "/api/v1/facets": {
+      get: {
+        summary:
+          "the top values of catalog fields over the matches of the query's filter (its stages left out)",
+        parameters: [
+          q,
+          {
+            name: "fields",
+            in: "query",
+            schema: { type: "string" },
+            description:
+              "comma-separated catalog fields; default ip,path,op,display_name,role,outcome,namespace",
+          },
+          { name: "n", in: "query", schema: { type: "integer", default: 10, maximum: 100 } },
+        ],
+        responses: {
+          "200": json({
+            type: "object",
+            properties: {
+              query: { type: "string" },
+              fields: {
+                type: "object",
+                additionalProperties: {
+                  type: "array",
+                  items: { type: "object", properties: { value: {}, count: { type: "integer" } } },
                 },
               },
             },

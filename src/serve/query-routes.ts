@@ -5,7 +5,9 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { bucketTime } from "../output/item-json.js";
 import { writeOutput } from "../output/write-output.js";
-import { runQuery } from "../query/run-query.js";
+import { fieldByName } from "../audit/field-catalog.js";
+import type { FieldRef, Stage } from "../query/ast.js";
+import { runPrepared, runQuery } from "../query/run-query.js";
 import type { StageOutput } from "../query/stage-output.js";
 import { errorBody, HttpError } from "./http-errors.js";
 import type { IndexSnapshot } from "./index-snapshots.js";
@@ -19,9 +21,42 @@ import {
   pageLimit,
   paramsOf,
   queryText,
+  wholeNumber,
   type Params,
 } from "./request-params.js";
 import type { ServeContext } from "./serve-context.js";
+
+/** The fields `facets` counts when none are named: what a responder looks at first. */
+export const DEFAULT_FACET_FIELDS = [
+  "ip",
+  "path",
+  "op",
+  "display_name",
+  "role",
+  "outcome",
+  "namespace",
+];
+const DEFAULT_FACET_VALUES = 10;
+const MAX_FACET_VALUES = 100;
+const MAX_FACET_FIELDS = 20;
+
+function facetFields(p: Params): string[] {
+  const raw = optionalString(p, "fields");
+  const names =
+    raw === undefined || raw === "" ? DEFAULT_FACET_FIELDS : raw.split(",").map((f) => f.trim());
+  if (names.length > MAX_FACET_FIELDS)
+    throw new HttpError(400, `at most ${MAX_FACET_FIELDS} fields`);
+  for (const name of names) {
+    if (!fieldByName(name)) {
+      throw new HttpError(
+        400,
+        `unknown field ${JSON.stringify(name)}`,
+        "GET /api/v1/fields lists them",
+      );
+    }
+  }
+  return names;
+}
 
 /** The trailer line's one key: no audit entry or stage row has it (field names have no `@`). */
 export const TRAILER_KEY = "@breakglass";
@@ -69,6 +104,34 @@ async function collect(
     items.push(item);
     if (items.length > max) {
       throw new HttpError(413, `the answer has more than ${max} items`, "narrow the query");
+    }
+  }
+  return items;
+}
+
+/**
+ * The items of `stages` run on the matches of a query's filter (its own stages are left out: the
+ * histogram and the field sidebar describe the matches, whatever the pipeline makes of them).
+ */
+async function collectStages(
+  ctx: ServeContext,
+  snapshot: IndexSnapshot,
+  text: string,
+  stages: readonly Stage[],
+  signal: AbortSignal,
+): Promise<StageOutput[]> {
+  const prepared = await snapshot.engine.prepare(text);
+  const items: StageOutput[] = [];
+  for await (const item of runPrepared(snapshot.engine, prepared.plan, stages, undefined)) {
+    if (signal.aborted) break;
+    ctx.activity.rowsPulled++;
+    items.push(item);
+    if (items.length > MAX_PAGE_ROWS) {
+      throw new HttpError(
+        413,
+        `the answer has more than ${MAX_PAGE_ROWS} items`,
+        "narrow the query",
+      );
     }
   }
   return items;
@@ -190,15 +253,11 @@ export function registerQueryRoutes(app: FastifyInstance, ctx: ServeContext): vo
     handler: async (req, reply) => {
       const p = paramsOf(req);
       const q = queryText(p);
-      const every = interval(p);
+      const intervalMs = interval(p);
       const abort = clientGone(reply);
       return withQuery(ctx, abort, async (snapshot) => {
-        const items = await collect(
-          ctx,
-          snapshot,
-          `${q.trim()} | timeline${every ? ` ${every}` : ""}`,
-          abort.signal,
-        );
+        const stage: Stage = { kind: "timeline", intervalMs, offset: q.length };
+        const items = await collectStages(ctx, snapshot, q, [stage], abort.signal);
         const buckets = items.flatMap((i) =>
           i.kind === "bucket"
             ? [{ time: bucketTime(i.startMs), startMs: i.startMs, count: i.count }]
@@ -211,6 +270,35 @@ export function registerQueryRoutes(app: FastifyInstance, ctx: ServeContext): vo
           total: buckets.reduce((n, b) => n + b.count, 0),
           buckets,
         };
+      });
+    },
+  });
+
+  app.route({
+    method: ["GET", "POST"],
+    url: "/api/v1/facets",
+    handler: async (req, reply) => {
+      const p = paramsOf(req);
+      const q = queryText(p);
+      const fields = facetFields(p);
+      const n = Math.min(wholeNumber(p, "n") ?? DEFAULT_FACET_VALUES, MAX_FACET_VALUES);
+      const abort = clientGone(reply);
+      return withQuery(ctx, abort, async (snapshot) => {
+        const out: Record<string, { value: unknown; count: number }[]> = {};
+        for (const name of fields) {
+          const field: FieldRef = { kind: "field", name, catalog: true, offset: 0 };
+          const items = await collectStages(
+            ctx,
+            snapshot,
+            q,
+            [{ kind: "top", n, field, offset: q.length }],
+            abort.signal,
+          );
+          out[name] = items.flatMap((i) =>
+            i.kind === "group" ? [{ value: i.value, count: i.count }] : [],
+          );
+        }
+        return { query: q, fields: out };
       });
     },
   });

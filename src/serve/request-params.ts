@@ -1,6 +1,6 @@
 // Request parameters, from the URL's query string (GET) or a JSON body (POST), checked: a bad
 // value is a 400 naming the parameter. Values only ever go to the query engine as the query text
-// the user wrote, never spliced into another query unchecked (an interval must look like one).
+// the user wrote, never spliced into other query text.
 import { createHash } from "node:crypto";
 import { HttpError } from "./http-errors.js";
 
@@ -75,18 +75,27 @@ export function pageLimit(p: Params): number {
   return n;
 }
 
-/** A timeline interval, as the language writes it (30s, 5m, 1h, 1d, 1w). */
-export function interval(p: Params): string | undefined {
+const INTERVAL_UNIT_MS: Readonly<Record<string, number>> = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** A timeline interval as the language writes it (30s, 5m, 1h, 1d, 1w), in ms. */
+export function interval(p: Params): number | undefined {
   const v = optionalString(p, "interval");
   if (v === undefined || v === "") return undefined;
-  if (!/^[1-9]\d{0,9}[smhdw]$/.test(v)) {
+  const m = /^([1-9]\d{0,6})([smhdw])$/.exec(v);
+  if (!m) {
     throw new HttpError(
       400,
       `interval ${JSON.stringify(v)} is not an interval`,
       "e.g. 30s, 5m, 1h, 1d, 1w",
     );
   }
-  return v;
+  return Number(m[1]) * INTERVAL_UNIT_MS[m[2]!]!;
 }
 
 function queryTag(q: string): string {

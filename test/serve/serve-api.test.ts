@@ -309,6 +309,34 @@ describe("the other endpoints", () => {
     expect((await get(server, "/api/v1/timeline?q=*&interval=1%20|%20count")).status).toBe(400);
   });
 
+  it("timeline: counts the matches of the filter, whatever the query's stages", async () => {
+    const res = (await (
+      await get(server, `/api/v1/timeline?q=${encodeURIComponent("ip = 10.0.0.5 | count by path")}`)
+    ).json()) as { total: number };
+    expect(res.total).toBe(6);
+  });
+
+  it("facets: the top values of fields over the matches", async () => {
+    const res = (await (
+      await get(
+        server,
+        `/api/v1/facets?q=${encodeURIComponent("path = database/creds/app")}&fields=ip,op&n=1`,
+      )
+    ).json()) as { fields: Record<string, unknown> };
+    expect(res.fields).toEqual({
+      ip: [{ value: "10.0.0.5", count: 6 }],
+      op: [{ value: "update", count: 10 }],
+    });
+    const all = (await (await get(server, "/api/v1/facets?q=*")).json()) as {
+      fields: Record<string, unknown[]>;
+    };
+    expect(Object.keys(all.fields)).toEqual(expect.arrayContaining(["ip", "path", "op"]));
+    expect(all.fields.ip).toHaveLength(10);
+    const bad = await get(server, "/api/v1/facets?q=*&fields=ip,nosuch");
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/nosuch/);
+  });
+
   it("leases: the leases of the query with their namespaces", async () => {
     const res = (await (await get(server, "/api/v1/leases?q=ip%20%3D%2010.0.0.5")).json()) as {
       count: number;
