@@ -197,6 +197,25 @@ export function timeline(query: string, signal?: AbortSignal): Promise<TimelineB
   );
 }
 
+export interface FacetValue {
+  readonly value: string;
+  readonly count: number;
+}
+
+/** The top `n` values of each of `fields` over the matches of the query's filter (the sidebar). */
+export function facets(
+  query: string,
+  fields: readonly string[],
+  n: number,
+  signal?: AbortSignal,
+): Promise<Record<string, FacetValue[]>> {
+  return getJson<{ fields: Record<string, FacetValue[]> }>(
+    "/facets",
+    { q: query, fields: fields.join(","), n: String(n) },
+    signal,
+  ).then((r) => r.fields);
+}
+
 /** A URL that downloads the query's results (up to `limit`) as a file. */
 export function downloadUrl(query: string, format: "ndjson" | "csv", limit: number): string {
   return `${API}/query?${new URLSearchParams({ q: query, format, download: "1", limit: String(limit) })}`;

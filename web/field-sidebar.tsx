@@ -1,10 +1,8 @@
 // The field sidebar: the top values of the main fields among the current query's matches (one
-// `FILTER | top N FIELD` query each). A click narrows the query to that value (`and F = V`); the
+// `facets` request for all of them; the server leaves the query's stages out). A click narrows the query to that value (`and F = V`); the
 // second button or Alt+click excludes it (`and not F = V`).
 import { useEffect, useState } from "preact/hooks";
-import { queryValues } from "./api-client.js";
-import { countRows } from "./bar-chart.js";
-import { splitStages } from "./query-text.js";
+import { facets, type FacetValue } from "./api-client.js";
 
 export const SIDEBAR_FIELDS = ["ip", "path", "op", "display_name", "role", "type"] as const;
 const TOP_VALUES = 5;
@@ -15,22 +13,15 @@ export interface FieldSidebarProps {
   readonly onPick: (field: string, value: string, negate: boolean) => void;
 }
 
-type Tops = Record<string, { label: string; count: number }[]>;
+type Tops = Record<string, FacetValue[]>;
 
 export function FieldSidebar({ query, onPick }: FieldSidebarProps) {
   const [tops, setTops] = useState<Tops>({});
 
   useEffect(() => {
-    const { filter } = splitStages(query);
     setTops({});
-    if (!filter) return;
     const ac = new AbortController();
-    for (const field of SIDEBAR_FIELDS) {
-      queryValues(`${filter} | top ${TOP_VALUES} ${field}`, TOP_VALUES, ac.signal).then(
-        (values) => setTops((t) => ({ ...t, [field]: countRows(values) })),
-        () => undefined,
-      );
-    }
+    facets(query, SIDEBAR_FIELDS, TOP_VALUES, ac.signal).then(setTops, () => undefined);
     return () => ac.abort();
   }, [query]);
 
@@ -44,19 +35,19 @@ export function FieldSidebar({ query, onPick }: FieldSidebarProps) {
             <h3>{field}</h3>
             <ul>
               {rows.map((r) => (
-                <li key={r.label}>
+                <li key={r.value}>
                   <button
                     type="button"
                     class="field-value"
-                    data-value={r.label}
+                    data-value={r.value}
                     title={`click: and ${field} = …; right-click or Alt+click: and not ${field} = …`}
-                    onClick={(e) => onPick(field, r.label, e.altKey)}
+                    onClick={(e) => onPick(field, r.value, e.altKey)}
                     onContextMenu={(e) => {
                       e.preventDefault();
-                      onPick(field, r.label, true);
+                      onPick(field, r.value, true);
                     }}
                   >
-                    <span class="value">{r.label}</span>
+                    <span class="value">{r.value}</span>
                     <span class="count">{r.count}</span>
                   </button>
                 </li>
