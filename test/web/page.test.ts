@@ -11,7 +11,12 @@ import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { writeAuditLog, type PlantedIncidents } from "../../src/demo/generate-log.js";
-import { CHROMIUM_REQUIRED, HAS_CHROMIUM, launchChromium } from "../helpers/chromium.js";
+import {
+  CHROMIUM_PATH,
+  CHROMIUM_REQUIRED,
+  HAS_CHROMIUM,
+  launchChromium,
+} from "../helpers/chromium.js";
 import { FakeVault } from "../helpers/fake-vault-server.js";
 import { ensureBuilt, ROOT, runBin } from "../helpers/run-bin.js";
 import { startServe, type ServeProcess } from "../helpers/serve-process.js";
@@ -42,7 +47,7 @@ const TEN_MINUTES_LATER = new Date(START_MS + 600_000).toISOString().replace(".0
 test.runIf(!HAS_CHROMIUM && CHROMIUM_REQUIRED)(
   "Chromium is installed (BREAKGLASS_REQUIRE_CHROMIUM=1)",
   () => {
-    expect.fail("no Chromium at /usr/bin/chromium: apt-get install chromium");
+    expect.fail(`no Chromium at ${CHROMIUM_PATH}: apt-get install chromium`);
   },
 );
 
