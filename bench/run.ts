@@ -1,12 +1,14 @@
 // `npm run bench`: the whole benchmark against the issues' targets, on one generated log.
 //   npm run bench [-- --bytes 200M] [--only ingest,query] [--skip-ingest] [--skip-baselines]
-//                 [--skip-latency] [--skip-process] [--skip-heavy] [--skip-revoke] [--skip-compare] [--db DIR]
+//                 [--skip-latency] [--skip-process] [--skip-heavy] [--skip-revoke] [--skip-compare]
+//                 [--skip-http] [--db DIR]
 //                 [--iterations 200] [--runs 7] [--baseline-runs 3] [--leases 10000]
 //                 [--subquery-values 28000] [--results bench/RESULTS.md]
 // Steps, in the order run: ingest (bin, 1 worker / all cores / .gz), compare (two devices' copies
 // of the log, against the all-cores ingest time), baselines (jq, grep|jq,
 // zcat|grep|jq), process (whole `breakglass query` runs), heavy (sort, pair, a big subquery: time
-// and peak RSS, once each), revoke (10k leases), latency (in-process queries).
+// and peak RSS, once each), revoke (10k leases), http (`breakglass serve`: `ip = X | leases` over
+// HTTP, then 50 clients at once), latency (in-process queries).
 // Prints the results table on stdout (progress on stderr) and writes bench/RESULTS.md. Every temp
 // index is removed at the end, on error and on Ctrl-C. Run it on an otherwise idle machine.
 import { existsSync, writeFileSync } from "node:fs";
@@ -17,6 +19,7 @@ import { measureBaselines } from "./baselines-step.js";
 import { measureCompare } from "./compare-step.js";
 import { ensureBenchData } from "./bench-data.js";
 import { measureHeavyQueries } from "./heavy-query-step.js";
+import { measureHttp } from "./http-step.js";
 import { measureIngest, warmIndex } from "./ingest-step.js";
 import { measureLatency } from "./latency-step.js";
 import { machineInfo, wasIdle } from "./machine-info.js";
@@ -29,7 +32,16 @@ import { sampleValues } from "./sample-values.js";
 import { resultRows, type Measurements } from "./targets.js";
 import { TempDirs } from "./temp-dirs.js";
 
-const STEPS = ["ingest", "compare", "baselines", "process", "heavy", "revoke", "latency"] as const;
+const STEPS = [
+  "ingest",
+  "compare",
+  "baselines",
+  "process",
+  "heavy",
+  "revoke",
+  "http",
+  "latency",
+] as const;
 type Step = (typeof STEPS)[number];
 /** Names --only/--skip-* accept beyond the steps themselves. */
 const ALIASES: Record<string, readonly Step[]> = { query: ["latency", "process", "heavy"] };
@@ -70,6 +82,7 @@ function parse(argv: string[]) {
       "skip-query": { type: "boolean", default: false },
       "skip-revoke": { type: "boolean", default: false },
       "skip-compare": { type: "boolean", default: false },
+      "skip-http": { type: "boolean", default: false },
       db: { type: "string" },
       iterations: { type: "string", default: "200" },
       runs: { type: "string", default: "7" },
@@ -123,7 +136,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const m: Measurements = {};
   try {
-    const needDb = (has("latency") || has("process") || has("heavy")) && opts.db === undefined;
+    const needDb =
+      (has("latency") || has("process") || has("heavy") || has("http")) && opts.db === undefined;
     if (has("ingest")) {
       process.stderr.write("ingest …\n");
       const common = { bin, temp, logBytes: data.logBytes };
@@ -158,7 +172,7 @@ async function main(argv: string[]): Promise<void> {
       m.baselines = await measureBaselines(data, opts.baselineRuns);
     }
     let db: string | undefined;
-    if (has("latency") || has("process") || has("heavy")) {
+    if (has("latency") || has("process") || has("heavy") || has("http")) {
       db = opts.db ?? m.ingestAll?.db;
       if (db === undefined) {
         process.stderr.write("building an index for the query steps (not timed) …\n");
@@ -182,6 +196,16 @@ async function main(argv: string[]): Promise<void> {
     if (has("revoke")) {
       process.stderr.write(`revoke ${opts.leases} leases …\n`);
       m.revoke = await measureRevoke(REPO_ROOT, opts.leases);
+    }
+    if (has("http")) {
+      process.stderr.write("serve over HTTP …\n");
+      m.http = await measureHttp(
+        bin,
+        db!,
+        sampleValues(data.log, opts.iterations),
+        opts.iterations,
+        temp,
+      );
     }
     if (has("latency")) {
       process.stderr.write("query latency, in-process …\n");

@@ -18,6 +18,7 @@ import {
   type Verdict,
 } from "./results-table.js";
 import type { RevokeResult } from "./revoke-step.js";
+import { p50p99, type HttpResult } from "./http-step.js";
 
 export const TARGETS = {
   /** Ingest throughput (all cores) over `jq select`'s throughput on the same file. */
@@ -33,6 +34,7 @@ export const TARGETS = {
   revoke10kSeconds: 10,
   /** compare of two devices' copies over index of one (issue #11). */
   compareOverIndex: 2,
+  httpLeasesP50Ms: 5,
 } as const;
 
 export interface Measurements {
@@ -45,6 +47,7 @@ export interface Measurements {
   heavy?: readonly HeavyQuery[];
   revoke?: RevokeResult;
   compare?: CompareRun;
+  http?: HttpResult;
 }
 
 function verdict(ok: boolean | undefined): Verdict {
@@ -298,5 +301,40 @@ export function resultRows(m: Measurements, logBytes: number): ResultRow[] {
     ...(m.heavy ? heavyRows(m.heavy) : [skipped("heavy query, whole process", "peak RSS < 1 GiB")]),
     ...(m.revoke ? [revokeRow(m.revoke)] : [skipped("revoke", "10k leases < 10 s")]),
     ...(m.compare ? compareRows(m.compare) : [skipped("compare", "≤ 2× index")]),
+    ...(m.http
+      ? httpRows(m.http)
+      : [
+          skipped(
+            "serve, HTTP",
+            `leases p50 ≤ ${TARGETS.httpLeasesP50Ms} ms; 50 clients, no error`,
+          ),
+        ]),
+  ];
+}
+
+function httpRows(h: HttpResult): ResultRow[] {
+  const [p50, p99] = p50p99(h.latencyMs);
+  const [l50, l99] = p50p99(h.loadMs);
+  return [
+    {
+      step: "serve, HTTP",
+      metric: `\`${h.leasesQuery}\` (sampled IPs) p50 / p99, one client, ${h.latencyMs.length} requests`,
+      value: `${fmtMs(p50)} / ${fmtMs(p99)}`,
+      baseline: "",
+      ratio: "",
+      target: `p50 ≤ ${TARGETS.httpLeasesP50Ms} ms`,
+      verdict: verdict(p50 <= TARGETS.httpLeasesP50Ms),
+    },
+    {
+      step: "serve, HTTP",
+      metric: `${h.clients} clients at once, ${h.loadRequests} requests (\`ip = X | leases\`, \`ip = X\` limit 100)`,
+      value:
+        `${h.loadErrors} errors; p50 / p99 ${fmtMs(l50)} / ${fmtMs(l99)}; ${fmtMs(h.loadWallMs)} wall` +
+        (h.firstError ? `; first error: ${h.firstError}` : ""),
+      baseline: "",
+      ratio: "",
+      target: "no error",
+      verdict: verdict(h.loadErrors === 0),
+    },
   ];
 }

@@ -14,8 +14,9 @@ export interface FieldRef {
   readonly offset: number;
 }
 
-/** How a literal was written; the planner interprets it for the field it is compared with. */
-export type LiteralForm = "word" | "string" | "number" | "ip" | "cidr" | "time";
+/** How a literal was written; the planner interprets it for the field it is compared with.
+ * "relativeTime" (`now`, `now-1h`) is made a "time" when the query runs (resolve-values.ts). */
+export type LiteralForm = "word" | "string" | "number" | "ip" | "cidr" | "time" | "relativeTime";
 
 export interface Literal {
   readonly kind: "literal";

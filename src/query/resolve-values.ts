@@ -1,20 +1,33 @@
-// Before planning: replace every hash("…") with the audit HMAC and every subquery
-// `(QUERY | distinct FIELD)` with the list of its distinct values. All hash() calls of a query go
+// Before planning: replace every hash("…") with the audit HMAC, every subquery
+// `(QUERY | distinct FIELD)` with the list of its distinct values, and every relative time
+// (`now-1h`) compared with a time with the RFC 3339 time it means now (relative-time.ts). All hash() calls of a query go
 // to the resolver in one batch (one round of requests when Vault computes them).
+import { fieldByName } from "../audit/field-catalog.js";
 import {
   assertNever,
+  type CompareOp,
   type Expr,
+  type FieldRef,
   type HashCall,
   type Literal,
   type Query,
   type Value,
 } from "./ast.js";
+import { resolveRelativeTime } from "./relative-time.js";
 
 export interface ValueResolvers {
   /** Audit HMACs of plaintexts, same order (locally with a salt, or via Vault). */
   hash(plaintexts: readonly string[]): Promise<string[]>;
   /** The distinct values a subquery's `distinct FIELD` yields. */
   subquery(query: Query): Promise<string[]>;
+  /** The moment relative times count back from, in ms since 1970 (default: Date.now()). */
+  now?: () => number;
+}
+
+/** Whether a relative time is a time here: compared with a time field, or ordered on a path. */
+function takesTime(field: FieldRef, op: CompareOp | "in"): boolean {
+  if (field.catalog) return fieldByName(field.name)?.kind === "time";
+  return op === "<" || op === "<=" || op === ">" || op === ">=";
 }
 
 function collectHashes(expr: Expr, out: HashCall[]): void {
@@ -54,14 +67,19 @@ export async function resolveValues(query: Query, resolvers: ValueResolvers): Pr
     v.kind === "literal"
       ? v
       : { kind: "literal", text: hashes.get(v)!, form: "string", offset: v.offset };
+  const nowMs = (resolvers.now ?? Date.now)();
+  const timed = (v: Literal, field: FieldRef, op: CompareOp | "in"): Literal =>
+    v.form === "relativeTime" && takesTime(field, op)
+      ? { ...v, text: resolveRelativeTime(v.text, nowMs), form: "time" }
+      : v;
 
-  const resolveValue = async (v: Value): Promise<Value> => {
+  const resolveValue = async (v: Value, field: FieldRef): Promise<Value> => {
     switch (v.kind) {
       case "literal":
       case "hash":
         return lit(v);
       case "list":
-        return { ...v, items: v.items.map(lit) };
+        return { ...v, items: v.items.map((i) => timed(lit(i), field, "in")) };
       case "subquery": {
         const values = await resolvers.subquery(v.query);
         return {
@@ -88,9 +106,9 @@ export async function resolveValues(query: Query, resolvers: ValueResolvers): Pr
       case "not":
         return { ...e, operand: await walk(e.operand) };
       case "compare":
-        return { ...e, value: lit(e.value) };
+        return { ...e, value: timed(lit(e.value), e.field, e.op) };
       case "in":
-        return { ...e, value: await resolveValue(e.value) };
+        return { ...e, value: await resolveValue(e.value, e.field) };
       case "exists":
       case "all":
         return e;

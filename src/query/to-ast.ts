@@ -10,6 +10,7 @@ import ipaddr from "ipaddr.js";
 import { fieldByName, isOrdered, type FieldKind } from "../audit/field-catalog.js";
 import { cidrRange, ipKey } from "../audit/ip-key.js";
 import { parseInstant } from "../audit/time-key.js";
+import { isRelativeTime } from "./relative-time.js";
 import { QueryError } from "../errors.js";
 import type {
   CompareOp,
@@ -62,7 +63,8 @@ const TIME_SHAPE =
 const CIDR_SHAPE = /^[0-9A-Fa-f:.]+\/\d+$/;
 const NUMBER_SHAPE = /^-?\d+(?:\.\d+)?$/;
 const TIME_HINT =
-  "times are RFC 3339: 2026-01-01T00:00:00Z, 2026-01-01, 2026-01-01T08:00:00.5+02:00";
+  "times are RFC 3339 (2026-01-01T00:00:00Z, 2026-01-01, 2026-01-01T08:00:00.5+02:00) " +
+  "or relative (now, now-15m, now-1h, now-7d)";
 
 function isIpAddress(text: string): boolean {
   return ipaddr.IPv4.isValidFourPartDecimal(text) || ipaddr.IPv6.isValid(text);
@@ -71,6 +73,7 @@ function isIpAddress(text: string): boolean {
 /** How a bare word was written (the planner interprets it for the field it meets). */
 export function wordForm(text: string): LiteralForm {
   if (TIME_SHAPE.test(text)) return "time";
+  if (isRelativeTime(text)) return "relativeTime";
   if (CIDR_SHAPE.test(text) && isIpAddress(text.slice(0, text.lastIndexOf("/")))) return "cidr";
   if (NUMBER_SHAPE.test(text)) return "number";
   if (text.includes(".") || text.includes(":")) {
@@ -332,7 +335,13 @@ export class ToAst extends BaseVisitor implements ICstNodeVisitor<void, unknown>
           : "use `=`, `^=` (prefix) or `~` (regex)",
       );
     }
-    if (ordering && !field.catalog && !NUMBER_SHAPE.test(value.text) && !parseInstant(value.text)) {
+    if (
+      ordering &&
+      !field.catalog &&
+      !NUMBER_SHAPE.test(value.text) &&
+      !parseInstant(value.text) &&
+      value.form !== "relativeTime"
+    ) {
       throw this.fail(`\`${op}\` needs a number or a time, not \`${value.text}\``, value.offset);
     }
     if (op === "~") {
@@ -369,7 +378,7 @@ export class ToAst extends BaseVisitor implements ICstNodeVisitor<void, unknown>
   ): void {
     switch (kind) {
       case "time":
-        if (!parseInstant(value.text)) {
+        if (value.form !== "relativeTime" && !parseInstant(value.text)) {
           throw this.fail(`\`${value.text}\` is not a valid time`, value.offset, TIME_HINT);
         }
         return;

@@ -108,6 +108,15 @@ export class IndexReader {
     this.recordCount = last ? last.base + last.records : 0;
   }
 
+  /**
+   * End the reader's snapshot (its pinned read transaction), for a long-running process that
+   * moves to a newer reader (serve): a reader left open keeps LMDB from reusing the pages its
+   * snapshot sees. Nothing may be read through this reader afterwards.
+   */
+  release(): void {
+    this.txn.done();
+  }
+
   /** Every indexed file's record, verified against the segments (in the reader's snapshot). */
   files(): FileMeta[] {
     const files = readFileMetas(this.env, this.txn);

@@ -12,12 +12,14 @@ import { defineQueryCommand } from "./query-command.js";
 import { defineListenCommand } from "./listen-command.js";
 import { defineShellCommand } from "./shell-command.js";
 import { defineCompareCommand } from "./compare-command.js";
+import { defineServeCommand } from "./serve-command.js";
 
 export function registerCommands(program: Command): void {
   defineIndexCommand(program);
   defineQueryCommand(program);
   defineListenCommand(program);
   defineShellCommand(program);
+  defineServeCommand(program);
   defineStatsCommand(program);
   registerRevokeCommand(program);
   registerHashCommand(program);
