@@ -342,6 +342,32 @@ describe.skipIf(!hasClickhouse())("index --backend clickhouse://", () => {
     expect(JSON.parse(viaEnv.stdout).records).toBe(0); // already loaded: $BREAKGLASS_BACKEND was used
   });
 
+  test("clickhouses:// loads over HTTPS verified with --ca, and fails clearly without it", async () => {
+    if (cluster.caFile === undefined) {
+      console.warn("SKIPPED: clickhouses:// test: no openssl to make the test certificate");
+      return;
+    }
+    const log = await generatedLog(40_000, 10);
+    const db = freshDatabase();
+    const url = cluster.url(db, { cluster: true, tls: true });
+    expect(url).toMatch(/^clickhouses:/);
+    const unverified = await runBin(["index", "--backend", url, log], PASSWORD_ENV);
+    expect(unverified.code).toBe(3);
+    expect(unverified.stderr).toMatch(
+      /cannot verify the TLS certificate of ClickHouse at clickhouses:/,
+    );
+    expect(unverified.stderr).toMatch(/--ca FILE/);
+    const ok = await runBin(
+      ["index", "--backend", url, "--ca", cluster.caFile, "--json", log],
+      PASSWORD_ENV,
+    );
+    expect(ok.stderr).not.toMatch(/breakglass:/);
+    expect(ok.code).toBe(0);
+    const records = JSON.parse(ok.stdout).records as number;
+    expect(records).toBeGreaterThan(0);
+    expect(await count(`SELECT count() FROM ${db}.breakglass_entries`)).toBe(records);
+  });
+
   test("a database of a newer schema, or loaded as another layout, is refused (exit 3)", async () => {
     const log = await generatedLog(30_000, 8);
     const db = freshDatabase();
