@@ -1,9 +1,10 @@
-// What `breakglass query` does: open the index, run the pipeline, stream the results to stdout in
+// What `breakglass query` does: open the index (or ClickHouse, with --backend), run the pipeline, stream the results to stdout in
 // the chosen format; the plan (with --explain) and notes (entries with no time, when the query
 // tests time; segments indexed without a field it reads) on stderr; exit 1 with -e when nothing
 // matched.
 import { ExitCode } from "../errors.js";
-import { openIndex } from "../index-api.js";
+import type { BackendTarget } from "../backend/backend-url.js";
+import { openQuerySource } from "../index-api.js";
 import { defaultFormat, type OutputFormat } from "../output/output-format.js";
 import { writeOutput } from "../output/write-output.js";
 import { runQuery } from "../query/run-query.js";
@@ -21,8 +22,12 @@ export async function runQueryCommand(
   dbDir: string,
   text: string,
   flags: QueryFlags,
+  backend: BackendTarget = { kind: "local" },
 ): Promise<void> {
-  const index = openIndex(dbDir, { salt: flags.salt, auditDevice: flags.auditDevice });
+  const index = await openQuerySource(backend, dbDir, {
+    salt: flags.salt,
+    auditDevice: flags.auditDevice,
+  });
   try {
     const run = await runQuery(index.engine, text, {
       limit: flags.limit,

@@ -9,8 +9,9 @@
 // is read. Only opening the index can fail the command (exit 3, by cli/main.ts).
 import { performance } from "node:perf_hooks";
 import readline from "node:readline";
-import { BreakglassError, ExitCode, QueryError } from "../errors.js";
-import { openIndex, type BreakglassIndex } from "../index-api.js";
+import { BreakglassError, ExitCode, QueryError, UsageError } from "../errors.js";
+import type { BackendTarget } from "../backend/backend-url.js";
+import { openQuerySource, type BreakglassIndex, type QuerySource } from "../index-api.js";
 import { defaultFormat } from "../output/output-format.js";
 import { writeOutput } from "../output/write-output.js";
 import { runQuery } from "../query/run-query.js";
@@ -69,7 +70,7 @@ class ShellSession {
   private running: Running | undefined;
 
   constructor(
-    private readonly index: BreakglassIndex,
+    private readonly index: QuerySource | BreakglassIndex,
     public format: ShellFormat,
   ) {}
 
@@ -106,6 +107,8 @@ class ShellSession {
         return "continue";
       case "stats":
         try {
+          if (!("stats" in this.index))
+            throw new UsageError("\\stats: run `breakglass stats --backend URL`");
           const s = this.index.stats();
           process.stdout.write(statsText(this.index.dir, s, this));
         } catch (err) {
@@ -170,7 +173,7 @@ function historySaver(dbDir: string): (linesOldestFirst: readonly string[]) => v
   };
 }
 
-async function interactive(session: ShellSession, dbDir: string, recordCount: number) {
+async function interactive(session: ShellSession, dbDir: string, where: string) {
   // The prompt and the echo belong with the results when stdout is the terminal; when stdout is
   // redirected, they go to stderr so that the file holds only results.
   const output = process.stdout.isTTY ? process.stdout : process.stderr;
@@ -202,9 +205,7 @@ async function interactive(session: ShellSession, dbDir: string, recordCount: nu
     }
     rl.prompt();
   });
-  output.write(
-    `breakglass shell: ${recordCount} records in ${dbDir}. \\help for help, \\q or Ctrl-D to quit.\n`,
-  );
+  output.write(`breakglass shell: ${where}. \\help for help, \\q or Ctrl-D to quit.\n`);
   rl.prompt();
   let quit = false;
   for await (const line of rl) {
@@ -235,11 +236,20 @@ async function scripted(session: ShellSession, dbDir: string) {
   }
 }
 
-export async function runShell(dbDir: string, flags: ShellFlags): Promise<void> {
-  const index = openIndex(dbDir, { salt: flags.salt, auditDevice: flags.auditDevice });
+export async function runShell(
+  dbDir: string,
+  flags: ShellFlags,
+  backend: BackendTarget = { kind: "local" },
+): Promise<void> {
+  const index = await openQuerySource(backend, dbDir, {
+    salt: flags.salt,
+    auditDevice: flags.auditDevice,
+  });
   const session = new ShellSession(index, flags.format ?? "auto");
   try {
-    if (process.stdin.isTTY) await interactive(session, dbDir, index.recordCount);
+    const where =
+      "recordCount" in index ? `${index.recordCount} records in ${dbDir}` : "ClickHouse";
+    if (process.stdin.isTTY) await interactive(session, dbDir, where);
     else await scripted(session, dbDir);
   } finally {
     await index.close();

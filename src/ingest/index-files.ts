@@ -271,6 +271,8 @@ export class Indexer {
   private pool: ParsePool | undefined;
   private readonly sink: ChunkSink;
   private readonly local: LocalIndex | undefined;
+  /** The compiled parse worker (dist/src/…) of this store. */
+  private readonly workerFile: string;
   /**
    * Chunk memory kept from one run to the next: the live loop runs every half second, and a
    * fresh 16 MiB buffer a run (zeroed by calloc, freed only when the GC gets to it) kept
@@ -295,8 +297,6 @@ export class Indexer {
       this.workerFile = store.workerFile;
     }
   }
-
-  private readonly workerFile: string;
 
   /**
    * An Indexer that commits into `sink` (another store) with parse workers from `workerFile`

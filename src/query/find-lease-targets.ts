@@ -1,6 +1,7 @@
 // `revoke --query`: the leases a query finds, each with the namespace its audit entry recorded.
-// A query that does not end in `| leases` gets it appended.
-import { openIndex } from "../index-api.js";
+// A query that does not end in `| leases` gets it appended. On the local index or ClickHouse.
+import type { BackendTarget } from "../backend/backend-url.js";
+import { openQuerySource } from "../index-api.js";
 import type { LeaseTarget } from "../vault/revoke-leases.js";
 import { runQuery } from "./run-query.js";
 
@@ -8,8 +9,9 @@ export async function* findLeaseTargets(
   dbDir: string,
   query: string,
   opts: { salt?: string; auditDevice?: string } = {},
+  backend: BackendTarget = { kind: "local" },
 ): AsyncGenerator<LeaseTarget> {
-  const index = openIndex(dbDir, opts);
+  const index = await openQuerySource(backend, dbDir, opts);
   try {
     const trimmed = query.trim();
     const text = /\|\s*leases\s*$/i.test(trimmed) ? trimmed : `${trimmed} | leases`;

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { pickTime } from "../audit/time-key.js";
 import { INDEX_FILE } from "./format.js";
+import type { FileMeta } from "./format.js";
 import type { IndexReader } from "./index-reader.js";
 
 export interface FileStats {
@@ -50,7 +51,36 @@ export interface IndexStats {
 }
 
 export function indexStats(reader: IndexReader, opts: { badLines: boolean }): IndexStats {
-  const files = reader.files();
+  let indexBytes = 0;
+  for (const name of [INDEX_FILE]) {
+    try {
+      indexBytes += fs.statSync(path.join(reader.env.dir, name)).size;
+    } catch {
+      // a read-only copy without the file: size unknown
+    }
+  }
+  return statsOfFiles(
+    reader.files(),
+    reader.badLines(),
+    {
+      noTime: reader.segments.reduce((n, seg) => n + seg.records - seg.timedRecords, 0),
+      segments: reader.segments.length,
+      indexBytes,
+    },
+    opts.badLines,
+  );
+}
+
+/**
+ * The stats of some files (their metadata as the index keeps it) and bad lines: the local index's,
+ * or those a ClickHouse load keeps (backend/clickhouse/clickhouse-stats.ts).
+ */
+export function statsOfFiles(
+  files: readonly FileMeta[],
+  badLines: Iterable<{ readonly file: number; readonly line: number; readonly reason: string }>,
+  store: { readonly noTime: number; readonly segments: number; readonly indexBytes: number },
+  withBadLines: boolean,
+): IndexStats {
   const byId = new Map(files.map((f) => [f.id, f.path]));
   let firstTime: string | undefined;
   let lastTime: string | undefined;
@@ -73,8 +103,8 @@ export function indexStats(reader: IndexReader, opts: { badLines: boolean }): In
     };
   });
   const badLineList: BadLineStats[] = [];
-  if (opts.badLines) {
-    for (const b of reader.badLines()) {
+  if (withBadLines) {
+    for (const b of badLines) {
       badLineList.push({
         file: byId.get(b.file) ?? `file #${b.file}`,
         line: b.line,
@@ -86,14 +116,6 @@ export function indexStats(reader: IndexReader, opts: { badLines: boolean }): In
         badLineList.push({ file: f.path, line: f.tailBad.line, reason: f.tailBad.reason });
     }
   }
-  let indexBytes = 0;
-  for (const name of [INDEX_FILE]) {
-    try {
-      indexBytes += fs.statSync(path.join(reader.env.dir, name)).size;
-    } catch {
-      // a read-only copy without the file: size unknown
-    }
-  }
   return {
     files: files.length,
     records: fileList.reduce((n, f) => n + f.records, 0),
@@ -102,9 +124,7 @@ export function indexStats(reader: IndexReader, opts: { badLines: boolean }): In
     bytes: fileList.reduce((n, f) => n + f.bytes, 0),
     firstTime,
     lastTime,
-    noTime: reader.segments.reduce((n, seg) => n + seg.records - seg.timedRecords, 0),
-    segments: reader.segments.length,
-    indexBytes,
+    ...store,
     fileList,
     badLineList,
     rawTokenFiles: fileList.filter((f) => f.rawTokenRecords > 0).map((f) => f.path),

@@ -10,11 +10,13 @@ import { createHmac } from "node:crypto";
 import { createReadStream } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { writeAuditLog, type PlantedIncidents } from "../../src/demo/generate-log.js";
 import { FakeVault, type FakeVaultOptions } from "../helpers/fake-vault-server.js";
 import { ensureBuilt, runBin, runPipeline, type BinResult } from "../helpers/run-bin.js";
 import { tempDirs } from "../helpers/temp-dir.js";
+import { CLICKHOUSE_TEST_PASSWORD, hasClickhouse } from "../helpers/clickhouse-cluster.js";
+import { freshClickhouseUrl, stopSharedCluster } from "../helpers/clickhouse-backend-for.js";
 
 const SEED = 20261120;
 const SALT = "e2e-incident-salt";
@@ -494,3 +496,50 @@ describe("the oracle itself", () => {
     expect(stats).toMatchObject({ records: entries.length, badLines: 0 });
   });
 });
+
+describe.skipIf(!hasClickhouse())(
+  "revoke --query --backend: the same leases from a two-shard ClickHouse",
+  () => {
+    const CIDR = "10.0.0.0/8";
+    let url = "";
+    const chEnv = { CLICKHOUSE_PASSWORD: CLICKHOUSE_TEST_PASSWORD };
+
+    beforeAll(async () => {
+      url = await freshClickhouseUrl();
+      const r = await runBin(["index", "--backend", url, logFile], { HOME: tempDir(), ...chEnv });
+      if (r.code !== 0) throw new Error(`index --backend failed (exit ${r.code}): ${r.stderr}`);
+    }, 120_000);
+    afterAll(stopSharedCluster);
+
+    test("`revoke --query 'ip in 10.0.0.0/8' --backend URL --yes` revokes exactly the expected leases, where they live", async () => {
+      const expected = leasesOf(matching(ipIn(CIDR)));
+      const child = expected.find((l) => l.namespace === CHILD_NAMESPACE);
+      expect(child).toBeDefined();
+      const { vault, env, journal } = await vaultFixture();
+      loadLeases(vault, expected);
+      const before = vault.leaseCount();
+      const r = await runBin(
+        ["revoke", "--query", `ip in ${CIDR}`, "--backend", url, "--yes", "--journal", journal],
+        { ...env, ...chEnv },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(vault.revocations(child?.leaseId ?? "", CHILD_NAMESPACE)).toBe(1);
+      expectRevokedExactly(vault, expected, before);
+    });
+
+    test("$BREAKGLASS_BACKEND names the backend when --backend is not given", async () => {
+      const expected = leasesOf(matching(ipIn(CIDR)));
+      const { vault, env, journal } = await vaultFixture();
+      loadLeases(vault, expected);
+      const r = await runBin(
+        ["revoke", "--dry-run", "--query", `ip in ${CIDR}`, "--journal", journal],
+        { ...env, ...chEnv, BREAKGLASS_BACKEND: url },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(lines(r.stdout)).toEqual(
+        expected.map((l) => `PUT /v1/sys/leases/revoke\t${l.namespace || "(root)"}\t${l.leaseId}`),
+      );
+      expect(vault.totalCalls).toBe(0);
+    });
+  },
+);

@@ -11,8 +11,10 @@
 //
 // Users: `default` (no password, loopback only; the servers use it between themselves) and
 // `breakglass` with the password CLICKHOUSE_TEST_PASSWORD.
+// HTTPS too, when openssl is installed: a throw-away CA (caFile) signs a certificate for both
+// addresses, and every server also serves HTTPS on one shared port (for clickhouses:// and --ca).
 // No vitest import: the bench (bench/clickhouse-load-step.ts) starts the same cluster.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -45,6 +47,7 @@ export function hasClickhouse(): boolean {
 export interface ClickhouseServer {
   readonly host: string;
   readonly httpPort: number;
+  readonly httpsPort: number | undefined;
   readonly tcpPort: number;
   readonly dir: string;
   readonly process: ChildProcess;
@@ -53,8 +56,13 @@ export interface ClickhouseServer {
 export interface ClickhouseCluster {
   readonly servers: readonly ClickhouseServer[];
   readonly clusterName: string;
-  /** `clickhouse://breakglass@HOST:PORT/DATABASE?cluster=…` for the first server (no password). */
-  url(database: string, opts?: { cluster?: boolean; user?: string }): string;
+  /** The CA (PEM) that signed the servers' HTTPS certificate; undefined without openssl. */
+  readonly caFile: string | undefined;
+  /**
+   * `clickhouse://breakglass@HOST:PORT/DATABASE?cluster=…` for the first server (no password);
+   * with `tls`, `clickhouses://` at the HTTPS port.
+   */
+  url(database: string, opts?: { cluster?: boolean; user?: string; tls?: boolean }): string;
   /** Run SQL on one server as `default` over HTTP; the response body. Throws on an HTTP error. */
   sql(sql: string, server?: number): Promise<string>;
   stop(): Promise<void>;
@@ -95,11 +103,101 @@ async function portFreeOnAll(hosts: readonly string[]): Promise<number> {
   throw new Error("no port free on every test host");
 }
 
+interface Ports {
+  http: number;
+  https: number | undefined;
+  tcp: number;
+  interserver: number;
+}
+
+interface Tls {
+  readonly dir: string;
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/** A CA and a certificate it signs for every host (openssl); undefined when openssl is absent. */
+function makeTls(hosts: readonly string[]): Tls | undefined {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bg-clickhouse-tls-"));
+  const f = (name: string): string => path.join(dir, name);
+  const openssl = (...args: string[]): void => {
+    execFileSync("openssl", args, { stdio: "ignore" });
+  };
+  try {
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      f("ca.key"),
+      "-out",
+      f("ca.pem"),
+      "-days",
+      "2",
+      "-subj",
+      "/CN=breakglass test CA",
+    );
+    openssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      f("server.key"),
+      "-out",
+      f("server.csr"),
+      "-subj",
+      `/CN=${hosts[0]}`,
+    );
+    writeFileSync(f("ext.cnf"), `subjectAltName=${hosts.map((h) => `IP:${h}`).join(",")}\n`);
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      f("server.csr"),
+      "-CA",
+      f("ca.pem"),
+      "-CAkey",
+      f("ca.key"),
+      "-CAcreateserial",
+      "-out",
+      f("server.crt"),
+      "-days",
+      "2",
+      "-extfile",
+      f("ext.cnf"),
+    );
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  return { dir, caFile: f("ca.pem"), certFile: f("server.crt"), keyFile: f("server.key") };
+}
+
+function tlsXml(ports: Ports, tls: Tls | undefined): string {
+  if (tls === undefined || ports.https === undefined) return "";
+  return `
+  <https_port>${ports.https}</https_port>
+  <openSSL>
+    <server>
+      <certificateFile>${tls.certFile}</certificateFile>
+      <privateKeyFile>${tls.keyFile}</privateKeyFile>
+      <verificationMode>none</verificationMode>
+      <loadDefaultCAFile>false</loadDefaultCAFile>
+      <disableProtocols>sslv2,sslv3</disableProtocols>
+    </server>
+  </openSSL>`;
+}
+
 function configXml(
   dir: string,
   host: string,
-  ports: { http: number; tcp: number; interserver: number },
+  ports: Ports,
   shards: readonly { host: string; tcp: number }[],
+  tls: Tls | undefined,
 ): string {
   const shardXml = shards
     .map(
@@ -115,7 +213,7 @@ function configXml(
     <console>0</console>
   </logger>
   <listen_host>${host}</listen_host>
-  <http_port>${ports.http}</http_port>
+  <http_port>${ports.http}</http_port>${tlsXml(ports, tls)}
   <tcp_port>${ports.tcp}</tcp_port>
   <interserver_http_port>${ports.interserver}</interserver_http_port>
   <interserver_http_host>${host}</interserver_http_host>
@@ -208,11 +306,20 @@ async function waitReady(server: ClickhouseServer, exited: () => boolean): Promi
   throw new Error(`clickhouse-server on ${server.host}:${server.httpPort} not ready in time`);
 }
 
-async function startServers(hosts: readonly string[]): Promise<ClickhouseServer[]> {
+async function startServers(
+  hosts: readonly string[],
+  tls: Tls | undefined,
+): Promise<ClickhouseServer[]> {
   const httpPort = await portFreeOnAll(hosts);
-  const ports: { http: number; tcp: number; interserver: number }[] = [];
+  const httpsPort = tls === undefined ? undefined : await portFreeOnAll(hosts);
+  const ports: Ports[] = [];
   for (const h of hosts) {
-    ports.push({ http: httpPort, tcp: await freePort(h), interserver: await freePort(h) });
+    ports.push({
+      http: httpPort,
+      https: httpsPort,
+      tcp: await freePort(h),
+      interserver: await freePort(h),
+    });
   }
   const shards = hosts.map((h, i) => ({ host: h, tcp: ports[i]!.tcp }));
   const servers: ClickhouseServer[] = [];
@@ -222,7 +329,7 @@ async function startServers(hosts: readonly string[]): Promise<ClickhouseServer[
     for (const sub of ["data", "tmp", "user_files", "format_schemas"]) {
       mkdirSync(path.join(dir, sub));
     }
-    writeFileSync(path.join(dir, "config.xml"), configXml(dir, host, ports[i]!, shards));
+    writeFileSync(path.join(dir, "config.xml"), configXml(dir, host, ports[i]!, shards, tls));
     writeFileSync(path.join(dir, "users.xml"), usersXml());
     const child = spawn(CLICKHOUSE_SERVER, [`--config-file=${path.join(dir, "config.xml")}`], {
       cwd: dir,
@@ -234,7 +341,14 @@ async function startServers(hosts: readonly string[]): Promise<ClickhouseServer[
       exited = true;
       running.delete(child);
     });
-    const server = { host, httpPort, tcpPort: ports[i]!.tcp, dir, process: child };
+    const server = {
+      host,
+      httpPort,
+      httpsPort,
+      tcpPort: ports[i]!.tcp,
+      dir,
+      process: child,
+    };
     servers.push(server);
     waits.push(waitReady(server, () => exited));
   }
@@ -267,25 +381,39 @@ async function stopServers(servers: readonly ClickhouseServer[]): Promise<void> 
  */
 export async function startClickhouseCluster(): Promise<ClickhouseCluster> {
   const hosts = ["127.0.0.1", "127.0.0.2"];
+  const tls = makeTls(hosts);
   let servers: ClickhouseServer[];
   try {
-    servers = await startServers(hosts);
-  } catch {
-    servers = await startServers(hosts);
+    try {
+      servers = await startServers(hosts, tls);
+    } catch {
+      servers = await startServers(hosts, tls);
+    }
+  } catch (err) {
+    if (tls) rmSync(tls.dir, { recursive: true, force: true });
+    throw err;
   }
   const first = servers[0]!;
   return {
     servers,
     clusterName: CLICKHOUSE_TEST_CLUSTER,
+    caFile: tls?.caFile,
     url(database, opts = {}) {
       const user = opts.user ?? CLICKHOUSE_TEST_USER;
       const query = opts.cluster ? `?cluster=${CLICKHOUSE_TEST_CLUSTER}` : "";
-      return `clickhouse://${user}@${first.host}:${first.httpPort}/${database}${query}`;
+      const [scheme, port] = opts.tls
+        ? ["clickhouses", first.httpsPort]
+        : ["clickhouse", first.httpPort];
+      if (port === undefined) throw new Error("the test cluster has no HTTPS (no openssl)");
+      return `${scheme}://${user}@${first.host}:${port}/${database}${query}`;
     },
     sql(sql, server = 0) {
       const s = servers[server]!;
       return httpSql(s.host, s.httpPort, sql);
     },
-    stop: () => stopServers(servers),
+    stop: async () => {
+      await stopServers(servers);
+      if (tls) rmSync(tls.dir, { recursive: true, force: true });
+    },
   };
 }

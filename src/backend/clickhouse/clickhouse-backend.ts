@@ -5,8 +5,9 @@
 // (so `ndjson` is the original lines in the local index's order). When it is not exact (dotted
 // paths and the few operators the columns cannot decide), the SQL selects a superset, each row's
 // entry is tested here with the local predicate, and the stages run here on the records, exactly
-// as on the local index. `sort` and `pair` run here on the records (pair's partners are fetched
-// in bulk by request id).
+// as on the local index. `sort time [| limit N]` is an ORDER BY there (exact where-clauses);
+// other sorts and `pair` run here on the records (pair's partners are fetched in bulk by request
+// id).
 //
 // A record's id is its `ord`. Records are kept by id for the life of the backend: `sort` and
 // `pair` read records back by id through StageContext.record, which is synchronous.
@@ -258,12 +259,34 @@ export class ClickhouseBackend implements QueryBackend {
     limit: number | undefined,
     stats?: NodeStats,
   ): AsyncIterable<StageOutput> {
+    const where = this.where(sel);
+    if (where.exact) return this.sortedInClickhouse(sel, where, desc, limit);
     const time = { kind: "field", name: "time", catalog: true, offset: 0 } as const;
     const stages = [
       { kind: "sort", field: time, desc, offset: 0 } as const,
       ...(limit === undefined ? [] : [{ kind: "limit", n: limit, offset: 0 } as const]),
     ];
     return runStages(this.records(sel, stats), stages, this);
+  }
+
+  /**
+   * `sort time [desc] [| limit N]` as sort-stage.ts orders: by instant, entries with no time last
+   * in either direction, equal times in index order.
+   */
+  private async *sortedInClickhouse(
+    sel: Selection,
+    where: CompiledWhere,
+    desc: boolean,
+    limit: number | undefined,
+  ): AsyncGenerator<StageOutput> {
+    if (limit !== undefined && limit <= 0) return;
+    const sql =
+      `SELECT ord, line FROM ${this.table} WHERE ${where.sql} ` +
+      `ORDER BY isNull(time), time${desc ? " DESC" : ""}, ord` +
+      (limit === undefined ? "" : ` LIMIT ${Math.floor(limit)}`);
+    for await (const [ord, line] of this.rows(sel, sql, ["UInt64", "String"])) {
+      yield { kind: "record", record: this.keep(ord as number, line as Buffer) };
+    }
   }
 
   record(id: number): MatchedRecord {

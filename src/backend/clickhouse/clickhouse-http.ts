@@ -120,6 +120,12 @@ export class ClickhouseHttp {
   private networkError(err: Error): InputError {
     const code = (err as NodeJS.ErrnoException).code;
     const why = this.scrub(code ?? err.message);
+    if (/CERT|SSL|TLS|SIGNATURE/.test(code ?? "")) {
+      return new InputError(
+        `cannot verify the TLS certificate of ClickHouse at ${this.name}: ${why}`,
+        "give the CA that signed it with --ca FILE",
+      );
+    }
     return new InputError(
       `cannot reach ClickHouse at ${this.name}: ${why}`,
       "is the server running, and are the host and HTTP port right?",

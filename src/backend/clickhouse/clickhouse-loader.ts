@@ -35,9 +35,16 @@ const ROW_WORKER = "backend/clickhouse/row-worker.js";
 const MUTATION_TIMEOUT_MS = 10 * 60_000;
 const MUTATION_POLL_MS = 100;
 
-/** A cluster insert returns once every shard has its rows (not queued on the first server). */
-function insertSettings(names: TableNames): Settings {
-  return names.cluster === undefined ? {} : { insert_distributed_sync: 1 };
+/**
+ * A cluster insert returns once every shard has its rows (not queued on the first server).
+ * Releases after 18.16 refuse an insert that spans over 100 partitions (months) unless told not
+ * to: a chunk of a log with stray times may, and its rows must still go in.
+ */
+function insertSettings(names: TableNames, partitionLimit: boolean): Settings {
+  return {
+    ...(names.cluster === undefined ? {} : { insert_distributed_sync: 1 }),
+    ...(partitionLimit ? { max_partitions_per_insert_block: 0 } : {}),
+  };
 }
 
 interface FileRow {
@@ -50,6 +57,7 @@ export class ClickhouseSink implements ChunkSink {
   private nextFileId = 1;
   private nextOrd = 0;
   private lastVersion = 0;
+  private settings: Settings = {};
 
   private constructor(private readonly servers: ClickhouseServers) {}
 
@@ -57,6 +65,10 @@ export class ClickhouseSink implements ChunkSink {
   static async open(servers: ClickhouseServers): Promise<ClickhouseSink> {
     await ensureSchema(servers, true);
     const sink = new ClickhouseSink(servers);
+    const [limit] = await servers.main.rows<{ n: string }>(
+      `SELECT count() AS n FROM system.settings WHERE name = 'max_partitions_per_insert_block'`,
+    );
+    sink.settings = insertSettings(servers.names, Number(limit?.n ?? 0) > 0);
     await sink.readState();
     await sink.removeUncommitted();
     return sink;
@@ -169,7 +181,7 @@ export class ClickhouseSink implements ChunkSink {
       for (let at = 0; at < startsBytes.length; at += 4) starts.push(startsBytes.readUInt32LE(at));
       // `file` already counts this chunk: its records start at file.records - meta.records.
       patchRowHeads(data, starts, file.records - meta.records, this.nextOrd);
-      await this.main.insert(insertEntriesSql(this.names), data, insertSettings(this.names));
+      await this.main.insert(insertEntriesSql(this.names), data, this.settings);
       this.nextOrd += meta.records;
     } else if (meta.records > 0) {
       throw new Error("a parse result without rows reached the ClickHouse sink");
@@ -184,7 +196,7 @@ export class ClickhouseSink implements ChunkSink {
       await this.main.insert(
         `INSERT INTO ${tableName(this.names, BAD_LINES_TABLE)} (file_id, line, reason) FORMAT RowBinary`,
         w.view(),
-        insertSettings(this.names),
+        this.settings,
       );
     }
     await this.putFile(file);
@@ -205,7 +217,7 @@ export class ClickhouseSink implements ChunkSink {
       `INSERT INTO ${tableName(this.names, FILES_TABLE)}` +
         ` (id, version, path, records, bad_lines, done_bytes, meta) FORMAT RowBinary`,
       w.view(),
-      insertSettings(this.names),
+      this.settings,
     );
     this.files.set(file.id, file);
   }

@@ -5,9 +5,10 @@ import { OUTPUT_FORMATS } from "../../output/output-format.js";
 import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
 import { parseNonNegativeInt } from "../parse-flags.js";
 import type { QueryFlags } from "../run-query-command.js";
+import { addBackendOptions, backendFromFlags, type BackendFlags } from "../backend-option.js";
 
 export function defineQueryCommand(program: Command): void {
-  program
+  const command = program
     .command("query")
     .description("run a query against the index (see README: the query language)")
     .argument("<query>", "e.g. 'ip = 10.103.9.43 | leases'")
@@ -25,13 +26,19 @@ export function defineQueryCommand(program: Command): void {
       "--salt-file <file>",
       "read the audit device salt from FILE (one trailing newline dropped)",
     )
-    .option("--audit-device <path>", "audit device for Vault's sys/audit-hash (default: file)")
-    .action(async (query: string, flags: QueryFlags & { db?: string; saltFile?: string }) => {
+    .option("--audit-device <path>", "audit device for Vault's sys/audit-hash (default: file)");
+  addBackendOptions(command).action(
+    async (
+      query: string,
+      flags: QueryFlags & BackendFlags & { db?: string; saltFile?: string },
+    ) => {
       const [{ runQueryCommand }, { saltFromFlags }] = await Promise.all([
         import("../run-query-command.js"),
         import("../../vault/audit-hash.js"),
       ]);
       const salt = await saltFromFlags(flags);
-      await runQueryCommand(resolveDbDir(flags.db), query, { ...flags, salt });
-    });
+      const backend = await backendFromFlags(flags);
+      await runQueryCommand(resolveDbDir(flags.db), query, { ...flags, salt }, backend);
+    },
+  );
 }

@@ -17,6 +17,7 @@ import type {
   RevokeSummary,
 } from "../../vault/revoke-leases.js";
 import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
+import { addBackendOptions, backendFromFlags } from "../backend-option.js";
 
 interface RevokeFlags {
   query?: string;
@@ -31,6 +32,8 @@ interface RevokeFlags {
   journal?: string;
   db?: string;
   json?: boolean;
+  backend?: string;
+  ca?: string;
 }
 
 const MAX_CONCURRENCY = 256;
@@ -44,7 +47,7 @@ function parseConcurrency(value: string): number {
 }
 
 export function registerRevokeCommand(program: Command): void {
-  program
+  const command = program
     .command("revoke")
     .description("revoke lease ids read from stdin (one a line), or found by --query")
     .option("--query <query>", "revoke the leases this query finds (e.g. 'ip = 10.0.0.1 | leases')")
@@ -78,10 +81,11 @@ export function registerRevokeCommand(program: Command): void {
       "after",
       "\nVault is found like the Vault CLI finds it: VAULT_ADDR, VAULT_TOKEN (else ~/.vault-token),\n" +
         "VAULT_NAMESPACE, VAULT_CACERT, VAULT_SKIP_VERIFY. The token is never accepted as a flag.",
-    )
-    .action(async (flags: RevokeFlags) => {
-      await runRevoke(flags);
-    });
+    );
+  // --backend: where --query looks (the local index by default).
+  addBackendOptions(command).action(async (flags: RevokeFlags) => {
+    await runRevoke(flags);
+  });
 }
 
 function modeOf(flags: RevokeFlags): RevokeMode {
@@ -122,7 +126,9 @@ async function collectTargets(flags: RevokeFlags): Promise<SourcedTarget[]> {
   if (flags.query !== undefined) {
     const { findLeaseTargets } = await import("../../query/find-lease-targets.js");
     const targets: SourcedTarget[] = [];
-    for await (const target of findLeaseTargets(resolveDbDir(flags.db), flags.query)) {
+    const backend = await backendFromFlags(flags);
+    const found = findLeaseTargets(resolveDbDir(flags.db), flags.query, {}, backend);
+    for await (const target of found) {
       targets.push({ target, where: "--query" });
     }
     return targets;

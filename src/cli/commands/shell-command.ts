@@ -3,9 +3,10 @@ import { Option, type Command } from "commander";
 import { DB_OPTION_FLAGS, DB_OPTION_HELP, resolveDbDir } from "../db-dir.js";
 import { OUTPUT_FORMATS } from "../../output/output-format.js";
 import type { ShellFlags } from "../run-shell.js";
+import { addBackendOptions, backendFromFlags, type BackendFlags } from "../backend-option.js";
 
 export function defineShellCommand(program: Command): void {
-  program
+  const command = program
     .command("shell")
     .description(
       "interactive queries on an open index (history, Tab completion, \\help); " +
@@ -28,13 +29,15 @@ export function defineShellCommand(program: Command): void {
       "--salt-file <file>",
       "read the audit device salt from FILE (one trailing newline dropped)",
     )
-    .option("--audit-device <path>", "audit device for Vault's sys/audit-hash (default: file)")
-    .action(async (flags: ShellFlags & { db?: string; saltFile?: string }) => {
+    .option("--audit-device <path>", "audit device for Vault's sys/audit-hash (default: file)");
+  addBackendOptions(command).action(
+    async (flags: ShellFlags & BackendFlags & { db?: string; saltFile?: string }) => {
       const [{ runShell }, { saltFromFlags }] = await Promise.all([
         import("../run-shell.js"),
         import("../../vault/audit-hash.js"),
       ]);
       const salt = await saltFromFlags(flags);
-      await runShell(resolveDbDir(flags.db), { ...flags, salt });
-    });
+      await runShell(resolveDbDir(flags.db), { ...flags, salt }, await backendFromFlags(flags));
+    },
+  );
 }
