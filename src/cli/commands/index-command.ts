@@ -65,9 +65,10 @@ export function defineIndexCommand(program: Command): void {
     )
     .action(async (paths: string[], flags: IndexFlags & FollowFlags & { saltFile?: string }) => {
       if (flags.reindex) {
-        if (paths.length > 0 || flags.follow) {
+        if (paths.length > 0) {
           throw new UsageError("--reindex takes no PATH (it reads the records the index stores)");
         }
+        if (flags.follow) throw new UsageError("--reindex and --follow do not go together");
         const { runReindex } = await import("../run-reindex.js");
         return runReindex(resolveDbDir(flags.db), flags);
       }
