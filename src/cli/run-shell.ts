@@ -14,6 +14,7 @@ import { openIndex, type BreakglassIndex } from "../index-api.js";
 import { defaultFormat } from "../output/output-format.js";
 import { writeOutput } from "../output/write-output.js";
 import { runQuery } from "../query/run-query.js";
+import { staleFieldsNote } from "../query/stale-fields.js";
 import {
   fieldsText,
   parseShellLine,
@@ -66,6 +67,8 @@ function errorText(err: unknown): string {
 class ShellSession {
   queries = 0;
   failed = 0;
+  /** The hint about segments indexed before a field existed is given once a session. */
+  private staleHinted = false;
   private running: Running | undefined;
 
   constructor(
@@ -144,6 +147,11 @@ class ShellSession {
       process.stderr.write(
         running.stopped ? `(stopped after ${rows}, ${ms} ms)\n` : `(${rows}, ${ms} ms)\n`,
       );
+      const stale = staleFieldsNote(this.index.engine.reader, run.prepared.plan, run.stages);
+      if (stale && !this.staleHinted) {
+        this.staleHinted = true;
+        process.stderr.write(stale + "\n");
+      }
     } catch (err) {
       this.fail(err);
     } finally {
