@@ -14,8 +14,8 @@ import type { SegmentMeta } from "./format.js";
  * fields, each at revision 1. It describes indexes already on disk: never edit it.
  */
 export const UNRECORDED_CATALOG_CODES: readonly number[] = [
-  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
-  27, 28, 29, 30, 31,
+  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+  28, 29, 30, 31,
 ];
 const UNRECORDED = new Set(UNRECORDED_CATALOG_CODES);
 
