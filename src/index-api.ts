@@ -2,10 +2,10 @@
 // (records by id, posting lists by field and value or range) and the engine itself. The CLI's
 // query, stats, shell and revoke --query commands and library users all go through this.
 import { recordEntry } from "./audit/framing/record-json.js";
-import { fieldByName } from "./audit/field-catalog.js";
+import { fieldByName, type FieldSpec } from "./audit/field-catalog.js";
 import { kindValue, type AuditEntry } from "./audit/audit-entry.js";
 import { binaryToBytes, isCutTerm, termOf } from "./audit/index-term.js";
-import { compareTest } from "./query/entry-predicate.js";
+import { cidrTest, compareTest, type EntryTest } from "./query/entry-predicate.js";
 import { cidrRange } from "./audit/ip-key.js";
 import { forEachBit } from "./query/execute.js";
 import { UsageError } from "./errors.js";
@@ -18,6 +18,7 @@ import { closeScanPool } from "./query/scan-pool.js";
 import type { MatchedRecord } from "./query/matched-record.js";
 import { openIndexEnv } from "./store/index-env.js";
 import { IndexReader } from "./store/index-reader.js";
+import { isFieldCurrent } from "./store/segment-catalog.js";
 import { indexStats, type IndexStats } from "./store/index-stats.js";
 
 export interface OpenIndexOptions {
@@ -63,9 +64,27 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
     throw err;
   }
   const engine = new QueryEngine(new LocalBackend(reader), hashResolver(opts));
-  const collect = (field: number, lo: Buffer, hi: Buffer | undefined): number[] => {
+  /**
+   * Records holding `lo` (or a term in [lo, hi]) of field `spec`; a segment whose postings cannot
+   * answer for the field (indexed before it existed, or at another revision of it) is answered
+   * by `test` on its entries.
+   */
+  const collect = (
+    spec: FieldSpec,
+    lo: Buffer,
+    hi: Buffer | undefined,
+    test: EntryTest,
+  ): number[] => {
+    const field = spec.code;
     const ids: number[] = [];
     for (const segment of reader.segments) {
+      if (!isFieldCurrent(segment, spec)) {
+        for (let local = 0; local < segment.records; local++) {
+          const entry = recordEntry<AuditEntry>(reader.lineInSegment(segment, local));
+          if (test(entry)) ids.push(segment.base + local);
+        }
+        continue;
+      }
       const bits = reader.newBitset(segment);
       if (hi === undefined) reader.addTerm(field, segment, lo, bits);
       else reader.scanTerms(field, segment, lo, hi, (_t, postings) => postings.add(bits));
@@ -84,21 +103,23 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
       const v = kindValue(spec.kind, value);
       const term = v === undefined ? undefined : termOf(spec.kind, v);
       if (term === undefined) return [];
-      const ids = collect(spec.code, binaryToBytes(term), undefined);
-      if (!isCutTerm(term)) return ids;
-      // The term holds only the value's start (a long text, an HMAC's digest prefix): keep the
-      // records that really hold the value.
       const test = compareTest(
         { kind: "field", name: spec.name, catalog: true, offset: 0 },
         "=",
         value,
       );
+      const ids = collect(spec, binaryToBytes(term), undefined, test);
+      if (!isCutTerm(term)) return ids;
+      // The term holds only the value's start (a long text, an HMAC's digest prefix): keep the
+      // records that really hold the value.
       return ids.filter((id) => test(recordEntry<AuditEntry>(reader.line(id))));
     },
     postingsInCidr(cidr) {
       const range = cidrRange(cidr);
       if (typeof range === "string") throw new UsageError(range);
-      return collect(fieldByName("ip")!.code, Buffer.from(range.lo), Buffer.from(range.hi));
+      const ip = fieldByName("ip")!;
+      const test = cidrTest({ kind: "field", name: ip.name, catalog: true, offset: 0 }, range);
+      return collect(ip, Buffer.from(range.lo), Buffer.from(range.hi), test);
     },
     async *records(query) {
       const prepared = await engine.prepare(query);

@@ -15,6 +15,8 @@ import { openQuerySource, type BreakglassIndex, type QuerySource } from "../inde
 import { defaultFormat } from "../output/output-format.js";
 import { writeOutput } from "../output/write-output.js";
 import { runQuery } from "../query/run-query.js";
+import { LocalBackend } from "../query/local-backend.js";
+import { staleFieldsNote } from "../query/stale-fields.js";
 import {
   fieldsText,
   parseShellLine,
@@ -67,6 +69,8 @@ function errorText(err: unknown): string {
 class ShellSession {
   queries = 0;
   failed = 0;
+  /** The hint about segments indexed before a field existed is given once a session. */
+  private staleHinted = false;
   private running: Running | undefined;
 
   constructor(
@@ -147,6 +151,15 @@ class ShellSession {
       process.stderr.write(
         running.stopped ? `(stopped after ${rows}, ${ms} ms)\n` : `(${rows}, ${ms} ms)\n`,
       );
+      const backend = this.index.engine.backend;
+      const stale =
+        backend instanceof LocalBackend
+          ? staleFieldsNote(backend.reader, run.prepared.plan, run.stages)
+          : undefined;
+      if (stale && !this.staleHinted) {
+        this.staleHinted = true;
+        process.stderr.write(stale + "\n");
+      }
     } catch (err) {
       this.fail(err);
     } finally {

@@ -105,11 +105,12 @@ export function staleFieldsNote(
   );
   const absent = all.every((s) => s.reason === "absent");
   const why = absent
-    ? `were indexed before ${names(all.map((s) => s.f))} existed`
-    : `were indexed with another revision of ${names(all.map((s) => s.f))}`;
+    ? `indexed before ${names(all.map((s) => s.f))} existed`
+    : `indexed with another revision of ${names(all.map((s) => s.f))}`;
   const n = reader.segments.length;
-  const count = stale.size === 1 && n === 1 ? "the one segment" : `${stale.size} of ${n} segments`;
-  return `note: ${count} ${why} and were scanned; ${REINDEX_HINT}`;
+  const was = stale.size === 1 ? "was" : "were";
+  const count = n === 1 ? "the index's one segment" : `${stale.size} of ${n} segments`;
+  return `note: ${count} ${was} ${why} and ${was} scanned; ${REINDEX_HINT}`;
 }
 
 /** Segment ids as a short list: `3, 4, 7` (at most 10, then `…`). */

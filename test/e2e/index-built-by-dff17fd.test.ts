@@ -92,7 +92,7 @@ async function expectOracleAnswers(index: BreakglassIndex): Promise<void> {
   }
 }
 
-const HINT = "were indexed with another revision of";
+const HINT = "index --reindex";
 
 describe("the index built by dff17fd, opened by this build", () => {
   test("holds the logs' lines as records, in three segments that record no catalog", () => {

@@ -178,6 +178,20 @@ describe("an index whose older segments lack some fields", () => {
     expect(await show(aged)).toEqual(expected);
   });
 
+  test("the library's postings lookups find the aged segments' records too", () => {
+    const lookups: [string, (ix: BreakglassIndex) => number[]][] = [
+      ["ip", (ix) => ix.postings("ip", planted.compromisedIp)],
+      ["kv_path", (ix) => ix.postings("kv_path", "secret/app1/db")],
+      ["hmac", (ix) => ix.postings("hmac", planted.leakedPasswordHmac)],
+      ["cidr", (ix) => ix.postingsInCidr("10.0.0.0/8")],
+    ];
+    for (const [name, lookup] of lookups) {
+      const expected = lookup(pristine);
+      expect(expected.length, name).toBeGreaterThan(0);
+      expect(lookup(aged), name).toEqual(expected);
+    }
+  });
+
   test("--explain names the segments scanned and why; the hint counts them", async () => {
     const run = await runQuery(aged.engine, "kv_path = secret/app1/db | count by kv_path", {
       collectStats: true,

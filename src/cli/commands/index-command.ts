@@ -75,9 +75,10 @@ export function defineIndexCommand(program: Command): void {
       const { resolveBackend } = await import("../../backend/backend-url.js");
       const backend = resolveBackend(flags.backend, process.env, flags.ca);
       if (flags.reindex) {
-        if (paths.length > 0 || flags.follow) {
+        if (paths.length > 0) {
           throw new UsageError("--reindex takes no PATH (it reads the records the index stores)");
         }
+        if (flags.follow) throw new UsageError("--reindex and --follow do not go together");
         if (backend.kind === "clickhouse") {
           throw new UsageError("--reindex rebuilds the local index only (drop --backend)");
         }
