@@ -67,8 +67,10 @@ function iso(ms: number): string {
 
 export class CompareMatcher {
   private readonly pending: [Map<string, Held[]>, Map<string, Held[]>] = [new Map(), new Map()];
-  private readonly queues: [Held[], Held[]] = [[], []];
-  private readonly heads: [number, number] = [0, 0];
+  /** Waiting entries by time, earliest first (matched ones are dropped when they surface). */
+  private readonly queues: [TimeHeap, TimeHeap] = [new TimeHeap(), new TimeHeap()];
+  /** Waiting entries with no time: they wait to the end (an entry never blocks another). */
+  private readonly untimed: [Held[], Held[]] = [[], []];
   /** How far each device has been read, in its time (Infinity once it has ended). */
   private readonly frontier: [number, number] = [-Infinity, -Infinity];
   /** Latest entry time read on each device (for its silences). */
@@ -107,11 +109,11 @@ export class CompareMatcher {
     this.emit(f);
   }
 
-  /** Entries waiting for a partner now (what the matcher holds beyond the end results). */
+  /** Entries the matcher holds now: waiting for a partner, or matched but not yet let go. */
   get waiting(): number {
-    let n = 0;
-    for (const side of this.pending) for (const list of side.values()) n += list.length;
-    return n;
+    return (
+      this.queues[0].size + this.queues[1].size + this.untimed[0].length + this.untimed[1].length
+    );
   }
 
   /** A batch of one device's entries (its file's lines in order). */
@@ -222,7 +224,8 @@ export class CompareMatcher {
     const list = mine.get(e.key);
     if (list === undefined) mine.set(e.key, [e]);
     else list.push(e);
-    this.queues[e.side].push(e);
+    if (Number.isNaN(e.timeMs)) this.untimed[e.side].push(e);
+    else this.queues[e.side].push(e);
   }
 
   /** Entries that waited long enough on both devices' clocks have no partner. */
@@ -230,34 +233,35 @@ export class CompareMatcher {
     const cutoff = Math.min(this.frontier[0], this.frontier[1]) - MATCH_WINDOW_MS;
     for (const side of [0, 1] as const) {
       const queue = this.queues[side];
-      let h = this.heads[side];
-      while (h < queue.length) {
-        const e = queue[h]!;
-        if (!e.matched && !(e.timeMs < cutoff) && cutoff !== Infinity) break;
-        h++;
-        if (e.matched) continue;
-        const list = this.pending[side].get(e.key);
-        if (list !== undefined) {
-          const at = list.indexOf(e);
-          if (at >= 0) list.splice(at, 1);
-          if (list.length === 0) this.pending[side].delete(e.key);
-        }
-        this.lone.push({
-          side,
-          key: e.key,
-          time: e.time,
-          timeMs: e.timeMs,
-          path: e.path,
-          place: e.place,
-        });
-        if (e.backwardsFrom !== undefined) this.backwards(e, e.backwardsFrom);
+      for (let e = queue.peek(); e !== undefined; e = queue.peek()) {
+        if (!e.matched && !(e.timeMs < cutoff)) break;
+        queue.pop();
+        if (!e.matched) this.giveUp(e);
       }
-      if (h > 4096 && h * 2 > queue.length) {
-        queue.splice(0, h);
-        h = 0;
+      if (cutoff === Infinity) {
+        for (const e of this.untimed[side]) if (!e.matched) this.giveUp(e);
+        this.untimed[side] = [];
       }
-      this.heads[side] = h;
     }
+  }
+
+  /** An entry that found no partner in time. */
+  private giveUp(e: Held): void {
+    const list = this.pending[e.side].get(e.key);
+    if (list !== undefined) {
+      const at = list.indexOf(e);
+      if (at >= 0) list.splice(at, 1);
+      if (list.length === 0) this.pending[e.side].delete(e.key);
+    }
+    this.lone.push({
+      side: e.side,
+      key: e.key,
+      time: e.time,
+      timeMs: e.timeMs,
+      path: e.path,
+      place: e.place,
+    });
+    if (e.backwardsFrom !== undefined) this.backwards(e, e.backwardsFrom);
   }
 
   private backwards(e: Held, previousTime: string): void {
@@ -517,6 +521,50 @@ export class CompareMatcher {
         message: `on ${side.toUpperCase()} only: deleted from ${other}, or inserted into ${side.toUpperCase()}`,
       });
     }
+  }
+}
+
+/** A binary min-heap of entries by time (ties in arrival order do not matter). */
+class TimeHeap {
+  private readonly items: Held[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): Held | undefined {
+    return this.items[0];
+  }
+
+  push(e: Held): void {
+    const a = this.items;
+    let i = a.push(e) - 1;
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (a[up]!.timeMs <= e.timeMs) break;
+      a[i] = a[up]!;
+      i = up;
+    }
+    a[i] = e;
+  }
+
+  pop(): Held | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= a.length) break;
+      const r = l + 1;
+      const c = r < a.length && a[r]!.timeMs < a[l]!.timeMs ? r : l;
+      if (a[c]!.timeMs >= last.timeMs) break;
+      a[i] = a[c]!;
+      i = c;
+    }
+    a[i] = last;
+    return top;
   }
 }
 

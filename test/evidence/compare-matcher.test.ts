@@ -47,3 +47,29 @@ describe("CompareMatcher", () => {
     expect(found).toEqual([expect.objectContaining({ kind: "gap", silent: "b", entries: gone })]);
   });
 });
+
+test("an entry with no time, on one device only, does not hold back the entries after it", () => {
+  const log = twoDeviceLog({ requests: 1500, times: "same" });
+  const untimed = (lines: readonly string[]): string[] =>
+    lines.map((l, i) => (i === 10 ? l.replace(/"time":"[^"]*",/, "") : l));
+  const found: CompareFinding[] = [];
+  const m = new CompareMatcher(60_000, (f) => found.push(f));
+  const a = batches("a.log", untimed(log.a), 100);
+  const b = batches(
+    "b.log",
+    log.b.filter((_, i) => i !== 10),
+    100,
+  );
+  let most = 0;
+  for (let i = 0; i < a.length; i++) {
+    m.add(0, a[i]!, "line");
+    m.add(1, b[i]!, "line");
+    most = Math.max(most, m.waiting);
+  }
+  m.finish();
+  expect(found).toEqual([
+    expect.objectContaining({ kind: "only-a", a: { file: "a.log", line: 11 } }),
+  ]);
+  // A minute and a batch of entries at most, not the 3,000 lines after the untimed one.
+  expect(most).toBeLessThan(400);
+});
