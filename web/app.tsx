@@ -19,7 +19,14 @@ import {
 import { BarChart, countRows } from "./bar-chart.js";
 import { FieldSidebar } from "./field-sidebar.js";
 import { QueryBar } from "./query-bar.js";
-import { andFilter, fieldCondition, splitStages, stageNames, typedOffset } from "./query-text.js";
+import {
+  andFilter,
+  fieldCondition,
+  leaseQuery,
+  splitStages,
+  stageNames,
+  typedOffset,
+} from "./query-text.js";
 import { RecordView } from "./record-view.js";
 import { resultColumns } from "./result-rows.js";
 import { ResultsTable } from "./results-table.js";
@@ -263,7 +270,7 @@ function App() {
         {open && <RecordView value={open.value} onClose={() => setSelected(undefined)} />}
       </div>
       {info?.allowRevoke && ran && status.kind === "done" && (
-        <RevokePanel key={ran.query} query={ran.query} />
+        <RevokePanel key={ran.query} query={leaseQuery(ran.query)} />
       )}
     </div>
   );

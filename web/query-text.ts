@@ -96,3 +96,11 @@ export function typedOffset(
   if (s >= 0 && offset >= s) return typed.lastIndexOf(stages) + offset - s;
   return undefined;
 }
+
+/**
+ * The query whose leases the revoke panel offers: the query itself when it ends in `leases`,
+ * else its filter (the leases of `ip = X | count by path` are those of `ip = X`).
+ */
+export function leaseQuery(query: string): string {
+  return stageNames(query).at(-1) === "leases" ? query : splitStages(query).filter;
+}

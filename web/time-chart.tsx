@@ -33,6 +33,8 @@ export function TimeChart({ buckets, heightPx, onZoom, label }: TimeChartProps) 
         width: Math.max(200, el.clientWidth),
         height: heightPx,
         legend: { show: false },
+        // Room at the left for the first date label under the axis.
+        padding: [8, 12, 0, 28],
         // Audit times are UTC, and so is the table: the axis too, whatever the browser's zone.
         tzDate: (s) => uPlot.tzDate(new Date(s * 1000), "Etc/UTC"),
         cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },

@@ -223,11 +223,11 @@ export function registerQueryRoutes(app: FastifyInstance, ctx: ServeContext): vo
   app.route({
     method: ["GET", "POST"],
     url: "/api/v1/explain",
-    handler: async (req) => {
+    handler: async (req, reply) => {
       const p = paramsOf(req);
       const q = queryText(p);
       const analyze = flag(p, "analyze");
-      const abort = new AbortController();
+      const abort = clientGone(reply);
       return withQuery(ctx, abort, async ({ engine }) => {
         if (!analyze) {
           const prepared = await engine.prepare(q);
@@ -235,7 +235,10 @@ export function registerQueryRoutes(app: FastifyInstance, ctx: ServeContext): vo
         }
         const run = await runQuery(engine, q, { collectStats: true });
         let rows = 0;
-        for await (const _ of run.items) rows++;
+        for await (const _ of run.items) {
+          if (abort.signal.aborted) break;
+          rows++;
+        }
         ctx.activity.rowsPulled += rows;
         return {
           query: q,

@@ -110,7 +110,8 @@ export function requestGuard(config: () => GuardConfig) {
           `${c.cookieName}=${fromUrl}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${TOKEN_COOKIE_MAX_AGE_S}${secure}`,
         )
         .header("cache-control", "no-store")
-        .header("location", url.pathname + url.search + url.hash)
+        // One leading slash: `//evil.example/` would send the browser to another host.
+        .header("location", "/" + url.pathname.replace(/^\/+/, "") + url.search)
         .send();
       return;
     }

@@ -5,7 +5,8 @@
 // token never leaves the server: every message is scrubbed of it.
 // A dry run lists the plan; a real run needs `expectedCount`, the number of leases to revoke
 // the dry run showed: if the query now finds another number, nothing is sent (409). The run
-// streams NDJSON: one `{"outcome":…}` line per lease as Vault answers, then `{"summary":…}`.
+// streams NDJSON: `{"start":…}`, one `{"outcome":…}` line per lease as Vault answers, then
+// `{"summary":…}`.
 // It runs to its end even if the client goes away (the journal has every outcome); one revoke
 // runs at a time.
 import type { FastifyInstance } from "fastify";
@@ -168,6 +169,7 @@ export function registerRevokeRoute(app: FastifyInstance, ctx: ServeContext): vo
       const line = (doc: object): void => {
         if (!reply.raw.destroyed) reply.raw.write(JSON.stringify(doc) + "\n");
       };
+      line({ start: { count: todo.length, skipped, addr: config.addr } });
       try {
         const summary = await revokeLeases(targets, {
           client,

@@ -78,6 +78,17 @@ describe("breakglass serve", () => {
     expect(done.stdout).not.toContain(token);
   }, 60_000);
 
+  it("the CLI takes relative times too (`time < now`, `time > now-1h`)", async () => {
+    const all = await runBin(["query", "--db", db, "time < now | count"], {});
+    expect(all.code).toBe(0);
+    expect(Number(all.stdout.trim())).toBeGreaterThanOrEqual(FIRST.length);
+    const recent = await runBin(["query", "--db", db, "time > now-1h | count"], {});
+    expect(recent.stdout.trim()).toBe("0");
+    const bad = await runBin(["query", "--db", db, "time > now-1y | count"], {});
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/now-1h/);
+  });
+
   it("refuses a non-loopback address without TLS: exit 2, says what to do", async () => {
     const r = await runBin(["serve", "--db", db, "--listen", "0.0.0.0:0"], {});
     expect(r.code).toBe(2);

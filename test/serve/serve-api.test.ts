@@ -84,6 +84,22 @@ describe("access", () => {
     expect(page.headers.get("content-type")).toMatch(/text\/html/);
   });
 
+  it("redirects only within the server (`//host/` is not another host)", async () => {
+    const url = new URL(server.url);
+    const location = await new Promise<string | undefined>((resolve, reject) => {
+      http
+        .get(
+          { host: url.hostname, port: url.port, path: `//evil.example/x?token=${TOKEN}` },
+          (res) => {
+            res.resume();
+            resolve(res.headers.location);
+          },
+        )
+        .on("error", reject);
+    });
+    expect(location).toMatch(/^\/(?![/\\])/);
+  });
+
   it("does not take ?token= on the API (a URL with a token would end up in logs)", async () => {
     const res = await fetch(new URL(`/api/v1/server?token=${TOKEN}`, server.url));
     expect(res.status).toBe(401);

@@ -106,6 +106,7 @@ describe("POST /api/v1/revoke with --allow-revoke", () => {
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toEqual({ start: { count: 3, skipped: 0, addr: vault.addr } });
     const outcomes = lines.filter((l) => "outcome" in l).map((l) => l.outcome);
     expect(outcomes).toHaveLength(3);
     expect(outcomes).toEqual(

@@ -5,6 +5,7 @@ import { describe, expect, test } from "vitest";
 import {
   andFilter,
   fieldCondition,
+  leaseQuery,
   queryValue,
   splitStages,
   stageNames,
@@ -87,5 +88,20 @@ describe("typedOffset: a caret under what the user typed, when the page added a 
 
   test("without a range the offset is the server's", () => {
     expect(typedOffset("ip = and", "ip = and", 5)).toBe(5);
+  });
+});
+
+describe("leaseQuery: the leases the revoke panel offers", () => {
+  test.each([
+    ["ip = 1.2.3.4", "ip = 1.2.3.4"],
+    ["ip = 1.2.3.4 | leases", "ip = 1.2.3.4 | leases"],
+    [
+      "token in (ip = 1.2.3.4 | distinct token) | leases",
+      "token in (ip = 1.2.3.4 | distinct token) | leases",
+    ],
+    ["op = read | top 10 path", "op = read"],
+    ["ip = 1.2.3.4 | count by path", "ip = 1.2.3.4"],
+  ])("%s → %s", (query, leases) => {
+    expect(leaseQuery(query)).toBe(leases);
   });
 });
