@@ -20,7 +20,8 @@ import { TermPagesWriter } from "../codec/term-pages.js";
 import { HmacPostings, looksLikeHmac } from "./hmac-postings.js";
 import { longLineReason, MAX_LINE_BYTES } from "./long-lines.js";
 import type { FramingName, InputMode } from "../audit/framing/input-mode.js";
-import { unwrapLine } from "../audit/framing/unwrap-line.js";
+import { isJsonxLine } from "../audit/framing/jsonx-framing.js";
+import { jsonx, unwrapLine } from "../audit/framing/unwrap-line.js";
 import { isServerLogObject, isServerLogText } from "./server-log-lines.js";
 import { TimePostings } from "./time-postings.js";
 import { packResult, type BadLine, type FieldPages, type Span } from "./worker-protocol.js";
@@ -207,6 +208,10 @@ export function parseLines(
         dropGroup(UNFINISHED); // not framed: parsed as it is, below
       else framing = framed.framing;
       if (group !== undefined && group.framing !== framing) dropGroup(UNFINISHED);
+      if (framed?.problem !== undefined) {
+        bad.push({ line, reason: framed.problem });
+        continue;
+      }
       if (framed?.partial === true) {
         if (group === undefined) group = { line, start: lineStart, framing, text: framed.text };
         else group.text += framed.text;
@@ -225,6 +230,19 @@ export function parseLines(
       } else if (framing !== "json") {
         s = lineStart;
       }
+    } else if (input !== "json" && isJsonxLine(text)) {
+      framing = "jsonx"; // after a device prefix, stored without it
+    }
+    // JSONx after a device prefix, or inside another framing (a container's log of such a device).
+    const xml =
+      framing === "jsonx" ? prefixBytes !== undefined : framing !== "json" && isJsonxLine(text);
+    if (xml) {
+      const x = jsonx(text);
+      if (x.problem !== undefined) {
+        bad.push({ line: recordLine, reason: x.problem });
+        continue;
+      }
+      text = x.text;
     }
 
     currentId = records;
