@@ -65,6 +65,12 @@ export interface ParseResultMeta {
   readonly skipped: number;
   /** Framings the task's records came in, besides plain JSON. */
   readonly framings: readonly FramingName[];
+  /**
+   * Where, in the task's bytes, a Docker or CRI record split into parts starts when the input
+   * ended before its last part (a followed file being written): not consumed, and not counted in
+   * `lines`; it is read again, whole, once the rest is there.
+   */
+  readonly openGroupStart?: number | undefined;
 }
 
 /** Pack the result into one buffer: payload, JSON trailer, u32 trailer length. */
