@@ -26,10 +26,9 @@ export function parseMaxLineBytes(value: string): number {
   return n;
 }
 
-/** --input: the framings accepted (JSONx, the XML form, is not read yet). */
+/** --input: the framings accepted. */
 export function parseInputMode(value: string): InputMode {
   if (!isInputMode(value))
     throw new InvalidArgumentError(`expected one of ${INPUT_MODES.join(", ")}`);
-  if (value === "jsonx") throw new InvalidArgumentError("JSONx (the XML form) is not read yet");
   return value;
 }

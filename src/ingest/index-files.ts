@@ -403,6 +403,7 @@ export class Indexer {
     const firstBadLines: BadLineReport[] = [];
     const fileErrors: string[] = [];
     const rawTokenFiles = new Set<string>();
+    const openGroupFiles = new Set<string>();
     {
       const known = await sink.knownFiles();
       const plans: Plan[] = [];
@@ -453,7 +454,12 @@ export class Indexer {
         // The first line continues an unterminated last line of the previous run.
         const firstLine = file.endsOpen ? file.doneLines : file.doneLines + 1;
         const last = meta.bad[meta.bad.length - 1];
-        if (!chunk.endsWithNewline && last && last.line === meta.lines - 1) {
+        if (meta.openGroupStart !== undefined) {
+          // The content ends inside a Docker or CRI record split into parts (a followed file being
+          // written): keep it out of the committed progress, read it again whole next time.
+          consumedBytes = meta.openGroupStart;
+          openGroupFiles.add(plan.path);
+        } else if (!chunk.endsWithNewline && last && last.line === meta.lines - 1) {
           // A last line with no newline that does not parse may still be being written: report it,
           // keep it out of the committed progress, and read it again next time.
           tailBad = {
@@ -475,7 +481,8 @@ export class Indexer {
           ...(chunk.kind === "lines" && consumedBytes > 0 ? tailOf(chunk, consumedBytes) : {}),
           doneBytes: chunk.startByte + consumedBytes,
           doneLines: firstLine - 1 + lines,
-          endsOpen: !chunk.endsWithNewline && tailBad === undefined,
+          endsOpen:
+            !chunk.endsWithNewline && tailBad === undefined && meta.openGroupStart === undefined,
           records: file.records + meta.records,
           badLines: file.badLines + meta.bad.length,
           firstTime: pickTime(file.firstTime, meta.minTime, false),
@@ -587,7 +594,9 @@ export class Indexer {
             if (queue.length >= maxInFlight) await commitHead();
             const result =
               chunk.kind === "long"
-                ? Promise.resolve(longLineResult(chunk.lineBytes, maxLineBytes))
+                ? Promise.resolve(
+                    longLineResult(chunk.lineBytes, maxLineBytes, chunk.lines, chunk.parts),
+                  )
                 : parsePool.parse(
                     chunk.buffer,
                     chunk.byteLength,
@@ -642,7 +651,10 @@ export class Indexer {
       seconds: (performance.now() - started) / 1000,
       firstBadLines,
       fileErrors,
-      notes: [],
+      notes: [...openGroupFiles].map(
+        (f) =>
+          `${f}: ends inside a Docker or CRI line split into parts (its last part is not written yet); it is read again next run`,
+      ),
       detectedPrefix,
       rawTokenFiles: [...rawTokenFiles],
       skippedFiles,
@@ -672,7 +684,7 @@ export async function indexFiles(
     return {
       ...summary,
       fileErrors: [...sources.problems, ...summary.fileErrors],
-      notes: sources.notes,
+      notes: [...sources.notes, ...summary.notes],
     };
   } finally {
     await indexer.close();

@@ -2,8 +2,10 @@
 // that a worker reads in place, recycled once its result is in). A line longer than a chunk
 // (10 MB entries exist) grows the chunk, up to the line limit; a line past the limit is skipped
 // as its bytes stream by, up to its newline, and comes out as a LongLine (its place and length,
-// never its bytes). A chunk never ends inside a Docker or CRI record split into parts. Memory: one chunk being filled (at most maxLineBytes + 1 while a long line
-// grows it) plus what the caller keeps in flight.
+// never its bytes). A chunk never ends inside a Docker or CRI record split into parts; one whose
+// parts together pass the limit is skipped the same way, to the newline of its last part. Memory:
+// one chunk being filled (at most maxLineBytes + 1 while a long line grows it) plus what the caller
+// keeps in flight.
 import fs from "node:fs/promises";
 import type { ChunkBuffers } from "./chunk-buffers.js";
 
@@ -31,6 +33,10 @@ export interface LongLine {
   /** False only when the content ends inside it (it may still be being written). */
   readonly endsWithNewline: boolean;
   readonly lastLineStart: 0;
+  /** Lines it takes: more than one for a Docker or CRI record split into parts. */
+  readonly lines: number;
+  /** The parts of such a record seen (0: a plain line). */
+  readonly parts: number;
 }
 
 export type ContentPiece = LineChunk | LongLine;
@@ -50,6 +56,12 @@ class LineCutter {
   len = 0;
   skipping = false;
   private skipped = 0;
+  /**
+   * While skipping a Docker or CRI record split into parts (its parts together past the limit):
+   * its lines so far, and the bytes of the line being skipped (at most the limit), read once it
+   * ends to tell whether the record goes on.
+   */
+  private group: { lines: number; line: Buffer[]; lineBytes: number } | undefined;
 
   constructor(
     public pos: number,
@@ -101,6 +113,14 @@ class LineCutter {
     if (tail > this.maxLineBytes) {
       this.skipping = true;
       this.skipped = tail;
+      // Whole lines in the tail are the parts of one record (cutAt walked back over them).
+      const lastNl = buf.lastIndexOf(NEWLINE, len - 1);
+      if (lastNl >= cut) {
+        let lines = 0;
+        for (let i = cut; i <= lastNl; i++) if (buf[i] === NEWLINE) lines++;
+        this.group = { lines, line: [], lineBytes: 0 };
+        this.keepLine(buf.subarray(lastNl + 1, len));
+      }
       // The full buffer is still free when no chunk took it, and reusable at the standard size.
       if (chunk !== undefined || buf.length !== buffers.chunkBytes) {
         this.buf = buffers.take(buffers.chunkBytes);
@@ -128,24 +148,52 @@ class LineCutter {
     return twice > (this.maxLineBytes + 1) / 2 ? this.maxLineBytes + 1 : twice;
   }
 
+  /** Keep a copy of bytes of the group's current line (up to the limit: the rest is not needed). */
+  private keepLine(bytes: Buffer): void {
+    const g = this.group!;
+    if (g.lineBytes + bytes.length <= this.maxLineBytes) g.line.push(Buffer.from(bytes));
+    g.lineBytes += bytes.length;
+  }
+
+  /** Whether the group's line just ended is a part that the next line continues. */
+  private lineContinues(): boolean {
+    const g = this.group!;
+    const kept = g.lineBytes <= this.maxLineBytes ? Buffer.concat(g.line) : Buffer.alloc(0);
+    g.line = [];
+    g.lineBytes = 0;
+    const end = kept.length > 0 && kept[kept.length - 1] === CR ? kept.length - 1 : kept.length;
+    return this.isPartial!(kept.toString("utf8", 0, end));
+  }
+
   /**
-   * While skipping: count `bytes[from, to)` as the long line's, up to its newline. Returns the
-   * offset just past the newline (the skip is over), or -1 when the line goes on.
+   * While skipping: count `bytes[from, to)` as the long line's, up to its newline (a record's
+   * parts: up to the newline of its last part). Returns the offset just past that newline (the
+   * skip is over), or -1 when the line goes on.
    */
   skip(bytes: Buffer, from: number, to: number): number {
-    const nl = bytes.subarray(from, to).indexOf(NEWLINE);
-    if (nl < 0) {
-      this.skipped += to - from;
-      return -1;
+    let at = from;
+    for (;;) {
+      const nl = bytes.subarray(at, to).indexOf(NEWLINE);
+      if (nl < 0) {
+        if (this.group) this.keepLine(bytes.subarray(at, to));
+        this.skipped += to - at;
+        return -1;
+      }
+      this.skipped += nl;
+      if (this.group === undefined) return at + nl + 1;
+      this.keepLine(bytes.subarray(at, at + nl));
+      this.group.lines++;
+      if (!this.lineContinues()) return at + nl + 1;
+      this.skipped += 1; // a newline inside the record
+      at += nl + 1;
     }
-    this.skipped += nl;
-    return from + nl + 1;
   }
 
   /** The skipped line, once its newline (or the end of the content) is reached. */
   endSkip(endsWithNewline: boolean): LongLine {
     const lineBytes = this.skipped;
     const byteLength = lineBytes + (endsWithNewline ? 1 : 0);
+    const g = this.group;
     const long: LongLine = {
       kind: "long",
       startByte: this.pos,
@@ -153,10 +201,14 @@ class LineCutter {
       lineBytes,
       endsWithNewline,
       lastLineStart: 0,
+      // Cut off while still being written: one line, read again whole next time.
+      lines: g !== undefined && endsWithNewline ? g.lines : 1,
+      parts: g === undefined ? 0 : g.lines + (endsWithNewline ? 0 : 1),
     };
     this.pos += byteLength;
     this.skipping = false;
     this.skipped = 0;
+    this.group = undefined;
     return long;
   }
 

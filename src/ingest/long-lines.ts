@@ -1,6 +1,7 @@
 // Lines longer than a limit are bad lines, never records: the chunker skips the bytes of one that
 // does not fit in its buffer as they stream past (never holding more than the limit), and the
-// parse worker reports one that fits in a chunk. Both say it the same way, with its length.
+// parse worker reports one that fits in a chunk. Both say it the same way, with its length. A
+// Docker or CRI record split into parts whose parts together pass the limit is one such line.
 // Without a limit one 600 MB line made a string longer than V8 allows (exit 70, nothing indexed,
 // and every rerun failed again) and a 2 GB one aborted the process at 4.3 GB of RSS.
 import type { ParseResult } from "./worker-protocol.js";
@@ -24,13 +25,34 @@ export function longLineReason(lineBytes: number, maxLineBytes: number): string 
   return `line longer than ${size(maxLineBytes)} (${lineBytes} bytes), skipped`;
 }
 
-/** What the writer commits for a skipped long line: one consumed line, bad, no record. */
-export function longLineResult(lineBytes: number, maxLineBytes: number): ParseResult {
+/** The bad-line reason for a Docker or CRI record whose `parts` lines take `bytes` in all. */
+export function partsReason(bytes: number, maxLineBytes: number, parts: number): string {
+  return `a line split into ${parts} parts (Docker or CRI) longer than ${size(maxLineBytes)} (${bytes} bytes), skipped`;
+}
+
+/**
+ * What the writer commits for a skipped long line: one bad line, no record, `lines` consumed
+ * (a Docker or CRI record of `parts` parts, 0 for a plain line, is one bad line at its first).
+ */
+export function longLineResult(
+  lineBytes: number,
+  maxLineBytes: number,
+  lines = 1,
+  parts = 0,
+): ParseResult {
   return {
     meta: {
       records: 0,
-      lines: 1,
-      bad: [{ line: 0, reason: longLineReason(lineBytes, maxLineBytes) }],
+      lines,
+      bad: [
+        {
+          line: 0,
+          reason:
+            parts > 0
+              ? partsReason(lineBytes, maxLineBytes, parts)
+              : longLineReason(lineBytes, maxLineBytes),
+        },
+      ],
       blocks: [],
       blockStarts: [],
       fields: [],

@@ -4,17 +4,20 @@
 //
 // Contract: every non-blank line is a record (an audit entry, after unwrapping its framing:
 // framing/), a skipped line (a server's own log in a mixed stream) or a bad line with a reason;
-// a bad line never costs a neighbour. Docker and CRI parts are joined into one record; one whose
-// last part is not in the task is a bad line (the chunker keeps a record's parts together).
+// a bad line never costs a neighbour. Docker and CRI parts are joined into one record (the chunker
+// keeps a record's parts together); when the input ends before a record's last part, that record
+// is left unconsumed (openGroupStart) to be read again when the rest has been written.
 // CRLF endings are accepted; records are stored without the line ending and without a device
 // prefix, framed lines as written (framing/record-json.ts reads the entry back).
-// A line longer than maxLineBytes is a bad line, never decoded (long-lines.ts).
+// A line longer than maxLineBytes is a bad line, never decoded (long-lines.ts); so is a record
+// whose parts together pass it.
 import { notAnAuditEntry } from "../audit/audit-entry.js";
 import { ByteWriter } from "../codec/byte-writer.js";
 import { appendRecordBlock, BLOCK_BYTES } from "../codec/record-block.js";
-import { longLineReason, MAX_LINE_BYTES } from "./long-lines.js";
+import { longLineReason, MAX_LINE_BYTES, partsReason } from "./long-lines.js";
 import type { FramingName, InputMode } from "../audit/framing/input-mode.js";
-import { unwrapLine } from "../audit/framing/unwrap-line.js";
+import { isJsonxLine } from "../audit/framing/jsonx-framing.js";
+import { jsonx, unwrapLine } from "../audit/framing/unwrap-line.js";
 import { PostingsBuilder } from "./postings-builder.js";
 import { isServerLogObject, isServerLogText } from "./server-log-lines.js";
 import { packResult, type BadLine, type Span } from "./worker-protocol.js";
@@ -83,7 +86,11 @@ export function parseLines(
   };
 
   // A Docker or CRI record split into parts: its first line and the text gathered so far.
-  let group: { line: number; start: number; framing: FramingName; text: string } | undefined;
+  // Once its parts pass maxLineBytes it is `oversized`: its text is dropped, its parts are read to
+  // the last one, and it is one bad line.
+  let group:
+    | { line: number; start: number; framing: FramingName; text: string; oversized: boolean }
+    | undefined;
   const dropGroup = (why: string): void => {
     if (group !== undefined) bad.push({ line: group.line, reason: why });
     group = undefined;
@@ -95,6 +102,8 @@ export function parseLines(
     let nl = buf.indexOf(NEWLINE, pos);
     if (nl < 0) nl = end;
     const lineStart = pos;
+    // The input ends inside a record's parts, its last line still being written: wait for it.
+    if (nl === end && group !== undefined) break;
     let s = pos;
     let e = nl > s && bytes[nl - 1] === CR ? nl - 1 : nl;
     pos = nl + 1;
@@ -136,12 +145,27 @@ export function parseLines(
         dropGroup(UNFINISHED); // not framed: parsed as it is, below
       else framing = framed.framing;
       if (group !== undefined && group.framing !== framing) dropGroup(UNFINISHED);
+      if (framed?.problem !== undefined) {
+        bad.push({ line, reason: framed.problem });
+        continue;
+      }
       if (framed?.partial === true) {
-        if (group === undefined) group = { line, start: lineStart, framing, text: framed.text };
-        else group.text += framed.text;
+        if (group === undefined)
+          group = { line, start: lineStart, framing, text: framed.text, oversized: false };
+        else if (!group.oversized) group.text += framed.text;
+        if (nl - group.start > maxLineBytes) {
+          group.oversized = true;
+          group.text = "";
+        }
         continue;
       }
       if (framed !== undefined) text = framed.text;
+      if (group !== undefined && (group.oversized || nl - group.start > maxLineBytes)) {
+        const parts = line - group.line + 1;
+        bad.push({ line: group.line, reason: partsReason(nl - group.start, maxLineBytes, parts) });
+        group = undefined;
+        continue;
+      }
       if (group !== undefined) {
         text = group.text + text;
         recordLine = group.line;
@@ -154,6 +178,19 @@ export function parseLines(
       } else if (framing !== "json") {
         s = lineStart;
       }
+    } else if (input !== "json" && isJsonxLine(text)) {
+      framing = "jsonx"; // after a device prefix, stored without it
+    }
+    // JSONx after a device prefix, or inside another framing (a container's log of such a device).
+    const xml =
+      framing === "jsonx" ? prefixBytes !== undefined : framing !== "json" && isJsonxLine(text);
+    if (xml) {
+      const x = jsonx(text);
+      if (x.problem !== undefined) {
+        bad.push({ line: recordLine, reason: x.problem });
+        continue;
+      }
+      text = x.text;
     }
 
     {
@@ -189,7 +226,12 @@ export function parseLines(
     blockBytes += e - s + 4;
     if (blockBytes >= BLOCK_BYTES) flushBlock();
   }
-  dropGroup(UNFINISHED);
+  let openGroupStart: number | undefined;
+  if (group !== undefined) {
+    openGroupStart = group.start;
+    line = group.line;
+    group = undefined;
+  }
   flushBlock();
 
   const built = postings.finish(records, payload);
@@ -204,5 +246,6 @@ export function parseLines(
     rawTokenRecords,
     skipped,
     framings: [...framingsSeen],
+    openGroupStart,
   });
 }

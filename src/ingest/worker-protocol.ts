@@ -79,6 +79,12 @@ export interface ParseResultMeta {
    * (`starts`: u32 little-endian offsets into data). Blocks and fields are then empty.
    */
   readonly rows?: { readonly data: Span; readonly starts: Span } | undefined;
+  /**
+   * Where, in the task's bytes, a Docker or CRI record split into parts starts when the input
+   * ended before its last part (a followed file being written): not consumed, and not counted in
+   * `lines`; it is read again, whole, once the rest is there.
+   */
+  readonly openGroupStart?: number | undefined;
 }
 
 /** Pack the result into one buffer: payload, JSON trailer, u32 trailer length. */

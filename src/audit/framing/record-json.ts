@@ -1,8 +1,10 @@
 // A stored record → the audit entry's JSON text. The index stores lines as written (framing
-// and all; a record reassembled from Docker or CRI parts is its lines joined with newlines);
-// readers (queries, output, alerts) take the entry from here. Pure; safe in workers.
-// Cost: plain JSON records (the usual case) pass through untouched after a few byte compares.
-import { unwrapLine } from "./unwrap-line.js";
+// and all; a record reassembled from Docker or CRI parts is its lines joined with newlines; a
+// JSONx record is its XML); readers (queries, output, alerts) take the entry from here. Pure;
+// safe in workers. Cost: plain JSON records (the usual case) pass through untouched after a few
+// byte compares; a JSONx record is converted each time it is read (one SAX pass).
+import { isJsonxLine } from "./jsonx-framing.js";
+import { jsonx, unwrapLine } from "./unwrap-line.js";
 
 const OPEN_BRACE = 123;
 const ENVELOPE_HEADS = ['{"log":', '{"__CURSOR":'].map((h) => Buffer.from(h));
@@ -25,7 +27,8 @@ export function recordJsonText(line: Buffer): string {
     const l = physical.endsWith("\r") ? physical.slice(0, -1) : physical;
     json += unwrapLine(l, "auto")?.text ?? l;
   }
-  return json;
+  // JSONx inside another framing (a container's log of a device with format=jsonx).
+  return isJsonxLine(json) ? jsonx(json).text : json;
 }
 
 /** The entry's JSON bytes of a stored record (the record itself when it is plain JSON). */

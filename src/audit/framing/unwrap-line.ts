@@ -4,6 +4,7 @@
 import { criFrame } from "./cri-framing.js";
 import { dockerText, isDockerLine } from "./docker-framing.js";
 import type { FramingName, InputMode } from "./input-mode.js";
+import { isJsonxLine, jsonxText } from "./jsonx-framing.js";
 import { isJournalLine, journalText } from "./journal-framing.js";
 import { detectedPrefixEnd } from "./prefix-framing.js";
 import { syslogMessageStart } from "./syslog-framing.js";
@@ -14,6 +15,8 @@ export interface Framed {
   readonly text: string;
   /** A part of a longer line (Docker, CRI): the next part of this framing continues it. */
   readonly partial: boolean;
+  /** Why the line, recognized in this framing, holds no readable entry (a broken JSONx document). */
+  readonly problem?: string;
 }
 
 const OPEN_BRACE = 123;
@@ -21,6 +24,14 @@ const OPEN_BRACE = 123;
 function syslog(line: string): Framed | undefined {
   const at = syslogMessageStart(line);
   return at < 0 ? undefined : { framing: "syslog", text: line.slice(at), partial: false };
+}
+
+/** A JSONx line as the JSON text of its entry (or the problem that stops it). */
+export function jsonx(line: string): Framed {
+  const x = jsonxText(line);
+  return "json" in x
+    ? { framing: "jsonx", text: x.json, partial: false }
+    : { framing: "jsonx", text: "", partial: false, problem: x.problem };
 }
 
 function cri(line: string): Framed | undefined {
@@ -48,6 +59,7 @@ export function unwrapLine(line: string, mode: InputMode, hint?: FramingName): F
     }
     return { framing: "json", text: line, partial: false };
   }
+  if ((auto || mode === "jsonx") && isJsonxLine(line)) return jsonx(line);
   if (auto) {
     const framed = hint === "syslog" ? (syslog(line) ?? cri(line)) : (cri(line) ?? syslog(line));
     if (framed !== undefined) return framed;
