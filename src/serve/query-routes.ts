@@ -1,5 +1,5 @@
 // The query endpoints: query (results streamed as NDJSON or CSV, a page at a time with a cursor),
-// explain, timeline buckets and leases for a query. Each holds a query slot (query-slots.ts) and
+// explain, and for a query its timeline buckets, the top values of fields (facets) and leases. Each holds a query slot (query-slots.ts) and
 // an index snapshot (index-snapshots.ts) while it runs. A query whose client goes away stops:
 // no further result is pulled from the engine (the pipeline's generators are returned).
 import type { FastifyInstance, FastifyReply } from "fastify";
@@ -88,25 +88,37 @@ async function withQuery<T>(
   }
 }
 
-/** All items of a query, at most `max` (a 413 beyond: `leases` and `timeline` answer in one piece). */
+/** Every item (at most MAX_PAGE_ROWS: a 413 beyond, for the answers given in one piece). */
+async function gather(
+  ctx: ServeContext,
+  items: AsyncIterable<StageOutput>,
+  signal: AbortSignal,
+): Promise<StageOutput[]> {
+  const out: StageOutput[] = [];
+  for await (const item of items) {
+    if (signal.aborted) break;
+    ctx.activity.rowsPulled++;
+    out.push(item);
+    if (out.length > MAX_PAGE_ROWS) {
+      throw new HttpError(
+        413,
+        `the answer has more than ${MAX_PAGE_ROWS} items`,
+        "narrow the query",
+      );
+    }
+  }
+  return out;
+}
+
+/** A whole query's items (`leases`). */
 async function collect(
   ctx: ServeContext,
   snapshot: IndexSnapshot,
   text: string,
   signal: AbortSignal,
-  max = MAX_PAGE_ROWS,
 ): Promise<StageOutput[]> {
-  const run = await runQuery(snapshot.engine, text, { limit: max + 1 });
-  const items: StageOutput[] = [];
-  for await (const item of run.items) {
-    if (signal.aborted) break;
-    ctx.activity.rowsPulled++;
-    items.push(item);
-    if (items.length > max) {
-      throw new HttpError(413, `the answer has more than ${max} items`, "narrow the query");
-    }
-  }
-  return items;
+  const run = await runQuery(snapshot.engine, text, { limit: MAX_PAGE_ROWS + 1 });
+  return gather(ctx, run.items, signal);
 }
 
 /**
@@ -121,20 +133,7 @@ async function collectStages(
   signal: AbortSignal,
 ): Promise<StageOutput[]> {
   const prepared = await snapshot.engine.prepare(text);
-  const items: StageOutput[] = [];
-  for await (const item of runPrepared(snapshot.engine, prepared, stages, undefined)) {
-    if (signal.aborted) break;
-    ctx.activity.rowsPulled++;
-    items.push(item);
-    if (items.length > MAX_PAGE_ROWS) {
-      throw new HttpError(
-        413,
-        `the answer has more than ${MAX_PAGE_ROWS} items`,
-        "narrow the query",
-      );
-    }
-  }
-  return items;
+  return gather(ctx, runPrepared(snapshot.engine, prepared, stages, undefined), signal);
 }
 
 /** `QUERY | leases` unless it already ends in `| leases` (as `revoke --query` does). */

@@ -83,7 +83,8 @@ describe("the bin's code cache", () => {
 describe("what the bundle loads lazily", () => {
   test("the CLI bundle has no import() left: Node 20 cannot run one from a code-cached vm.Script", () => {
     const bundle = readFileSync(path.join(BUNDLE_DIR, "breakglass.cjs"), "utf8");
-    expect(bundle.match(/\bimport\(\s*["'`]/g) ?? []).toEqual([]);
+    // `{import('../fastify').FastifyInstance}` in a bundled JSDoc comment is a type, not a call.
+    expect(bundle.match(/(?<!\{)\bimport\(\s*["'`]/g) ?? []).toEqual([]);
   });
 
   test("the bin filters a large segment in its scan worker threads (piscina, loaded on demand)", async () => {
