@@ -2,6 +2,7 @@
 // (records by id, posting lists by field and value or range) and the engine itself. The CLI's
 // query, stats, shell and revoke --query commands and library users all go through this.
 import { recordEntry } from "./audit/framing/record-json.js";
+import { withOrigin } from "./audit/record-origin.js";
 import { fieldByName } from "./audit/field-catalog.js";
 import { kindValue, type AuditEntry } from "./audit/audit-entry.js";
 import { binaryToBytes, isCutTerm, termOf } from "./audit/index-term.js";
@@ -89,7 +90,11 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
         "=",
         value,
       );
-      return ids.filter((id) => test(recordEntry<AuditEntry>(reader.line(id))));
+      return ids.filter((id) => {
+        const segment = reader.segmentOf(id);
+        const origin = segment && reader.originOf(segment);
+        return test(withOrigin(recordEntry<AuditEntry>(reader.line(id)), origin));
+      });
     },
     postingsInCidr(cidr) {
       const range = cidrRange(cidr);

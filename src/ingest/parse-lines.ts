@@ -21,6 +21,7 @@ import { HmacPostings, looksLikeHmac } from "./hmac-postings.js";
 import { longLineReason, MAX_LINE_BYTES } from "./long-lines.js";
 import type { FramingName, InputMode } from "../audit/framing/input-mode.js";
 import { unwrapLine } from "../audit/framing/unwrap-line.js";
+import { withOrigin, type RecordOrigin } from "../audit/record-origin.js";
 import { isServerLogObject, isServerLogText } from "./server-log-lines.js";
 import { TimePostings } from "./time-postings.js";
 import { packResult, type BadLine, type FieldPages, type Span } from "./worker-protocol.js";
@@ -107,6 +108,7 @@ export function parseLines(
   maxLineBytes = MAX_LINE_BYTES,
   input: InputMode = "auto",
   hint?: FramingName,
+  origin?: RecordOrigin,
 ): ArrayBuffer {
   const prefixBytes = prefix === undefined ? undefined : Buffer.from(prefix, "utf8");
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -250,7 +252,7 @@ export function parseLines(
         continue;
       }
       rawToken = false;
-      extractor.extract(entry, sink);
+      extractor.extract(withOrigin(entry, origin), sink);
       if (rawToken) rawTokenRecords++;
     }
 

@@ -3,6 +3,7 @@ import os from "node:os";
 import { Piscina } from "piscina";
 import { builtWorker } from "../built-worker.js";
 import type { FramingName, InputMode } from "../audit/framing/input-mode.js";
+import type { RecordOrigin } from "../audit/record-origin.js";
 import { unpackResult, type ParseResult, type ParseTask } from "./worker-protocol.js";
 
 /**
@@ -54,6 +55,7 @@ export class ParsePool {
     prefix: string | undefined,
     input: InputMode = "auto",
     hint?: FramingName,
+    origin?: RecordOrigin,
   ): Promise<ParseResult> {
     const task: ParseTask = {
       buffer,
@@ -62,6 +64,7 @@ export class ParsePool {
       maxLineBytes: this.maxLineBytes,
       input,
       hint,
+      origin,
     };
     const transferList = buffer instanceof ArrayBuffer ? [buffer] : [];
     const out = await this.pool.run(task, { transferList });

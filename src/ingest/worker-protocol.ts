@@ -4,6 +4,7 @@
 // record blocks, the term pages and directories, and a JSON trailer describing them.
 // Bad lines come back as data: errors thrown in a worker lose their class (piscina #141).
 import type { FramingName, InputMode } from "../audit/framing/input-mode.js";
+import type { RecordOrigin } from "../audit/record-origin.js";
 
 export interface ParseTask {
   /**
@@ -20,6 +21,8 @@ export interface ParseTask {
   readonly input: InputMode;
   /** The framing the file was detected in, tried first. */
   readonly hint: FramingName | undefined;
+  /** Where the lines come from (fields `source` and `device`). */
+  readonly origin?: RecordOrigin | undefined;
 }
 
 export interface BadLine {

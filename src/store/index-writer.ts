@@ -15,6 +15,7 @@ import {
   type SegmentMeta,
 } from "./format.js";
 import type { IndexEnv } from "./index-env.js";
+import { segmentSha256 } from "./custody-digest.js";
 import { coverLastPage } from "./lmdb-file-check.js";
 import {
   encodeBadLine,
@@ -109,6 +110,7 @@ export class IndexWriter {
             timedRecords: meta.timedRecords,
             fieldPages,
             untermedFields: meta.untermedFields,
+            sha256: segmentSha256(meta.blocks.map(span)),
           };
           env.segments.putSync(segment, encodeSegmentMeta(seg));
         }
