@@ -16,6 +16,12 @@ import type { MatchedRecord } from "./query/matched-record.js";
 import { openIndexEnv } from "./store/index-env.js";
 import { IndexReader } from "./store/index-reader.js";
 import { indexStats, type IndexStats } from "./store/index-stats.js";
+import {
+  checkCustody,
+  custodyReport,
+  type CustodyCheck,
+  type CustodyReport,
+} from "./evidence/custody-report.js";
 
 export interface OpenIndexOptions {
   /** The audit device's salt for hash(); default $BREAKGLASS_AUDIT_SALT, else Vault is asked. */
@@ -37,6 +43,10 @@ export interface BreakglassIndex {
   /** The records a query's filter matches (its stages are not applied). */
   records(query: string): AsyncGenerator<MatchedRecord>;
   stats(opts?: { badLines?: boolean }): IndexStats;
+  /** The chain of custody: file and segment SHA-256s and the root digest (metadata only). */
+  custody(): CustodyReport;
+  /** The same, with every segment's digest taken again from its stored records. */
+  checkCustody(): CustodyCheck;
   close(): Promise<void>;
 }
 
@@ -106,6 +116,8 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
       yield* engine.records(prepared.plan);
     },
     stats: (o) => indexStats(reader, { badLines: o?.badLines ?? false }),
+    custody: () => custodyReport(reader),
+    checkCustody: () => checkCustody(reader),
     close: async () => {
       await closeScanPool(); // scan workers would otherwise keep the process alive a little
       await env.close();

@@ -11,6 +11,7 @@ import { defineDemoCommand } from "./demo-command.js";
 import { defineQueryCommand } from "./query-command.js";
 import { defineListenCommand } from "./listen-command.js";
 import { defineShellCommand } from "./shell-command.js";
+import { defineVerifyCommand } from "./verify-command.js";
 
 export function registerCommands(program: Command): void {
   defineIndexCommand(program);
@@ -18,6 +19,7 @@ export function registerCommands(program: Command): void {
   defineListenCommand(program);
   defineShellCommand(program);
   defineStatsCommand(program);
+  defineVerifyCommand(program);
   registerRevokeCommand(program);
   registerHashCommand(program);
   registerSealCommand(program);

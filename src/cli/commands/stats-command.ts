@@ -9,8 +9,11 @@ export function defineStatsCommand(program: Command): void {
     .option(DB_OPTION_FLAGS, DB_OPTION_HELP)
     .option("--json", "one JSON object on stdout")
     .option("--bad-lines", "list every bad line (file:line: reason)")
-    .action(async (flags: { db?: string; json?: boolean; badLines?: boolean }) => {
-      const { runStats } = await import("../run-stats.js");
-      await runStats(resolveDbDir(flags.db), flags);
-    });
+    .option("--digest", "the chain of custody: SHA-256 of each file and segment, and the root")
+    .action(
+      async (flags: { db?: string; json?: boolean; badLines?: boolean; digest?: boolean }) => {
+        const { runStats } = await import("../run-stats.js");
+        await runStats(resolveDbDir(flags.db), flags);
+      },
+    );
 }
