@@ -51,8 +51,23 @@ export interface VerifyFinding {
 }
 
 const EXCERPT_CHARS = 160;
-const excerpt = (t: string | undefined): string | undefined =>
-  t === undefined ? undefined : t.length > EXCERPT_CHARS ? t.slice(0, EXCERPT_CHARS) + "…" : t;
+/** Context kept before the first difference of a changed line's excerpts. */
+const CONTEXT_CHARS = 40;
+
+/** `t` cut to EXCERPT_CHARS from `from` (marked with … where cut). */
+function excerpt(t: string | undefined, from = 0): string | undefined {
+  if (t === undefined) return undefined;
+  const start = Math.max(0, Math.min(from, t.length - EXCERPT_CHARS));
+  const end = start + EXCERPT_CHARS;
+  return (start > 0 ? "…" : "") + t.slice(start, end) + (end < t.length ? "…" : "");
+}
+
+/** Where two texts first differ, less some context: the excerpts of a change show the change. */
+function firstDifference(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return Math.max(0, i - CONTEXT_CHARS);
+}
 
 interface ContentCheck {
   /** Content bytes (decompressed). */
@@ -187,7 +202,10 @@ async function diffFile(
     const r = index.refs[i]!;
     return reader.lineInSegment(r.segment, r.local).toString("utf8").split("\n")[r.part] ?? "";
   };
-  type Pending = Omit<VerifyFinding, "now" | "message"> & { nowLine?: number };
+  type Pending = Omit<VerifyFinding, "was" | "now" | "message"> & {
+    wasText?: string;
+    nowLine?: number;
+  };
   const pending: Pending[] = [];
   // Line numbers as indexed: a unit's current line, shifted back by what was inserted before it
   // and forward by what was removed (lines that are not entries are taken as unchanged).
@@ -209,7 +227,7 @@ async function diffFile(
         checked: other,
         line,
         indexedLine: lastIndexed,
-        was: excerpt(indexText(h.a0 + k)),
+        wasText: indexText(h.a0 + k),
         nowLine: line,
       });
     }
@@ -222,7 +240,7 @@ async function diffFile(
         change: true,
         checked: other,
         indexedLine: lastIndexed,
-        was: excerpt(indexText(i)),
+        wasText: indexText(i),
       });
     }
     for (let j = h.b0 + pairs; j < h.b1; j++) {
@@ -243,8 +261,12 @@ async function diffFile(
   const texts = await linesOf(checked, gzip, wanted);
   const where = other ? `${other} (rotated copy)` : meta.path;
   const differing = diff.hunks.reduce((n, h) => n + h.a1 - h.a0, 0);
-  const findings = pending.map(({ nowLine, ...p }) => {
-    const now = nowLine === undefined ? undefined : excerpt(texts.get(nowLine));
+  const findings = pending.map(({ nowLine, wasText, ...p }) => {
+    const nowText = nowLine === undefined ? undefined : texts.get(nowLine);
+    const from =
+      wasText !== undefined && nowText !== undefined ? firstDifference(wasText, nowText) : 0;
+    const was = excerpt(wasText, from);
+    const now = excerpt(nowText, from);
     const at = p.indexedLine !== undefined && p.indexedLine !== p.line;
     const message =
       p.kind === "changed"
@@ -255,7 +277,7 @@ async function diffFile(
           : p.kind === "truncated"
             ? `${where}: truncated: the entry of line ${p.indexedLine} (when indexed) is gone`
             : `${where}: removed since indexing: the entry of line ${p.indexedLine} (when indexed)`;
-    return { ...p, now, message };
+    return { ...p, was, now, message };
   });
   return { findings, common: index.hashes.length - differing };
 }
