@@ -5,7 +5,8 @@
 // `--follow`, keeps the state between its runs) and, when the index recorded a digest, checks
 // them against it: bytes that changed after they were indexed are tampering or a rewrite, and the
 // file is not indexed further (`breakglass verify` says where). Cost: one SHA-256 pass over what
-// is indexed (native, ~1–2 GB/s), plus one read of the earlier bytes when a run resumes a file.
+// is indexed (native: 168 ms for 30 MB on a busy 2-core machine, ~1 % of indexing it), plus one
+// read of the earlier bytes when a run resumes a file.
 import { createHash, type Hash } from "node:crypto";
 import type { FileMeta } from "../store/format.js";
 import { contentFrom } from "./content-stream.js";
