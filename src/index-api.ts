@@ -2,6 +2,7 @@
 // (records by id, posting lists by field and value or range) and the engine itself. The CLI's
 // query, stats, shell and revoke --query commands and library users all go through this.
 import { recordEntry } from "./audit/framing/record-json.js";
+import { withOrigin } from "./audit/record-origin.js";
 import { fieldByName, type FieldSpec } from "./audit/field-catalog.js";
 import { kindValue, type AuditEntry } from "./audit/audit-entry.js";
 import { binaryToBytes, isCutTerm, termOf } from "./audit/index-term.js";
@@ -20,6 +21,12 @@ import { openIndexEnv } from "./store/index-env.js";
 import { IndexReader } from "./store/index-reader.js";
 import { isFieldCurrent } from "./store/segment-catalog.js";
 import { indexStats, type IndexStats } from "./store/index-stats.js";
+import {
+  checkCustody,
+  custodyReport,
+  type CustodyCheck,
+  type CustodyReport,
+} from "./evidence/custody-report.js";
 
 export interface OpenIndexOptions {
   /** The audit device's salt for hash(); default $BREAKGLASS_AUDIT_SALT, else Vault is asked. */
@@ -41,6 +48,10 @@ export interface BreakglassIndex {
   /** The records a query's filter matches (its stages are not applied). */
   records(query: string): AsyncGenerator<MatchedRecord>;
   stats(opts?: { badLines?: boolean }): IndexStats;
+  /** The chain of custody: file and segment SHA-256s and the root digest (metadata only). */
+  custody(): CustodyReport;
+  /** The same, with every segment's digest taken again from its stored records. */
+  checkCustody(): CustodyCheck;
   close(): Promise<void>;
 }
 
@@ -79,8 +90,12 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
     const ids: number[] = [];
     for (const segment of reader.segments) {
       if (!isFieldCurrent(segment, spec)) {
+        const origin = reader.originOf(segment);
         for (let local = 0; local < segment.records; local++) {
-          const entry = recordEntry<AuditEntry>(reader.lineInSegment(segment, local));
+          const entry = withOrigin(
+            recordEntry<AuditEntry>(reader.lineInSegment(segment, local)),
+            origin,
+          );
           if (test(entry)) ids.push(segment.base + local);
         }
         continue;
@@ -112,7 +127,11 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
       if (!isCutTerm(term)) return ids;
       // The term holds only the value's start (a long text, an HMAC's digest prefix): keep the
       // records that really hold the value.
-      return ids.filter((id) => test(recordEntry<AuditEntry>(reader.line(id))));
+      return ids.filter((id) => {
+        const segment = reader.segmentOf(id);
+        const origin = segment && reader.originOf(segment);
+        return test(withOrigin(recordEntry<AuditEntry>(reader.line(id)), origin));
+      });
     },
     postingsInCidr(cidr) {
       const range = cidrRange(cidr);
@@ -126,6 +145,8 @@ export function openIndex(dir: string, opts: OpenIndexOptions = {}): BreakglassI
       yield* engine.records(prepared);
     },
     stats: (o) => indexStats(reader, { badLines: o?.badLines ?? false }),
+    custody: () => custodyReport(reader),
+    checkCustody: () => checkCustody(reader),
     close: async () => {
       await closeScanPool(); // scan workers would otherwise keep the process alive a little
       await env.close();

@@ -6,6 +6,7 @@
 // inputs.
 import { HMAC_PREFIX } from "./audit-hmac.js";
 import type { Derivation } from "./field-catalog.js";
+import { originOf } from "./record-origin.js";
 
 export type TextOut = (text: string) => void;
 
@@ -104,6 +105,16 @@ function rootNamespace(entry: unknown, out: TextOut): void {
   }
 }
 
+function recordSource(entry: unknown, out: TextOut): void {
+  const origin = originOf(entry);
+  if (origin !== undefined) out(origin.source);
+}
+
+function recordDevice(entry: unknown, out: TextOut): void {
+  const device = originOf(entry)?.device;
+  if (device !== undefined && device !== "") out(device);
+}
+
 const DERIVATIONS: Readonly<Record<Derivation, (entry: unknown, out: TextOut) => void>> = {
   everyHmac,
   lastForwardedFor,
@@ -112,6 +123,8 @@ const DERIVATIONS: Readonly<Record<Derivation, (entry: unknown, out: TextOut) =>
   outcome,
   kvPath,
   rootNamespace,
+  recordSource,
+  recordDevice,
 };
 
 /** The function that computes `derivation`: call it with the entry and where the texts go. */

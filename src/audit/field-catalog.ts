@@ -32,7 +32,10 @@ export type FieldKind = "text" | "hmac" | "number" | "ip" | "time";
  *                       segment (request.mount_point says where the mount ends; without it, the
  *                       first segment is the mount when the second is one of those words);
  * - rootNamespace:      `root` when request.namespace is the root namespace (id `root`, path
- *                       missing or empty).
+ *                       missing or empty);
+ * - recordSource:       where the record came from (not in the entry: the index's file
+ *                       metadata, carried under a symbol: record-origin.ts);
+ * - recordDevice:       the `--device` label of the record's file (likewise).
  */
 export type Derivation =
   | "everyHmac"
@@ -41,7 +44,9 @@ export type Derivation =
   | "addressPort"
   | "outcome"
   | "kvPath"
-  | "rootNamespace";
+  | "rootNamespace"
+  | "recordSource"
+  | "recordDevice";
 
 export interface FieldSpec {
   /** The short name users type: `ip`, `path`, … */
@@ -339,6 +344,24 @@ const CATALOG: readonly FieldSpec[] = [
     paths: [],
     derived: "kvPath",
     description: "KV v2 secret path without data/, metadata/, …: every read, write and browse",
+  },
+  {
+    name: "source",
+    code: 32,
+    revision: 1,
+    kind: "text",
+    paths: [],
+    derived: "recordSource",
+    description: "where the record came from: the file's path when indexed, or `listen ADDRESS`",
+  },
+  {
+    name: "device",
+    code: 33,
+    revision: 1,
+    kind: "text",
+    paths: [],
+    derived: "recordDevice",
+    description: "the --device label given to index, listen or --follow",
   },
 ];
 

@@ -23,6 +23,7 @@ export type FollowFlags = Pick<
   | "workers"
   | "maxLineBytes"
   | "wait"
+  | "device"
 >;
 
 export async function runFollow(dbDir: string, paths: string[], flags: FollowFlags): Promise<void> {
@@ -45,6 +46,7 @@ export async function runFollow(dbDir: string, paths: string[], flags: FollowFla
       prefix: flags.prefix,
       input: flags.input,
       onRecords: runner?.onRecords,
+      device: flags.device,
       onWarning: warn,
     });
     const loop = startLiveLoop(

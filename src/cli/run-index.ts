@@ -19,6 +19,8 @@ export interface RunIndexFlags {
   /** False with --no-wait: exit 3 if another process writes the index. */
   wait?: boolean;
   maxLineBytes?: number;
+  /** The label of the records (field `device`). */
+  device?: string;
 }
 
 /** The warning for logs that hold plaintext client tokens (once per run, every such file named). */
@@ -49,6 +51,7 @@ export async function runIndex(
       input: flags.input,
       workers: flags.workers,
       maxLineBytes: flags.maxLineBytes,
+      device: flags.device,
       onProgress: (done, total) => bar.update(done, total),
       signal: abort.signal,
       wait: flags.wait,

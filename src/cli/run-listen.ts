@@ -37,6 +37,8 @@ export interface ListenFlags {
   idleTimeout?: number;
   /** Octal text, e.g. "660". */
   socketMode?: string;
+  /** The label of the records (field `device`). */
+  device?: string;
 }
 
 /** `--socket-mode 660` → 0o660. */
@@ -125,6 +127,7 @@ export async function runListen(dbDir: string, flags: ListenFlags): Promise<void
     workers: flags.workers,
     maxLineBytes: flags.maxLineBytes,
     onRecords: runner?.onRecords,
+    device: flags.device,
     onWarning: warn,
     wait: flags.wait,
     onWait: (holder) => warn(waitingMessage(dbDir, holder)),

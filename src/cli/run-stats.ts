@@ -2,23 +2,67 @@
 // when files hold plaintext tokens (a log_raw audit device).
 import { describeTarget, type BackendTarget } from "../backend/backend-url.js";
 import { clickhouseStats } from "../backend/clickhouse/clickhouse-stats.js";
+import type { CustodyReport } from "../evidence/custody-report.js";
+import { UsageError } from "../errors.js";
 import { openIndex } from "../index-api.js";
 import type { IndexStats } from "../store/index-stats.js";
 
 const MB = 1024 * 1024;
+const NOT_RECORDED = "not recorded";
+
+/** `stats --digest`: the root first (what goes in the ticket), then each file and segment. */
+function writeCustody(c: CustodyReport, json: boolean): void {
+  const out = process.stdout;
+  if (json) {
+    out.write(JSON.stringify(c) + "\n");
+    return;
+  }
+  const recorded = (n: number, missing: number, what: string): string =>
+    `${n - missing} ${what}` + (missing > 0 ? ` (${missing} more ${NOT_RECORDED})` : "");
+  out.write(`root     ${c.root}\n`);
+  out.write(
+    `         over ${recorded(c.files.length, c.notRecorded.files, "file digests")} and ` +
+      `${recorded(c.segments.length, c.notRecorded.segments, "segment digests")}\n`,
+  );
+  for (const f of c.files) {
+    out.write(
+      `file     ${f.sha256 ?? NOT_RECORDED.padEnd(64)}  ${f.path}${f.gzip ? " (gzip)" : ""}, ` +
+        `bytes 0-${f.bytes}${f.gzip ? " decompressed" : ""}\n`,
+    );
+  }
+  for (const s of c.segments) {
+    out.write(
+      `segment  ${s.sha256 ?? NOT_RECORDED.padEnd(64)}  #${s.id}, file #${s.file}, ` +
+        `${s.records} records\n`,
+    );
+  }
+  if (c.notRecorded.files + c.notRecorded.segments > 0) {
+    out.write(
+      `note: "${NOT_RECORDED}": indexed before digests were kept (or a file with a line over ` +
+        "--max-line-bytes); the root covers the rest\n",
+    );
+  }
+}
 
 export async function runStats(
   dbDir: string,
-  flags: { json?: boolean; badLines?: boolean },
+  flags: { json?: boolean; badLines?: boolean; digest?: boolean },
   backend: BackendTarget = { kind: "local" },
 ): Promise<void> {
   if (backend.kind === "clickhouse") {
+    if (flags.digest) {
+      throw new UsageError("--digest is the local index's chain of custody (drop --backend)");
+    }
     const s = await clickhouseStats(backend, { badLines: true });
     printStats(s, `ClickHouse  ${describeTarget(backend)}`, flags);
     return;
   }
   const index = openIndex(dbDir);
   try {
+    if (flags.digest) {
+      writeCustody(index.custody(), flags.json ?? false);
+      return;
+    }
     const s = index.stats({ badLines: true });
     const where = `index       ${dbDir} (${(s.indexBytes / MB).toFixed(1)} MiB, ${s.segments} segments)`;
     printStats(s, where, flags);

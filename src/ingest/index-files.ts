@@ -31,6 +31,7 @@ import type { FramingName, InputMode } from "../audit/framing/input-mode.js";
 import { sniffFraming, SNIFF_BYTES, type Sniffed } from "../audit/framing/sniff-framing.js";
 import { isPartialLine } from "../audit/framing/unwrap-line.js";
 import { ChunkBuffers } from "./chunk-buffers.js";
+import { ContentDigests } from "./content-digests.js";
 import {
   lineChunks,
   plainFileLineChunks,
@@ -71,6 +72,8 @@ export interface IndexOptions {
   /** Called with content bytes done so far and the total to do (plain files: exact). */
   readonly onProgress?: ((doneBytes: number, totalBytes: number) => void) | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** The `--device` label of new files (field `device`); a file keeps the label it first got. */
+  readonly device?: string | undefined;
 }
 
 /** One run of an open Indexer over resolved file paths. */
@@ -87,6 +90,8 @@ export interface IndexPathsOptions extends Omit<IndexOptions, "workers" | "maxLi
    * with a note (a file named explicitly is always read).
    */
   readonly throughDirectory?: ReadonlySet<string> | undefined;
+  /** The `source` of new files (default: the file's path), e.g. `listen tcp 127.0.0.1:9090`. */
+  readonly source?: string | undefined;
 }
 
 export interface BadLineReport {
@@ -279,6 +284,8 @@ export class Indexer {
    * ~100-190 MB of them resident in `listen`.
    */
   private buffers: ChunkBuffers | undefined;
+  /** Each file's running content digest (chain of custody), kept from one run to the next. */
+  private readonly digests = new ContentDigests();
 
   private constructor(
     /** The index directory (or, for another store, how it is named in messages). */
@@ -384,7 +391,7 @@ export class Indexer {
   /** Index files (paths already expanded): what `breakglass index` does, on an open index. */
   async indexPaths(paths: readonly string[], opts: IndexPathsOptions = {}): Promise<IndexSummary> {
     const started = performance.now();
-    const sink = this.sink;
+    const { sink, digests } = this;
     const workers = this.workers;
     const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
     const byPath = opts.byPath ?? false;
@@ -491,7 +498,15 @@ export class Indexer {
           ...(rawTokenRecords > 0 ? { rawTokenRecords } : {}),
           ...(fileSkipped > 0 ? { skippedLines: fileSkipped } : {}),
         };
-        if (chunk.kind === "lines") buffers.give(chunk.buffer); // the worker and tailOf() are done
+        const contentSha256 = digests.consumed(
+          file.id,
+          chunk.startByte,
+          consumedBytes,
+          chunk.kind === "lines" ? new Uint8Array(chunk.buffer, 0, consumedBytes) : undefined,
+        );
+        file = { ...file, contentSha256 };
+        // the worker, tailOf() and the digest are done with the buffer
+        if (chunk.kind === "lines") buffers.give(chunk.buffer);
         await sink.commitChunk(file, firstLine, { meta, bytes: result.bytes });
         state.set(plan, file);
         if (opts.onRecords && meta.records > 0) opts.onRecords(committedLines(result), file);
@@ -539,7 +554,13 @@ export class Indexer {
         const moved = k !== undefined && k.path !== plan.path && !fs.existsSync(k.path);
         const here = k === undefined || k.path === plan.path || moved;
         const base: FileMeta = k
-          ? { ...k, ...(here ? { path: plan.path, gzip: plan.gzip } : {}), tailBad: undefined }
+          ? {
+              ...k,
+              // An index written before origins were kept: the path it had stands in from now on.
+              source: k.source ?? k.path,
+              ...(here ? { path: plan.path, gzip: plan.gzip } : {}),
+              tailBad: undefined,
+            }
           : {
               id: sink.allocateFileId(),
               path: plan.path,
@@ -557,7 +578,19 @@ export class Indexer {
               sourceBytes: 0,
               sourceMtimeMs: 0,
               indexedAt: "",
+              source: opts.source ?? plan.path,
+              device: opts.device,
             };
+        if ((await digests.resume(base, plan.path, plan.gzip)) === "changed") {
+          fileErrors.push(
+            `${plan.path}: the ${base.doneBytes} bytes indexed before changed since they were ` +
+              "indexed (tampered with, or rewritten): not indexed further; " +
+              "`breakglass verify` shows what changed",
+          );
+          progress(plan.stat.size);
+          return;
+        }
+        const origin = { source: base.source ?? base.path, device: base.device };
         // A file indexed while shorter than HEAD_BYTES gets its identity widened as it grows.
         const widened =
           base.headBytes < HEAD_BYTES && plan.headBytes > base.headBytes
@@ -604,6 +637,7 @@ export class Indexer {
                     input,
                     plan.sniffed.framing,
                     rows,
+                    origin,
                   );
             // If a commit fails (a full disk), the pool is destroyed with chunks still in flight:
             // their rejections are expected then, not unhandled.

@@ -18,6 +18,7 @@ import { longLineReason, MAX_LINE_BYTES, partsReason } from "./long-lines.js";
 import type { FramingName, InputMode } from "../audit/framing/input-mode.js";
 import { isJsonxLine } from "../audit/framing/jsonx-framing.js";
 import { jsonx, unwrapLine } from "../audit/framing/unwrap-line.js";
+import { withOrigin, type RecordOrigin } from "../audit/record-origin.js";
 import { PostingsBuilder } from "./postings-builder.js";
 import { isServerLogObject, isServerLogText } from "./server-log-lines.js";
 import { packResult, type BadLine, type Span } from "./worker-protocol.js";
@@ -58,6 +59,7 @@ export function parseLines(
   maxLineBytes = MAX_LINE_BYTES,
   input: InputMode = "auto",
   hint?: FramingName,
+  origin?: RecordOrigin,
 ): ArrayBuffer {
   const prefixBytes = prefix === undefined ? undefined : Buffer.from(prefix, "utf8");
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -214,7 +216,7 @@ export function parseLines(
         else bad.push({ line: recordLine, reason: `not an audit entry: ${problem}` });
         continue;
       }
-      if (postings.add(entry, records)) rawTokenRecords++;
+      if (postings.add(withOrigin(entry, origin), records)) rawTokenRecords++;
     }
 
     if (linePrefix !== undefined) detectedPrefix ??= linePrefix;

@@ -3,6 +3,7 @@ import os from "node:os";
 import { Piscina } from "piscina";
 import { builtWorker } from "../built-worker.js";
 import type { FramingName, InputMode } from "../audit/framing/input-mode.js";
+import type { RecordOrigin } from "../audit/record-origin.js";
 import {
   unpackResult,
   type ParseResult,
@@ -65,6 +66,7 @@ export class ParsePool {
     input: InputMode = "auto",
     hint?: FramingName,
     rows?: RowContext,
+    origin?: RecordOrigin,
   ): Promise<ParseResult> {
     const task: ParseTask = {
       buffer,
@@ -74,6 +76,7 @@ export class ParsePool {
       input,
       hint,
       ...(rows ? { rows } : {}),
+      origin,
     };
     const transferList = buffer instanceof ArrayBuffer ? [buffer] : [];
     const out = await this.pool.run(task, { transferList });

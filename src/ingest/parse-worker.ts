@@ -11,6 +11,7 @@ export default function parseTask(task: ParseTask): unknown {
     task.maxLineBytes,
     task.input,
     task.hint,
+    task.origin,
   );
   return Piscina.move(result);
 }

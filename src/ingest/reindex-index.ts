@@ -7,12 +7,13 @@
 // rebuilt and running it again finishes the rest. Cost: one decompression, JSON.parse and
 // extraction per record of a stale segment, on the main thread; memory: one segment's lines.
 import { recordEntry } from "../audit/framing/record-json.js";
+import { fileOrigin, withOrigin, type RecordOrigin } from "../audit/record-origin.js";
 import { ByteWriter } from "../codec/byte-writer.js";
 import { InputError } from "../errors.js";
 import type { SegmentMeta } from "../store/format.js";
 import { damagedIndex } from "../store/index-damage.js";
 import { indexExists, openIndexEnv, securePaths } from "../store/index-env.js";
-import { readSegmentMetas } from "../store/meta-records.js";
+import { readFileMetas, readSegmentMetas } from "../store/meta-records.js";
 import { replaceSegmentPostings, segmentLines } from "../store/rebuild-segment.js";
 import { isSegmentStale } from "../store/segment-catalog.js";
 import { acquireWriterLock } from "../store/writer-lock.js";
@@ -41,6 +42,7 @@ function rebuildSegment(
   dir: string,
   segment: SegmentMeta,
   lines: readonly Buffer[],
+  origin: RecordOrigin | undefined,
 ): Parameters<typeof replaceSegmentPostings>[2] {
   const builder = new PostingsBuilder();
   lines.forEach((line, local) => {
@@ -50,7 +52,7 @@ function rebuildSegment(
     } catch {
       throw damagedIndex(dir, `segment ${segment.id}'s record ${local} is not an entry's JSON`);
     }
-    builder.add(entry, local);
+    builder.add(withOrigin(entry, origin), local);
   });
   const payload = new ByteWriter(1 << 20);
   const built = builder.finish(segment.records, payload);
@@ -90,6 +92,8 @@ export async function reindexIndex(
     try {
       const segments = readSegmentMetas(env);
       const stale = segments.filter(isSegmentStale);
+      // Fields `source` and `device` come from the segment's file record, not the entry.
+      const origins = new Map(readFileMetas(env).map((f) => [f.id, fileOrigin(f)]));
       let rebuilt = 0;
       let records = 0;
       for (const segment of stale) {
@@ -97,7 +101,7 @@ export async function reindexIndex(
         replaceSegmentPostings(
           env,
           segment,
-          rebuildSegment(dbDir, segment, segmentLines(env, segment)),
+          rebuildSegment(dbDir, segment, segmentLines(env, segment), origins.get(segment.file)),
         );
         rebuilt++;
         records += segment.records;

@@ -4,6 +4,7 @@
 // record blocks, the term pages and directories, and a JSON trailer describing them.
 // Bad lines come back as data: errors thrown in a worker lose their class (piscina #141).
 import type { FramingName, InputMode } from "../audit/framing/input-mode.js";
+import type { RecordOrigin } from "../audit/record-origin.js";
 
 export interface ParseTask {
   /**
@@ -22,6 +23,8 @@ export interface ParseTask {
   readonly hint: FramingName | undefined;
   /** For a worker that also builds rows for another store (backend/clickhouse/row-worker.ts). */
   readonly rows?: RowContext | undefined;
+  /** Where the lines come from (fields `source` and `device`). */
+  readonly origin?: RecordOrigin | undefined;
 }
 
 /** What a row needs besides its record: the file's id, path and device label. */

@@ -3,6 +3,8 @@
 // cannot be here (the indexer only commits records).
 import { recordEntry } from "../audit/framing/record-json.js";
 import type { AuditEntry } from "../audit/audit-entry.js";
+import { fileOrigin, withOrigin } from "../audit/record-origin.js";
+import type { FileMeta } from "../store/format.js";
 import { AlertEvaluator, type Alert, type AlertRule } from "./alert-rules.js";
 import type { AlertSink } from "./alert-sinks.js";
 
@@ -19,9 +21,10 @@ export class AlertRunner {
   }
 
   /** The hook for Indexer.indexPaths' onRecords. */
-  readonly onRecords = (lines: readonly Buffer[]): void => {
+  readonly onRecords = (lines: readonly Buffer[], file: FileMeta): void => {
+    const origin = fileOrigin(file);
     for (const line of lines) {
-      const entry = recordEntry<AuditEntry>(line);
+      const entry = withOrigin(recordEntry<AuditEntry>(line), origin);
       for (const alert of this.evaluator.evaluate(entry)) this.emit(alert);
     }
   };

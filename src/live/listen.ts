@@ -37,6 +37,8 @@ export interface ListenOptions {
   readonly rotateBytes?: number | undefined;
   readonly warnBytes?: number | undefined;
   readonly onRecords?: IndexPathsOptions["onRecords"];
+  /** The `--device` label of the records (field `device`). */
+  readonly device?: string | undefined;
   readonly onWarning?: ((message: string) => void) | undefined;
   /** Wait for another writer of the index (default), or fail at once. */
   readonly wait?: boolean | undefined;
@@ -81,6 +83,7 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
     warnBytes: opts.warnBytes,
     onWarning: warn,
     onRecords: opts.onRecords,
+    device: opts.device,
   });
   let current: string | undefined;
   let records = 0;
@@ -133,6 +136,7 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
     await indexer.close();
     throw err;
   }
+  spool.setSource(`listen ${addresses.join(", ")}`);
 
   const step = async (): Promise<void> => {
     const { summary, backlogBytes } = await spool.step(current);

@@ -20,6 +20,8 @@ export interface SpoolStepResult {
 
 export class SpoolIndexer {
   private lastWarnMs = 0;
+  /** The `source` of the spool's records: the listener's addresses, known once it listens. */
+  private source: string | undefined;
 
   constructor(
     private readonly indexer: Indexer,
@@ -34,11 +36,15 @@ export class SpoolIndexer {
    * Index what the spool holds. `current` is the file the listener is appending to (undefined
    * when it has stopped): every other spool file is closed and may go once committed.
    */
+  setSource(source: string): void {
+    this.source = source;
+  }
+
   async step(current: string | undefined): Promise<SpoolStepResult> {
     const files = listSpoolFiles(this.spoolDir);
     const summary = await this.indexer.indexPaths(
       files.map((f) => f.path),
-      { ...this.opts, byPath: true },
+      { ...this.opts, byPath: true, source: this.source },
     );
     const metas = new Map(readFileMetas(this.indexer.env).map((m) => [m.path, m]));
     let backlogBytes = 0;

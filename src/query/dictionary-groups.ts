@@ -14,6 +14,7 @@
 // record once). A time term is the instant itself; a record with two `time`s sends its segment to
 // the records too (the stage takes the first). The answer is the same either way.
 import { recordEntry } from "../audit/framing/record-json.js";
+import { withOrigin } from "../audit/record-origin.js";
 import { fieldByCode, fieldByName, fieldOfKind, type FieldSpec } from "../audit/field-catalog.js";
 import { catalogFieldValues } from "../audit/audit-entry.js";
 import { keyInstant } from "../audit/time-key.js";
@@ -57,7 +58,10 @@ function valueWithTerm(
   spec: FieldSpec,
   term: string,
 ): string | undefined {
-  const entry: unknown = recordEntry(reader.lineInSegment(segment, local));
+  const entry: unknown = withOrigin(
+    recordEntry(reader.lineInSegment(segment, local)),
+    reader.originOf(segment),
+  );
   return catalogFieldValues(entry, spec).find((v) => termOf(spec.kind, v) === term);
 }
 
@@ -112,7 +116,8 @@ function recordAt(reader: IndexReader, segment: SegmentMeta, local: number): Mat
   return {
     id: segment.base + local,
     line,
-    entry: () => recordEntry<ReturnType<MatchedRecord["entry"]>>(line),
+    entry: () =>
+      withOrigin(recordEntry<ReturnType<MatchedRecord["entry"]>>(line), reader.originOf(segment)),
   };
 }
 

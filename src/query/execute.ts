@@ -7,6 +7,7 @@
 import { recordEntry, recordJson } from "../audit/framing/record-json.js";
 import { isCutTerm, termText } from "../audit/index-term.js";
 import type { AuditEntry } from "../audit/audit-entry.js";
+import { withOrigin, type RecordOrigin } from "../audit/record-origin.js";
 import { newBitset, type Bitset } from "../codec/term-pages.js";
 import type { SegmentMeta } from "../store/format.js";
 import type { IndexReader } from "../store/index-reader.js";
@@ -121,7 +122,10 @@ class SegmentRun {
   entry(local: number): AuditEntry {
     let e = this.entries.get(local);
     if (!e) {
-      e = recordEntry<AuditEntry>(this.reader.lineInSegment(this.segment, local));
+      e = withOrigin(
+        recordEntry<AuditEntry>(this.reader.lineInSegment(this.segment, local)),
+        this.reader.originOf(this.segment),
+      );
       this.entries.set(local, e);
     }
     return e;
@@ -144,6 +148,7 @@ class SegmentRun {
       expr: node.expr,
       query: node.query,
       needle: node.needle?.toString("utf8"),
+      origin: this.reader.originOf(this.segment),
     };
     const transferList = task.candidates ? [buffer, task.candidates] : [buffer];
     const result = await (await scanPool()).run(task, { transferList });
@@ -275,18 +280,17 @@ class LazyRecord implements MatchedRecord {
   constructor(
     readonly id: number,
     readonly line: Buffer,
-    cached: AuditEntry | undefined,
-  ) {
-    this.parsed = cached;
-  }
+    private readonly origin: RecordOrigin | undefined,
+  ) {}
   entry(): AuditEntry {
-    return (this.parsed ??= recordEntry<AuditEntry>(this.line));
+    return (this.parsed ??= withOrigin(recordEntry<AuditEntry>(this.line), this.origin));
   }
 }
 
 /** The record with global id `id` (its entry parsed on first use). */
 export function recordById(reader: IndexReader, id: number): MatchedRecord {
-  return new LazyRecord(id, reader.line(id), undefined);
+  const segment = reader.segmentOf(id);
+  return new LazyRecord(id, reader.line(id), segment && reader.originOf(segment));
 }
 
 /** Every record matching `plan`, ascending by id. Pull-driven: stop iterating to stop work. */
@@ -309,7 +313,11 @@ export async function* executePlan(
     const locals: number[] = [];
     forEachBit(bits, (local) => locals.push(local));
     for (const local of locals) {
-      yield new LazyRecord(segment.base + local, reader.lineInSegment(segment, local), undefined);
+      yield new LazyRecord(
+        segment.base + local,
+        reader.lineInSegment(segment, local),
+        reader.originOf(segment),
+      );
     }
   }
 }

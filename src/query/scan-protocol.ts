@@ -1,5 +1,6 @@
 // The typed boundary between the executor and its scan workers: a segment's compressed record
 // blocks and the predicate to test (as resolved AST data: closures do not cross threads).
+import type { RecordOrigin } from "../audit/record-origin.js";
 import type { Expr } from "./ast.js";
 
 export interface ScanTask {
@@ -15,6 +16,8 @@ export interface ScanTask {
   readonly query: string;
   /** Bytes a matching line must contain (checked before parsing). */
   readonly needle: string | undefined;
+  /** The segment's records' origin (fields `source` and `device`). */
+  readonly origin: RecordOrigin | undefined;
 }
 
 /**

@@ -5,6 +5,7 @@
 import { recordJson } from "../audit/framing/record-json.js";
 import { Piscina } from "piscina";
 import type { AuditEntry } from "../audit/audit-entry.js";
+import { withOrigin } from "../audit/record-origin.js";
 import { ChecksumError } from "../codec/checksum.js";
 import { RecordBlock } from "../codec/record-block.js";
 import { exprTest } from "./expr-test.js";
@@ -30,7 +31,7 @@ function matches(task: ScanTask): Uint32Array<ArrayBuffer> | ScanDamage {
         if (candidates && !(candidates[local >>> 5]! & (1 << (local & 31)))) continue;
         const line = recordJson(block.line(i));
         if (needle && line.indexOf(needle) < 0) continue;
-        if (test(JSON.parse(line.toString("utf8")) as AuditEntry))
+        if (test(withOrigin(JSON.parse(line.toString("utf8")) as AuditEntry, task.origin)))
           out[local >>> 5]! |= 1 << (local & 31);
       }
     } catch (err) {

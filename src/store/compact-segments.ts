@@ -16,6 +16,7 @@ import { blockKey, DIRECTORY_PAGE, termPageKey, type SegmentMeta } from "./forma
 import { asDamage, damagedIndex } from "./index-damage.js";
 import type { IndexEnv } from "./index-env.js";
 import type { IndexWriter } from "./index-writer.js";
+import { segmentSha256 } from "./custody-digest.js";
 import { coverLastPage } from "./lmdb-file-check.js";
 import { encodeCounters, encodeSegmentMeta, readSegmentMetas } from "./meta-records.js";
 import { mergedFieldRevisions } from "./segment-catalog.js";
@@ -232,6 +233,7 @@ export function compactSegments(
       fieldPages,
       untermedFields: untermedFieldsOf(run),
       fieldRevisions: mergedFieldRevisions(run),
+      sha256: segmentSha256(m.blocks),
     };
     env.root.transactionSync(() => {
       m.blocks.forEach((b, i) => env.blocks.putSync(blockKey(id, i), b));

@@ -62,6 +62,19 @@ export interface FileMeta {
   readonly rawTokenRecords?: number | undefined;
   /** Lines that were a server's own log (a mixed stream), not audit entries. Absent when none. */
   readonly skippedLines?: number | undefined;
+  /**
+   * Chain of custody (store/custody-digest.ts): SHA-256 (hex) of the content bytes [0, doneBytes)
+   * (gzip: the decompressed bytes), so `head -c doneBytes FILE | sha256sum` gives it again.
+   * Absent in indexes written before it was kept ("not recorded").
+   */
+  readonly contentSha256?: string | undefined;
+  /**
+   * Where the file's records came from, as first indexed: its path then (a rotated file keeps
+   * it), or `listen ADDRESS` for a listener's spool. Absent in older indexes: the path stands in.
+   */
+  readonly source?: string | undefined;
+  /** The `--device` label the file was first indexed with (fields `source` and `device`). */
+  readonly device?: string | undefined;
 }
 
 export interface SegmentMeta {
@@ -92,6 +105,11 @@ export interface SegmentMeta {
    * before it was recorded: store/segment-catalog.ts says what they hold.
    */
   readonly fieldRevisions?: Readonly<Record<number, number>> | undefined;
+  /**
+   * Chain of custody: SHA-256 (hex) of the segment's record block values as stored, in block
+   * order (store/custody-digest.ts). Absent in indexes written before it was kept.
+   */
+  readonly sha256?: string | undefined;
 }
 
 export function blockKey(segment: number, block: number): Buffer {

@@ -31,6 +31,7 @@ import {
 import type { Database, Transaction } from "lmdb";
 import { fieldByCode, fieldOfKind } from "../audit/field-catalog.js";
 import { timeKey } from "../audit/time-key.js";
+import { fileOrigin, type RecordOrigin } from "../audit/record-origin.js";
 
 const TIME_CODE = fieldOfKind("time").code;
 
@@ -100,6 +101,8 @@ export class IndexReader {
     { min: Uint8Array; max: Uint8Array; everyRecord: boolean }
   >();
 
+  private origins: Map<number, RecordOrigin> | undefined;
+
   constructor(readonly env: IndexEnv) {
     this.txn = readingIndex(env.dir, "its read snapshot", () => env.root.useReadTransaction());
     const segments = readSegmentMetas(env, this.txn);
@@ -135,6 +138,14 @@ export class IndexReader {
       const line = key.readUInt32BE(4);
       yield { file, line, reason: decodeBadLine(this.env.dir, file, line, value) };
     }
+  }
+
+  /** The origin (source, device) of a segment's records: its file's, from the file records. */
+  originOf(segment: SegmentMeta): RecordOrigin | undefined {
+    if (this.origins === undefined) {
+      this.origins = new Map(this.files().map((f) => [f.id, fileOrigin(f)]));
+    }
+    return this.origins.get(segment.file);
   }
 
   /** The segment holding a record id. */

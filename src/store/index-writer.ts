@@ -15,6 +15,7 @@ import {
   type SegmentMeta,
 } from "./format.js";
 import type { IndexEnv } from "./index-env.js";
+import { segmentSha256 } from "./custody-digest.js";
 import { coverLastPage } from "./lmdb-file-check.js";
 import { currentFieldRevisions } from "./segment-catalog.js";
 import {
@@ -111,6 +112,7 @@ export class IndexWriter {
             fieldPages,
             untermedFields: meta.untermedFields,
             fieldRevisions: currentFieldRevisions(),
+            sha256: segmentSha256(meta.blocks.map(span)),
           };
           env.segments.putSync(segment, encodeSegmentMeta(seg));
         }

@@ -60,6 +60,7 @@ function segmentProblem(v: unknown, id: number): string | undefined {
       if (!isCount(Number(code)) || !isCount(revision)) return "has no valid fieldRevisions";
     }
   }
+  if (!isOptText(v.sha256)) return "has no valid sha256";
   return undefined;
 }
 
@@ -81,6 +82,9 @@ function fileProblem(v: unknown, id: number): string | undefined {
     if (v[f] !== undefined && !isCount(v[f])) return `has no valid ${f}`;
   }
   if (!isOptText(v.tailHash)) return "has no valid tailHash";
+  for (const f of ["contentSha256", "source", "device"]) {
+    if (!isOptText(v[f])) return `has no valid ${f}`;
+  }
   const tail = v.tailBad;
   if (tail !== undefined && !(isObject(tail) && isCount(tail.line) && isOptText(tail.reason))) {
     return "has no valid tailBad";

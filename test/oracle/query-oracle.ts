@@ -26,6 +26,7 @@ import {
   ORACLE_CATALOG,
   oracleTexts,
   rfc3339Nanos,
+  withOracleOrigin,
   type LogScan,
 } from "./scan-log.js";
 
@@ -190,7 +191,11 @@ export interface OEntry {
 
 /** The entries of a log scan, with record ids in scan order (= file order, line order). */
 export function oracleEntries(scan: LogScan): OEntry[] {
-  return scan.records.map((r, id) => ({ id, line: r.text, entry: JSON.parse(r.text) as Json }));
+  return scan.records.map((r, id) => ({
+    id,
+    line: r.text,
+    entry: withOracleOrigin(JSON.parse(r.text) as Json, r.file, r.device),
+  }));
 }
 
 const HMAC_PREFIX = "hmac-sha256:";

@@ -17,10 +17,13 @@
 // - times: entries whose `time` is missing or not RFC 3339 have none (`noTime` counts them).
 import { readFileSync } from "node:fs";
 import net from "node:net";
+import path from "node:path";
 import { gunzipSync } from "node:zlib";
 
 export interface OracleRecord {
   readonly file: string;
+  /** The `--device` label the file is indexed with, if any. */
+  readonly device?: string | undefined;
   readonly lineNo: number;
   readonly text: string;
 }
@@ -45,6 +48,27 @@ export interface LogScan {
 export interface ScanOptions {
   /** A device prefix every line starts with (as `index --prefix`, or what auto-detection finds). */
   readonly prefix?: string;
+  /** The `--device` label the files are indexed with (field `device`). */
+  readonly device?: string;
+}
+
+/**
+ * Where an entry came from: `source` (the file's absolute path) and `device` are not in the
+ * entry, they are what the index knows of its file, so the oracle keeps them beside the parsed
+ * object.
+ */
+const ORIGINS = new WeakMap<object, { source: string; device: string | undefined }>();
+
+/** The parsed entry `entry` of a line of `file` (indexed with `device`), origin noted. */
+export function withOracleOrigin(entry: Json, file: string, device: string | undefined): Json {
+  if (typeof entry === "object" && entry !== null) {
+    ORIGINS.set(entry, { source: path.resolve(file), device });
+  }
+  return entry;
+}
+
+function originOf(entry: Json): { source: string; device: string | undefined } | undefined {
+  return typeof entry === "object" && entry !== null ? ORIGINS.get(entry) : undefined;
 }
 
 type Json = unknown;
@@ -182,6 +206,14 @@ const SPECIAL_FIELDS: Readonly<Record<string, (entry: Json) => string[]>> = {
   xff: forwardedFor,
   hmac: (e) => hmacsOf(e, []),
   time: (e) => textsAt(e, ["time"]),
+  source: (e) => {
+    const o = originOf(e);
+    return o === undefined ? [] : [o.source];
+  },
+  device: (e) => {
+    const device = originOf(e)?.device;
+    return device === undefined || device === "" ? [] : [device];
+  },
   policy: (e) => {
     const ext = at(e, ["auth", "external_namespace_policies"]);
     const extPolicies = isObject(ext)
@@ -342,7 +374,8 @@ export function scanLogs(files: readonly string[], opts: ScanOptions = {}): LogS
         badLines.push({ file, lineNo });
         continue;
       }
-      records.push({ file, lineNo, text: parsed.text });
+      withOracleOrigin(parsed.entry, file, opts.device);
+      records.push({ file, lineNo, text: parsed.text, device: opts.device });
       for (const [field, byValue] of postings) {
         for (const value of oracleFieldValues(parsed.entry, field)) {
           const texts = byValue.get(value);

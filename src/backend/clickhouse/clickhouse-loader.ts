@@ -164,7 +164,7 @@ export class ClickhouseSink implements ChunkSink {
   }
 
   rowContext(file: FileMeta): RowContext {
-    return { fileId: file.id, source: file.path, device: "" };
+    return { fileId: file.id, source: file.source ?? file.path, device: file.device ?? "" };
   }
 
   async commitChunk(file: FileMeta, firstLine: number, result: ParseResult): Promise<void> {

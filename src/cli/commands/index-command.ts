@@ -20,6 +20,7 @@ interface IndexFlags {
   backend?: string;
   ca?: string;
   reindex?: boolean;
+  device?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -36,6 +37,7 @@ export function defineIndexCommand(program: Command): void {
       "auto|json|syslog|docker|cri|jsonx (default auto: detected)",
       parseInputMode,
     )
+    .option("--device <name>", "label the records as from this audit device (field `device`)")
     .option("--strict", "exit 3 if any line is bad")
     .option("--json", "print the summary as one JSON object on stdout")
     .option("--workers <n>", "parse workers (default: one per core)", parsePositiveInt)

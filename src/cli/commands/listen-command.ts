@@ -24,6 +24,7 @@ export function defineListenCommand(program: Command): void {
     .option("--udp <host:port>", "listen on UDP (repeatable)", collect)
     .option("--unix <path>", "listen on a unix socket (repeatable)", collect)
     .option("--prefix <str>", "strip this audit device prefix before every JSON object")
+    .option("--device <name>", "label the records as from this audit device (field `device`)")
     .option(
       "--input <framing>",
       "auto|json|syslog|docker|cri|jsonx (default auto: detected)",

@@ -13,6 +13,7 @@ import { defineListenCommand } from "./listen-command.js";
 import { defineShellCommand } from "./shell-command.js";
 import { defineCompareCommand } from "./compare-command.js";
 import { defineServeCommand } from "./serve-command.js";
+import { defineVerifyCommand } from "./verify-command.js";
 
 export function registerCommands(program: Command): void {
   defineIndexCommand(program);
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   defineShellCommand(program);
   defineServeCommand(program);
   defineStatsCommand(program);
+  defineVerifyCommand(program);
   registerRevokeCommand(program);
   registerHashCommand(program);
   registerSealCommand(program);

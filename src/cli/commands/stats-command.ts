@@ -9,9 +9,12 @@ export function defineStatsCommand(program: Command): void {
     .description("what is indexed: files, records, time span, bad lines, sizes")
     .option(DB_OPTION_FLAGS, DB_OPTION_HELP)
     .option("--json", "one JSON object on stdout")
-    .option("--bad-lines", "list every bad line (file:line: reason)");
+    .option("--bad-lines", "list every bad line (file:line: reason)")
+    .option("--digest", "the chain of custody: SHA-256 of each file and segment, and the root");
   addBackendOptions(command).action(
-    async (flags: BackendFlags & { db?: string; json?: boolean; badLines?: boolean }) => {
+    async (
+      flags: BackendFlags & { db?: string; json?: boolean; badLines?: boolean; digest?: boolean },
+    ) => {
       const { runStats } = await import("../run-stats.js");
       await runStats(resolveDbDir(flags.db), flags, await backendFromFlags(flags));
     },
