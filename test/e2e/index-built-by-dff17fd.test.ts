@@ -17,7 +17,11 @@ vi.hoisted(() => {
 import { FIELDS } from "../../src/audit/field-catalog.js";
 import { openIndex, type BreakglassIndex } from "../../src/index-api.js";
 import { runQuery } from "../../src/query/run-query.js";
-import { isFieldCurrent, isSegmentStale } from "../../src/store/segment-catalog.js";
+import {
+  isFieldCurrent,
+  isSegmentStale,
+  UNRECORDED_CATALOG_CODES,
+} from "../../src/store/segment-catalog.js";
 import { ensureBuilt, runBin } from "../helpers/run-bin.js";
 import { tempDirs } from "../helpers/temp-dir.js";
 import {
@@ -92,6 +96,35 @@ async function expectOracleAnswers(index: BreakglassIndex): Promise<void> {
   }
 }
 
+/**
+ * `source` and `device` (added after dff17fd) come from the file records, which that index has:
+ * each file's records have its path as source, and no record has a device label.
+ */
+async function expectOriginAnswers(index: BreakglassIndex): Promise<void> {
+  const expected = localReader(index)
+    .files()
+    .filter((f) => f.records > 0)
+    .map((f) => ({ value: f.path, count: f.records }))
+    .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+  const rows: { value: string; count: number }[] = [];
+  for await (const item of (await runQuery(index.engine, "* | count by source")).items) {
+    if (item.kind !== "group") throw new Error(`a ${item.kind} item`);
+    rows.push({ value: String(item.value), count: item.count });
+  }
+  rows.sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+  expect(rows).toEqual(expected);
+  const count = async (text: string): Promise<number> => {
+    for await (const item of (await runQuery(index.engine, text)).items) {
+      if (item.kind === "count") return item.count;
+    }
+    throw new Error(`no count from ${text}`);
+  };
+  for (const { value, count: n } of expected) {
+    expect(await count(`source = ${JSON.stringify(value)} | count`)).toBe(n);
+  }
+  expect(await count("exists device | count")).toBe(0);
+}
+
 const HINT = "index --reindex";
 
 describe("the index built by dff17fd, opened by this build", () => {
@@ -117,12 +150,23 @@ describe("the index built by dff17fd, opened by this build", () => {
 
   test("with the bumped fields, those segments are stale and answers match the oracle", async () => {
     expect(FIELDS.find((f) => f.name === "kv_path")!.revision).toBe(2);
-    // Stale for exactly the bumped fields: the others are read as dff17fd's catalog.
+    // Stale for exactly the bumped fields and the fields added since: the others are read as
+    // dff17fd's catalog.
+    const added = FIELDS.filter((f) => !UNRECORDED_CATALOG_CODES.includes(f.code)).map(
+      (f) => f.name,
+    );
+    expect(added).toEqual(["source", "device"]);
     for (const segment of localReader(ix).segments) {
       const stale = FIELDS.filter((f) => !isFieldCurrent(segment, f)).map((f) => f.name);
-      expect(stale.sort()).toEqual(["ip", "kv_path", "lease", "request_id", "time"]);
+      expect(stale.sort()).toEqual(
+        ["ip", "kv_path", "lease", "request_id", "time", ...added].sort(),
+      );
     }
     await expectOracleAnswers(ix);
+  });
+
+  test("source and device, which that catalog lacks, answer from the file records", async () => {
+    await expectOriginAnswers(ix);
   });
 
   test("the bin says so once on stderr", async () => {
@@ -160,6 +204,7 @@ describe("after `breakglass index --reindex`", () => {
 
   test("answers still match the oracle, from postings", async () => {
     await expectOracleAnswers(ix);
+    await expectOriginAnswers(ix);
   });
 
   test("the bin gives no hint any more", async () => {

@@ -7,7 +7,7 @@
 // The SQL is accepted by ClickHouse 18.16 (Debian's package, tested) and by current releases:
 // MergeTree with ORDER BY / PARTITION BY clauses, Distributed, no column codecs, no IPv6 or
 // DateTime64 types, no `Nullable` in keys.
-import { FIELDS, type FieldKind, type FieldSpec } from "../../audit/field-catalog.js";
+import { fieldByName, FIELDS, type FieldKind, type FieldSpec } from "../../audit/field-catalog.js";
 
 export const SCHEMA_VERSION = 1;
 
@@ -89,8 +89,22 @@ const HEAD_COLUMNS: readonly EntryColumn[] = [
     multi: false,
     comment: "UTC day of the entry's time (1970-01-01 when it has none): the partition",
   },
-  { name: "source", type: "String", multi: false, comment: "the file the record came from" },
-  { name: "device", type: "String", multi: false, comment: "the --device label ('' when none)" },
+  // Fields `source` and `device` come from the file record, not the entry: written from the
+  // row's file (RowContext), not from the entry's values.
+  {
+    name: "source",
+    type: "String",
+    field: fieldByName("source"),
+    multi: false,
+    comment: "the file the record came from",
+  },
+  {
+    name: "device",
+    type: "String",
+    field: fieldByName("device"),
+    multi: false,
+    comment: "the --device label ('' when none)",
+  },
   {
     name: "line",
     type: "String",
@@ -101,21 +115,23 @@ const HEAD_COLUMNS: readonly EntryColumn[] = [
 
 export const ENTRY_COLUMNS: readonly EntryColumn[] = [
   ...HEAD_COLUMNS,
-  ...FIELDS.map((field): EntryColumn => {
-    const multi = isMultiValued(field);
-    return {
-      name: field.name,
-      type: fieldType(field.kind, multi),
-      field,
-      multi,
-      comment:
-        field.kind === "time"
-          ? "nanoseconds since 1970-01-01T00:00:00Z; NULL when the entry has no time"
-          : field.kind === "ip"
-            ? "16-byte addresses, IPv4 as ::ffff:a.b.c.d, so a CIDR is a range"
-            : field.description,
-    };
-  }),
+  ...FIELDS.filter((field) => !HEAD_COLUMNS.some((c) => c.field === field)).map(
+    (field): EntryColumn => {
+      const multi = isMultiValued(field);
+      return {
+        name: field.name,
+        type: fieldType(field.kind, multi),
+        field,
+        multi,
+        comment:
+          field.kind === "time"
+            ? "nanoseconds since 1970-01-01T00:00:00Z; NULL when the entry has no time"
+            : field.kind === "ip"
+              ? "16-byte addresses, IPv4 as ::ffff:a.b.c.d, so a CIDR is a range"
+              : field.description,
+      };
+    },
+  ),
 ];
 
 /** The column of a catalog field. */

@@ -104,10 +104,11 @@ export class RowBinaryWriter {
 
 const extractor = new TermExtractor();
 const TIME_FIELD = FIELDS.findIndex((f) => f.kind === "time");
-const FIELD_COLUMNS: readonly EntryColumn[] = ENTRY_COLUMNS.filter((c) => c.field !== undefined);
-const COLUMN_OF_FIELD: readonly EntryColumn[] = FIELDS.map((f) =>
-  FIELD_COLUMNS.find((c) => c.field === f)!,
-);
+/** Each catalog field's column, or undefined for source and device (written from the file). */
+const COLUMN_OF_FIELD: readonly (EntryColumn | undefined)[] = FIELDS.map((f) => {
+  const column = ENTRY_COLUMNS.find((c) => c.field === f)!;
+  return column.name === "source" || column.name === "device" ? undefined : column;
+});
 
 /** The time's nanoseconds since 1970, or undefined when it does not parse or leaves Int64. */
 export function timeNanos(text: string): bigint | undefined {
@@ -149,7 +150,8 @@ export class EntryRowEncoder {
     w.string(ctx.device);
     w.bytesString(line);
     for (let f = 0; f < FIELDS.length; f++) {
-      this.writeField(COLUMN_OF_FIELD[f]!, this.texts[f]!, time);
+      const column = COLUMN_OF_FIELD[f];
+      if (column !== undefined) this.writeField(column, this.texts[f]!, time);
     }
   }
 
