@@ -18,8 +18,8 @@ import {
   RevokeStoppedError,
   targetNamespace,
   type LeaseTarget,
+  revokeSummaryJson,
   type RevokeOutcome,
-  type RevokeSummary,
 } from "../vault/revoke-leases.js";
 import { requestLine } from "../vault/vault-api-path.js";
 import { VaultClient } from "../vault/vault-client.js";
@@ -69,26 +69,6 @@ function outcomeJson(o: RevokeOutcome, scrub: (s: string) => string): object {
     namespace: o.namespace,
     outcome: o.outcome,
     ...(o.reason === undefined ? {} : { reason: scrub(o.reason) }),
-  };
-}
-
-function summaryJson(
-  s: RevokeSummary,
-  addr: string,
-  journal: string,
-  scrub: (s: string) => string,
-): object {
-  return {
-    revoked: s.revoked,
-    alreadyGone: s.alreadyGone,
-    failed: s.failed,
-    skipped: s.skipped,
-    duplicates: s.duplicates,
-    total: s.total,
-    seconds: Number(s.seconds.toFixed(3)),
-    addr,
-    journal,
-    failures: s.failures.map((f) => outcomeJson(f, scrub)),
   };
 }
 
@@ -179,13 +159,23 @@ export function registerRevokeRoute(app: FastifyInstance, ctx: ServeContext): vo
           journal,
           onOutcome: (o) => line({ outcome: outcomeJson(o, scrub) }),
         });
-        line({ summary: summaryJson(summary, config.addr, journal.file, scrub) });
+        line({
+          summary: revokeSummaryJson(summary, config.addr, journal.file, (f) =>
+            outcomeJson(f, scrub),
+          ),
+        });
       } catch (err) {
         const summary = err instanceof RevokeStoppedError ? err.summary : undefined;
         const body = errorBody(err).error;
         line({
           error: { ...body, message: scrub(body.message) },
-          ...(summary ? { summary: summaryJson(summary, config.addr, journal.file, scrub) } : {}),
+          ...(summary
+            ? {
+                summary: revokeSummaryJson(summary, config.addr, journal.file, (f) =>
+                  outcomeJson(f, scrub),
+                ),
+              }
+            : {}),
         });
       } finally {
         await journal.close();

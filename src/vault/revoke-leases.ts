@@ -53,6 +53,32 @@ export interface RevokeSummary {
   failures: RevokeOutcome[];
 }
 
+/**
+ * A run's summary as JSON, as `revoke --json` prints it and `serve`'s revoke route streams it:
+ * the counts, where it went, and each failure as `failure` writes it.
+ */
+export function revokeSummaryJson(
+  s: RevokeSummary,
+  addr: string,
+  journal: string,
+  failure: (o: RevokeOutcome) => object,
+  stopped?: string,
+): object {
+  return {
+    revoked: s.revoked,
+    alreadyGone: s.alreadyGone,
+    failed: s.failed,
+    skipped: s.skipped,
+    duplicates: s.duplicates,
+    total: s.total,
+    seconds: Number(s.seconds.toFixed(3)),
+    addr,
+    journal,
+    ...(stopped ? { stopped } : {}),
+    failures: s.failures.map(failure),
+  };
+}
+
 export interface RevokeOptions {
   client: VaultClient;
   mode?: RevokeMode;

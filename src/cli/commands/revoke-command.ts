@@ -13,6 +13,7 @@ import { UsageError, VaultError } from "../../errors.js";
 import type {
   LeaseTarget,
   RevokeMode,
+  RevokeOutcome,
   RevokeRequest,
   RevokeSummary,
 } from "../../vault/revoke-leases.js";
@@ -316,8 +317,17 @@ async function runRevoke(flags: RevokeFlags): Promise<void> {
       process.stderr.write(summaryLine(err.summary) + "\n");
       if (flags.json)
         process.stdout.write(
-          scrub(JSON.stringify(jsonSummary(err.summary, config.addr, journal.file, err.message))) +
-            "\n",
+          scrub(
+            JSON.stringify(
+              revokeMod.revokeSummaryJson(
+                err.summary,
+                config.addr,
+                journal.file,
+                failureJson,
+                err.message,
+              ),
+            ),
+          ) + "\n",
         );
     }
     throw err;
@@ -340,7 +350,11 @@ async function runRevoke(flags: RevokeFlags): Promise<void> {
     process.stderr.write(`  … all outcomes are in ${journal.file}\n`);
   if (flags.json)
     process.stdout.write(
-      scrub(JSON.stringify(jsonSummary(summary, config.addr, journal.file))) + "\n",
+      scrub(
+        JSON.stringify(
+          revokeMod.revokeSummaryJson(summary, config.addr, journal.file, failureJson),
+        ),
+      ) + "\n",
     );
   if (abort.signal.aborted)
     throw new VaultError("interrupted; rerun to finish (the journal skips what is done)");
@@ -355,22 +369,7 @@ async function runRevoke(flags: RevokeFlags): Promise<void> {
   }
 }
 
-function jsonSummary(s: RevokeSummary, addr: string, journal: string, stopped?: string): object {
-  return {
-    revoked: s.revoked,
-    alreadyGone: s.alreadyGone,
-    failed: s.failed,
-    skipped: s.skipped,
-    duplicates: s.duplicates,
-    total: s.total,
-    seconds: Number(s.seconds.toFixed(3)),
-    addr,
-    journal,
-    ...(stopped ? { stopped } : {}),
-    failures: s.failures.map((f) => ({
-      leaseId: f.leaseId,
-      namespace: f.namespace,
-      reason: f.reason,
-    })),
-  };
+/** A failure in `--json`'s summary (the whole line is scrubbed of the token when printed). */
+function failureJson(f: RevokeOutcome): object {
+  return { leaseId: f.leaseId, namespace: f.namespace, reason: f.reason };
 }
