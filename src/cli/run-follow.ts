@@ -69,13 +69,15 @@ export async function runFollow(dbDir: string, paths: string[], flags: FollowFla
       },
       (err) => warn(`indexing: ${(err as Error).message}`),
     );
-    process.stderr.write(`following ${paths[0]}\n`);
+    // Handlers go in before "following" is printed, so a signal sent on reading it is handled.
     const onHup = (): void => loop.poke();
     process.on("SIGHUP", onHup);
-    const signal = await new Promise<string>((resolve) => {
+    const stopped = new Promise<string>((resolve) => {
       process.once("SIGINT", () => resolve("SIGINT"));
       process.once("SIGTERM", () => resolve("SIGTERM"));
     });
+    process.stderr.write(`following ${paths[0]}\n`);
+    const signal = await stopped;
     process.off("SIGHUP", onHup);
     await loop.stop();
     process.stderr.write(`${signal}: stopped following\n`);

@@ -132,13 +132,16 @@ export async function runListen(dbDir: string, flags: ListenFlags): Promise<void
     wait: flags.wait,
     onWait: (holder) => warn(waitingMessage(dbDir, holder)),
   });
-  for (const a of live.addresses) process.stderr.write(`listening on ${a}\n`);
-  const signal = await new Promise<string | Error>((resolve) => {
+  // Handlers go in before "listening on" is printed: a supervisor (or a test) that signals as
+  // soon as it reads the line must not meet the default action, which kills without indexing.
+  const stopped = new Promise<string | Error>((resolve) => {
     const on = (s: string) => () => resolve(s);
     process.once("SIGINT", on("SIGINT"));
     process.once("SIGTERM", on("SIGTERM"));
     void live.failed.then(resolve);
   });
+  for (const a of live.addresses) process.stderr.write(`listening on ${a}\n`);
+  const signal = await stopped;
   if (signal instanceof Error) throw signal;
   process.stderr.write(`${signal}: stopped accepting; indexing what was spooled…\n`);
   const { bytesReceived, records, listener } = await live.stop();

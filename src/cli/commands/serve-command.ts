@@ -81,12 +81,8 @@ export function defineServeCommand(program: Command): void {
         hash: { salt, auditDevice: flags.auditDevice },
         journalFile: flags.journal,
       });
-      process.stderr.write(
-        `breakglass serve: open ${flags.tokenFile ? server.url : server.startUrl}\n` +
-          (flags.tokenFile ? `  (with ?token= and the token in ${flags.tokenFile})\n` : "") +
-          `  revoking is ${flags.allowRevoke ? "ON (--allow-revoke)" : "off"}; Ctrl-C stops the server\n`,
-      );
-      await new Promise<void>((resolve) => {
+      // Handlers go in before the URL is printed, so a signal sent on reading it is handled.
+      const closed = new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);
@@ -95,5 +91,11 @@ export function defineServeCommand(program: Command): void {
         process.on("SIGINT", stop);
         process.on("SIGTERM", stop);
       });
+      process.stderr.write(
+        `breakglass serve: open ${flags.tokenFile ? server.url : server.startUrl}\n` +
+          (flags.tokenFile ? `  (with ?token= and the token in ${flags.tokenFile})\n` : "") +
+          `  revoking is ${flags.allowRevoke ? "ON (--allow-revoke)" : "off"}; Ctrl-C stops the server\n`,
+      );
+      await closed;
     });
 }
