@@ -352,7 +352,8 @@ const CATALOG: readonly FieldSpec[] = [
     kind: "text",
     paths: [],
     derived: "recordSource",
-    description: "where the record came from: the file's path when indexed, or `listen ADDRESS`",
+    description:
+      "where the record came from: the file's path when indexed, or the listener endpoint and peer (`tcp://127.0.0.1:8200 from 127.0.0.1:53012`)",
   },
   {
     name: "device",

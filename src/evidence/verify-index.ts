@@ -3,6 +3,7 @@
 // verify-files.ts, and with a root digest given, the index itself against it (custody-report.ts).
 // Records that came through `listen` have no file to read again: they are listed, not checked.
 import path from "node:path";
+import { isListenSource } from "../audit/record-origin.js";
 import { UsageError } from "../errors.js";
 import { openIndexEnv } from "../store/index-env.js";
 import { IndexReader } from "../store/index-reader.js";
@@ -28,7 +29,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 function isListened(meta: FileMeta, dbDir: string): boolean {
   const spool = path.resolve(dbDir, "spool") + path.sep;
-  return meta.source?.startsWith("listen ") === true || path.resolve(meta.path).startsWith(spool);
+  return isListenSource(meta.source) || path.resolve(meta.path).startsWith(spool);
 }
 
 /** The indexed files `args` name (all when none); an argument that names none is a usage error. */

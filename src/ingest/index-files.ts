@@ -90,8 +90,11 @@ export interface IndexPathsOptions extends Omit<IndexOptions, "workers" | "maxLi
    * with a note (a file named explicitly is always read).
    */
   readonly throughDirectory?: ReadonlySet<string> | undefined;
-  /** The `source` of new files (default: the file's path), e.g. `listen tcp 127.0.0.1:9090`. */
-  readonly source?: string | undefined;
+  /**
+   * The `source` of new files (default: the file's path), or a function of the path giving it
+   * (undefined: the path), e.g. a listener's spool file → `tcp://127.0.0.1:9090 from 127.0.0.1:53012`.
+   */
+  readonly source?: string | ((path: string) => string | undefined) | undefined;
 }
 
 export interface BadLineReport {
@@ -578,7 +581,9 @@ export class Indexer {
               sourceBytes: 0,
               sourceMtimeMs: 0,
               indexedAt: "",
-              source: opts.source ?? plan.path,
+              source:
+                (typeof opts.source === "function" ? opts.source(plan.path) : opts.source) ??
+                plan.path,
               device: opts.device,
             };
         if ((await digests.resume(base, plan.path, plan.gzip)) === "changed") {

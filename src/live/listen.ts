@@ -85,7 +85,6 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
     onRecords: opts.onRecords,
     device: opts.device,
   });
-  let current: string | undefined;
   let records = 0;
   let warnedRawTokens = false;
   let failWith: (e: Error) => void = () => {};
@@ -106,17 +105,15 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
       thread.on("message", (m: ListenerMessage) => {
         switch (m.kind) {
           case "listening":
-            current = m.current;
             resolve(m.addresses);
             return;
-          case "rotated":
-            current = m.current;
+          case "closed":
+            spool.fileClosed(m.file);
             return;
           case "warning":
             warn(m.message);
             return;
           case "stopped":
-            current = undefined;
             onStopped(m.stats);
             return;
           case "failed":
@@ -136,10 +133,11 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
     await indexer.close();
     throw err;
   }
-  spool.setSource(`listen ${addresses.join(", ")}`);
+  // Only a spool file left by a version that did not keep its peer lacks a source of its own.
+  spool.setFallbackSource(`listen ${addresses.join(", ")}`);
 
   const step = async (): Promise<void> => {
-    const { summary, backlogBytes } = await spool.step(current);
+    const { summary, backlogBytes } = await spool.step();
     records += summary.records;
     for (const b of summary.firstBadLines) {
       if (!b.reason.endsWith("(last line, no newline)")) warn(`${b.file}:${b.line}: ${b.reason}`);
@@ -171,7 +169,7 @@ export async function listen(dbDir: string, opts: ListenOptions): Promise<Listen
       try {
         // Everything spooled is indexed before we exit (the spool would replay it anyway).
         for (let i = 0; i < 3; i++) {
-          const { backlogBytes } = await spool.step(undefined).then((r) => {
+          const { backlogBytes } = await spool.step(true).then((r) => {
             records += r.summary.records;
             return r;
           });

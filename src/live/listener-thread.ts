@@ -1,7 +1,8 @@
 // The listener's own thread: sockets → spool, nothing else. Indexing, alerts and compaction run on
 // the main thread and may pause it for a commit or a merge; this thread never waits for them, so a
 // slow or stuck indexer cannot back-pressure Vault. Loaded from dist/ (like the parse worker).
-// Messages: in `{ kind: "stop" }`; out "listening", "rotated", "warning", "stopped", "failed".
+// Messages: in `{ kind: "stop" }`; out "listening", "closed" (a spool file no longer appended
+// to: once indexed it may go), "warning", "stopped", "failed".
 import { parentPort, workerData } from "node:worker_threads";
 import {
   startSocketListener,
@@ -20,8 +21,8 @@ export interface ListenerThreadData {
 }
 
 export type ListenerMessage =
-  | { readonly kind: "listening"; readonly addresses: readonly string[]; readonly current: string }
-  | { readonly kind: "rotated"; readonly closed: string; readonly current: string }
+  | { readonly kind: "listening"; readonly addresses: readonly string[] }
+  | { readonly kind: "closed"; readonly file: string }
   | { readonly kind: "warning"; readonly message: string }
   | { readonly kind: "stopped"; readonly stats: ListenerStats }
   | { readonly kind: "failed"; readonly message: string };
@@ -33,17 +34,20 @@ const post = (m: ListenerMessage): void => port.postMessage(m);
 let listener: SocketListener | undefined;
 let spool: SpoolWriter | undefined;
 try {
-  const writer = new SpoolWriter(data.spoolDir, data.rotateBytes, (closed, current) =>
-    post({ kind: "rotated", closed, current }),
+  const writer = new SpoolWriter(data.spoolDir, data.rotateBytes, (file) =>
+    post({ kind: "closed", file }),
   );
   spool = writer;
   listener = await startSocketListener(
     data.endpoints,
-    (pieces) => writer.append(pieces),
+    (source) => {
+      const peer = writer.peer(source);
+      return { write: (pieces) => peer.append(pieces), close: () => peer.close() };
+    },
     (message) => post({ kind: "warning", message }),
     data.limits,
   );
-  post({ kind: "listening", addresses: listener.addresses, current: writer.current });
+  post({ kind: "listening", addresses: listener.addresses });
 } catch (err) {
   await listener?.close();
   spool?.close();

@@ -2,7 +2,10 @@
 // the byte stream into whole lines (only the last newline of each read is searched for) and hand
 // them to a sink (the spool) in one call per read. Never parses, never waits on anything: a read
 // costs a lastIndexOf and one write() into the page cache, so Vault is never back-pressured.
-// Several Vault nodes may connect at once; each connection keeps its own partial last line.
+// Several Vault nodes may connect at once; each connection keeps its own partial last line and
+// has a sink of its own, opened with its source (record-origin.ts listenSource: the endpoint and
+// the peer's address), so one peer's lines never mix with another's. A UDP sender (its address
+// and port) is a peer too: its datagrams go to its sink, kept open for its next datagram.
 //
 // Whoever can connect can make it hold memory, so everything a peer can make it keep is bounded
 // (ListenerLimits): an unfinished line longer than maxLineBytes is dropped (the rest of it is
@@ -18,6 +21,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import ipaddr from "ipaddr.js";
+import { hostPort, listenSource, UNNAMED_PEER } from "../audit/record-origin.js";
 
 export type Endpoint =
   | { readonly kind: "tcp"; readonly host: string; readonly port: number }
@@ -54,7 +58,22 @@ const NL = Buffer.from("\n");
 /** A kind of warning (a refused connection, a dropped line) is repeated at most this often. */
 const WARN_EVERY_MS = 10_000;
 
-export type LineSink = (pieces: readonly Buffer[]) => void;
+/** Where one peer's whole lines go, in the order received (the spool: files of its own). */
+export interface PeerSink {
+  write(pieces: readonly Buffer[]): void;
+  /** The peer is done (closed, or a UDP sender not heard from in a while); idempotent. */
+  close(): void;
+}
+
+/** A sink for the peer whose records get `source` (record-origin.ts listenSource). */
+export type OpenPeer = (source: string) => PeerSink;
+
+/**
+ * UDP senders whose sinks are kept open at once: Vault sends an audit device's datagrams from one
+ * socket, so a cluster is a few senders; past this the least recently heard from is closed
+ * (nothing is lost: a datagram holds whole lines, and its next one opens a new sink).
+ */
+export const UDP_OPEN_SENDERS = 64;
 
 export interface ListenerStats {
   /** Connections accepted since start. */
@@ -106,8 +125,14 @@ export function parseHostPort(text: string): { host: string; port: number } | un
 function describe(e: Endpoint, addr: net.AddressInfo | string | null): string {
   if (e.kind === "unix") return `unix ${e.path}`;
   const a = addr && typeof addr === "object" ? addr : undefined;
-  const host = a?.address ?? e.host;
-  return `${e.kind} ${host.includes(":") ? `[${host}]` : host}:${a?.port ?? e.port}`;
+  return `${e.kind} ${hostPort(a?.address ?? e.host, a?.port ?? e.port)}`;
+}
+
+/** The endpoint as the URL that starts its records' source: `tcp://127.0.0.1:8200`, `unix:///x`. */
+function endpointUrl(e: Endpoint, addr: net.AddressInfo | string | null): string {
+  if (e.kind === "unix") return `unix://${path.resolve(e.path)}`;
+  const a = addr && typeof addr === "object" ? addr : undefined;
+  return `${e.kind}://${hostPort(a?.address ?? e.host, a?.port ?? e.port)}`;
 }
 
 function isLoopback(address: string): boolean {
@@ -179,7 +204,7 @@ async function listenUnix(server: net.Server, file: string, mode: number): Promi
 
 export async function startSocketListener(
   endpoints: readonly Endpoint[],
-  sink: LineSink,
+  openPeer: OpenPeer,
   onWarning: (message: string) => void = () => {},
   limits: ListenerLimits = DEFAULT_LISTENER_LIMITS,
 ): Promise<SocketListener> {
@@ -188,6 +213,8 @@ export async function startSocketListener(
   const connections = new Set<Connection>();
   const closers: (() => Promise<void>)[] = [];
   const addresses: string[] = [];
+  /** Open sinks of UDP senders by source, least recently heard from first. */
+  const senders = new Map<string, PeerSink>();
 
   /** One accepted connection: its unfinished last line, or that it is skipping a dropped one. */
   class Connection {
@@ -199,7 +226,18 @@ export async function startSocketListener(
     constructor(
       readonly socket: net.Socket,
       readonly name: string,
+      private readonly out: PeerSink,
     ) {}
+
+    private sink(pieces: readonly Buffer[]): void {
+      this.out.write(pieces);
+    }
+
+    /** Hand over what was sent of an unfinished line and close the peer's sink. */
+    end(): void {
+      this.flushPartial();
+      this.out.close();
+    }
 
     private release(): Buffer[] {
       const out = this.pending;
@@ -227,12 +265,12 @@ export async function startSocketListener(
     dropPartial(kind: string, why: string): void {
       this.release();
       this.skipping = true;
-      sink([this.dropped(kind, why, "; skipping to its next newline")]);
+      this.sink([this.dropped(kind, why, "; skipping to its next newline")]);
     }
 
     /** What was sent of an unfinished line becomes a line (the indexer judges it). */
     flushPartial(): void {
-      if (this.pendingBytes > 0) sink([...this.release(), NL]);
+      if (this.pendingBytes > 0) this.sink([...this.release(), NL]);
     }
 
     get holdsPartLine(): boolean {
@@ -268,7 +306,7 @@ export async function startSocketListener(
         // smaller than that: with the default limit a read costs one lastIndexOf.
         if (whole.length > limits.maxLineBytes) this.capLines(whole, out);
         else if (whole.length > 0) out.push(whole);
-        if (out.length > 0) sink(out);
+        if (out.length > 0) this.sink(out);
         data = data.subarray(last + 1);
       }
       if (data.length === 0) return;
@@ -315,7 +353,7 @@ export async function startSocketListener(
   };
 
   let unixConnections = 0;
-  const onConnection = (endpoint: Endpoint, socket: net.Socket): void => {
+  const onConnection = (endpoint: Endpoint, url: string, socket: net.Socket): void => {
     socket.on("error", () => {}); // a reset by the peer: what was read is already spooled
     const name =
       endpoint.kind === "unix"
@@ -332,7 +370,11 @@ export async function startSocketListener(
     }
     stats.connections++;
     stats.open++;
-    const c = new Connection(socket, name);
+    const peer =
+      endpoint.kind === "unix" || socket.remoteAddress === undefined
+        ? UNNAMED_PEER
+        : hostPort(socket.remoteAddress, socket.remotePort ?? 0);
+    const c = new Connection(socket, name, openPeer(listenSource(url, peer)));
     connections.add(c);
     socket.setTimeout(limits.idleTimeoutMs);
     socket.on("timeout", () => {
@@ -346,7 +388,7 @@ export async function startSocketListener(
     });
     socket.on("data", (chunk: Buffer) => c.onData(chunk));
     socket.on("close", () => {
-      c.flushPartial();
+      c.end();
       connections.delete(c);
       stats.open--;
     });
@@ -357,9 +399,10 @@ export async function startSocketListener(
       const udp = dgram.createSocket({ type: e.host.includes(":") ? "udp6" : "udp4" });
       // A datagram is one or more whole entries (Vault writes one entry per datagram); it is at
       // most 64 KiB and is handed on as it comes: UDP holds nothing between datagrams.
-      udp.on("message", (msg) => {
+      let url = "";
+      udp.on("message", (msg, from) => {
         stats.bytes += msg.length;
-        sink(msg[msg.length - 1] === NEWLINE ? [msg] : [msg, NL]);
+        senderSink(url, from).write(msg[msg.length - 1] === NEWLINE ? [msg] : [msg, NL]);
       });
       await new Promise<void>((resolve, reject) => {
         udp.once("error", reject);
@@ -368,6 +411,7 @@ export async function startSocketListener(
           resolve();
         });
       });
+      url = endpointUrl(e, udp.address());
       udp.on("error", (err) => onWarning(`udp: ${err.message}`));
       // Large bursts of datagrams: a big receive buffer is all UDP offers against loss.
       try {
@@ -381,7 +425,8 @@ export async function startSocketListener(
       closers.push(() => new Promise<void>((r) => udp.close(() => r())));
       continue;
     }
-    const server = net.createServer({ noDelay: true }, (s) => onConnection(e, s));
+    let url = "";
+    const server = net.createServer({ noDelay: true }, (s) => onConnection(e, url, s));
     if (e.kind === "unix") {
       const ino = await listenUnix(server, e.path, limits.socketMode);
       closers.push(async () => {
@@ -405,11 +450,30 @@ export async function startSocketListener(
     }
     server.on("error", (err) => onWarning(`${e.kind}: ${err.message}`));
     const addr = server.address();
+    url = endpointUrl(e, addr);
     const where = describe(e, addr);
     addresses.push(where);
     if (e.kind === "tcp" && addr && typeof addr === "object" && !isLoopback(addr.address)) {
       warnNonLoopback(where);
     }
+  }
+
+  /** The sink of a UDP sender, most recently heard from last; the least recent goes past the cap. */
+  function senderSink(url: string, from: dgram.RemoteInfo): PeerSink {
+    const source = listenSource(url, hostPort(from.address, from.port));
+    let out = senders.get(source);
+    if (out) {
+      senders.delete(source);
+    } else {
+      out = openPeer(source);
+      if (senders.size >= UDP_OPEN_SENDERS) {
+        const [oldest, sink] = senders.entries().next().value!;
+        senders.delete(oldest);
+        sink.close();
+      }
+    }
+    senders.set(source, out);
+    return out;
   }
 
   function warnNonLoopback(where: string): void {
@@ -425,8 +489,10 @@ export async function startSocketListener(
     async close() {
       const closing = closers.map((c) => c());
       for (const c of connections) c.socket.destroy();
-      for (const c of connections) c.flushPartial();
+      for (const c of connections) c.end();
       await Promise.all(closing);
+      for (const out of senders.values()) out.close();
+      senders.clear();
     },
   };
 }

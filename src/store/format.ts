@@ -70,7 +70,8 @@ export interface FileMeta {
   readonly contentSha256?: string | undefined;
   /**
    * Where the file's records came from, as first indexed: its path then (a rotated file keeps
-   * it), or `listen ADDRESS` for a listener's spool. Absent in older indexes: the path stands in.
+   * it), or a listener's spool file's endpoint and peer (`tcp://127.0.0.1:8200 from 10.0.0.7:53012`;
+   * `listen ADDRESS` before peers were kept). Absent in older indexes: the path stands in.
    */
   readonly source?: string | undefined;
   /** The `--device` label the file was first indexed with (fields `source` and `device`). */

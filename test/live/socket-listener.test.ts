@@ -4,6 +4,7 @@
 // connections together stay under maxBufferedBytes; a connection that stops in mid-line is
 // closed after idleTimeoutMs; connections past maxConnections are closed; binding beyond
 // loopback is warned about.
+import dgram from "node:dgram";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -11,6 +12,8 @@ import { afterEach, describe, expect, test } from "vitest";
 import {
   DEFAULT_LISTENER_LIMITS,
   startSocketListener,
+  UDP_OPEN_SENDERS,
+  type Endpoint,
   type ListenerLimits,
   type SocketListener,
 } from "../../src/live/socket-listener.js";
@@ -30,27 +33,44 @@ interface Started {
   port: number;
   /** Every line handed to the spool, in order. */
   lines: string[];
+  /** The source each peer's sink was opened with, in order, and whether it was closed since. */
+  peers: { source: string; lines: string[]; closed: boolean }[];
   warnings: string[];
 }
 
-async function start(limits: Partial<ListenerLimits>, host = "127.0.0.1"): Promise<Started> {
+async function start(
+  limits: Partial<ListenerLimits>,
+  host = "127.0.0.1",
+  endpoints?: readonly Endpoint[],
+): Promise<Started> {
   const lines: string[] = [];
   const warnings: string[] = [];
-  let partial = "";
+  const peers: Started["peers"] = [];
   const listener = await startSocketListener(
-    [{ kind: "tcp", host, port: 0 }],
-    (pieces) => {
-      const text = partial + Buffer.concat(pieces).toString("utf8");
-      const all = text.split("\n");
-      partial = all.pop()!;
-      lines.push(...all);
+    endpoints ?? [{ kind: "tcp", host, port: 0 }],
+    (source) => {
+      const peer = { source, lines: [] as string[], closed: false };
+      peers.push(peer);
+      let partial = "";
+      return {
+        write(pieces) {
+          const text = partial + Buffer.concat(pieces).toString("utf8");
+          const all = text.split("\n");
+          partial = all.pop()!;
+          lines.push(...all);
+          peer.lines.push(...all);
+        },
+        close() {
+          peer.closed = true;
+        },
+      };
     },
     (m) => warnings.push(m),
     { ...DEFAULT_LISTENER_LIMITS, ...limits },
   );
   running.push(listener);
-  const port = Number(/:(\d+)$/.exec(listener.addresses[0]!)![1]);
-  return { listener, port, lines, warnings };
+  const port = Number(/:(\d+)$/.exec(listener.addresses[0]!)?.[1]);
+  return { listener, port, lines, peers, warnings };
 }
 
 function connect(port: number): Promise<net.Socket> {
@@ -204,7 +224,7 @@ describe("socket listener limits", () => {
       const file = path.join(dir, `s-${want.toString(8)}.sock`);
       const l = await startSocketListener(
         [{ kind: "unix", path: file }],
-        () => {},
+        () => ({ write() {}, close() {} }),
         () => {},
         {
           ...DEFAULT_LISTENER_LIMITS,
@@ -213,6 +233,76 @@ describe("socket listener limits", () => {
       );
       running.push(l);
       expect(fs.statSync(file).mode & 0o777).toBe(want);
+    }
+  });
+});
+
+describe("socket listener peers", () => {
+  test("each TCP connection, unix connection and UDP sender has its own sink, opened with its source", async () => {
+    const sock = path.join(tempDir(), "l.sock");
+    const l = await start({}, "127.0.0.1", [
+      { kind: "tcp", host: "127.0.0.1", port: 0 },
+      { kind: "udp", host: "127.0.0.1", port: 0 },
+      { kind: "unix", path: sock },
+    ]);
+    const udpPort = Number(/:(\d+)$/.exec(l.listener.addresses[1]!)![1]);
+    const a = await connect(l.port);
+    const b = await connect(l.port);
+    const [aPort, bPort] = [a.localPort, b.localPort];
+    await write(a, '{"n":"a1"}\n{"n":"a2');
+    await write(b, '{"n":"b1"}\n');
+    await write(a, '"}\n');
+    const u = net.connect(sock);
+    clients.push(u);
+    await new Promise((r) => u.once("connect", r));
+    await write(u, '{"n":"u1"}\n');
+    const sender = dgram.createSocket("udp4");
+    await new Promise<void>((r) => sender.bind(0, "127.0.0.1", () => r()));
+    await new Promise<void>((r, j) =>
+      sender.send('{"n":"d1"}', udpPort, "127.0.0.1", (e) => (e ? j(e) : r())),
+    );
+    await waitFor("five lines", () => l.lines.length >= 5);
+    const senderPort = sender.address().port;
+    sender.close();
+    a.end();
+    await waitFor("a's sink closed", () => l.peers.some((p) => p.closed));
+
+    const bySource = Object.fromEntries(l.peers.map((p) => [p.source, p.lines]));
+    expect(bySource).toEqual({
+      [`tcp://127.0.0.1:${l.port} from 127.0.0.1:${aPort}`]: ['{"n":"a1"}', '{"n":"a2"}'],
+      [`tcp://127.0.0.1:${l.port} from 127.0.0.1:${bPort}`]: ['{"n":"b1"}'],
+      [`unix://${sock} from (unnamed)`]: ['{"n":"u1"}'],
+      [`udp://127.0.0.1:${udpPort} from 127.0.0.1:${senderPort}`]: ['{"n":"d1"}'],
+    });
+    expect(l.peers.filter((p) => p.closed).map((p) => p.source)).toEqual([
+      `tcp://127.0.0.1:${l.port} from 127.0.0.1:${aPort}`,
+    ]);
+  });
+
+  test(`past ${UDP_OPEN_SENDERS} UDP senders the one heard from longest ago is closed, and reopened when it sends again`, async () => {
+    const l = await start({}, "127.0.0.1", [{ kind: "udp", host: "127.0.0.1", port: 0 }]);
+    const senders: dgram.Socket[] = [];
+    const send = (s: dgram.Socket, text: string) =>
+      new Promise<void>((r, j) => s.send(text, l.port, "127.0.0.1", (e) => (e ? j(e) : r())));
+    try {
+      for (let i = 0; i <= UDP_OPEN_SENDERS; i++) {
+        const s = dgram.createSocket("udp4");
+        senders.push(s);
+        await send(s, `{"n":${i}}`);
+        await waitFor(`datagram ${i}`, () => l.lines.length > i, 15_000, 2);
+      }
+      expect(l.peers).toHaveLength(UDP_OPEN_SENDERS + 1);
+      expect(l.peers.filter((p) => p.closed).map((p) => p.lines)).toEqual([['{"n":0}']]);
+      await send(senders[0]!, '{"n":"again"}');
+      await waitFor(
+        "the first sender's second datagram",
+        () => l.peers.length > UDP_OPEN_SENDERS + 1,
+      );
+      expect(l.peers.at(-1)!.source).toBe(l.peers[0]!.source);
+      expect(l.peers.at(-1)!.lines).toEqual(['{"n":"again"}']);
+      expect(l.peers[1]!.closed).toBe(true); // the least recently heard from now
+    } finally {
+      for (const s of senders) s.close();
     }
   });
 });
