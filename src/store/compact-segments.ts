@@ -1,10 +1,14 @@
-// Segment compaction: merge runs of adjacent small segments of the same file into one. The live
-// loop commits every half second, one small segment per commit, and every query pays per segment
-// (a directory and a page lookup per field), so thousands of tiny segments would make queries
-// slow. Records of adjacent segments have contiguous ids, so a merge keeps every record id: term
-// postings are rebased by each segment's offset in the run, record blocks are decoded and packed
-// again into BLOCK_BYTES blocks. Each run is written, and its old keys deleted, in ONE write
-// transaction: a reader sees the index before or after, and a reader that pinned its snapshot
+// Segment compaction: merge runs of adjacent small segments into one segment per file. The live
+// loop commits every half second, one small segment per commit (per peer of `listen`: each has
+// its own spool file), and every query pays per segment (a directory and a page lookup per
+// field), so thousands of tiny segments would make queries slow. A run is small segments with
+// contiguous record ids; when they are all one file's (one writer), a merge keeps every record
+// id. When files alternate in it (two Vault nodes on one listener: A1 B1 A2 B2), each file's
+// segments become one, laid out in the run's id range in the order the files first appear in it
+// (A1+A2, then B1+B2): each file's records keep their order, but records of the run get other ids
+// (ids are positions in the index, kept nowhere but in segment bases). Term postings are rebased
+// by each segment's offset in its merged segment, record blocks are decoded and packed again into
+// BLOCK_BYTES blocks. Each run is written, and its old keys deleted, in ONE write transaction: a reader sees the index before or after, and a reader that pinned its snapshot
 // (IndexReader) keeps reading the old segments (LMDB MVCC). Cost: linear in the run's bytes, plus
 // records/32 words per distinct term (runs are small by construction). A merge reads the old
 // blocks and pages verified (their checksums): damage throws the damaged-index error before the
@@ -52,13 +56,27 @@ function readStored<T>(
   }
 }
 
-/** Runs of ≥ 2 adjacent small segments of one file whose records are contiguous. */
+/** A run's segments by file, in the order the files first appear in it. */
+function byFile(run: readonly SegmentMeta[]): SegmentMeta[][] {
+  const groups = new Map<number, SegmentMeta[]>();
+  for (const s of run) {
+    const g = groups.get(s.file);
+    if (g) g.push(s);
+    else groups.set(s.file, [s]);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Runs of adjacent small segments whose records are contiguous, in which some file has ≥ 2
+ * segments (a run of only distinct files would merge nothing: files never share a segment).
+ */
 function mergeRuns(segments: readonly SegmentMeta[], small: number, max: number): SegmentMeta[][] {
   const runs: SegmentMeta[][] = [];
   let run: SegmentMeta[] = [];
   let records = 0;
   const end = (): void => {
-    if (run.length >= 2) runs.push(run);
+    if (run.length >= 2 && byFile(run).some((g) => g.length >= 2)) runs.push(run);
     run = [];
     records = 0;
   };
@@ -67,7 +85,6 @@ function mergeRuns(segments: readonly SegmentMeta[], small: number, max: number)
     const fits =
       s.records < small &&
       prev !== undefined &&
-      prev.file === s.file &&
       prev.base + prev.records === s.base &&
       records + s.records <= max;
     if (!fits) {
@@ -198,6 +215,36 @@ function untermedFieldsOf(run: readonly SegmentMeta[]): number[] | undefined {
   return [...codes].sort((a, b) => a - b);
 }
 
+/** One file's segments of a run (consecutive in the file) as one new segment starting at `base`. */
+function mergeGroup(
+  env: IndexEnv,
+  writer: IndexWriter,
+  group: readonly SegmentMeta[],
+  base: number,
+): { meta: SegmentMeta; merged: Merged } {
+  const first = group[0]!;
+  const total = group.reduce((n, s) => n + s.records, 0);
+  const m = mergeRun(env, group, total);
+  const fieldPages: Record<number, number> = {};
+  for (const [code, f] of m.fields) fieldPages[code] = f.pages.length;
+  const meta: SegmentMeta = {
+    id: writer.allocateSegmentId(),
+    base,
+    records: total,
+    file: first.file,
+    firstLine: first.firstLine,
+    blockStarts: m.blockStarts,
+    minTime: group.reduce<string | undefined>((t, s) => pickTime(t, s.minTime, false), undefined),
+    maxTime: group.reduce<string | undefined>((t, s) => pickTime(t, s.maxTime, true), undefined),
+    timedRecords: group.reduce((n, s) => n + s.timedRecords, 0),
+    fieldPages,
+    untermedFields: untermedFieldsOf(group),
+    fieldRevisions: mergedFieldRevisions(group),
+    sha256: segmentSha256(m.blocks),
+  };
+  return { meta, merged: m };
+}
+
 /**
  * Merge every run of adjacent small segments. The writer supplies segment ids and is the one
  * whose counters are persisted, so compaction and indexing can take turns on one open index.
@@ -213,35 +260,26 @@ export function compactSegments(
     opts.maxMergedRecords ?? MAX_MERGED_RECORDS,
   );
   let merged = 0;
+  let into = 0;
   for (const run of runs) {
-    const first = run[0]!;
-    const total = run.reduce((n, s) => n + s.records, 0);
-    const m = mergeRun(env, run, total);
-    const id = writer.allocateSegmentId();
-    const fieldPages: Record<number, number> = {};
-    for (const [code, f] of m.fields) fieldPages[code] = f.pages.length;
-    const seg: SegmentMeta = {
-      id,
-      base: first.base,
-      records: total,
-      file: first.file,
-      firstLine: first.firstLine,
-      blockStarts: m.blockStarts,
-      minTime: run.reduce<string | undefined>((t, s) => pickTime(t, s.minTime, false), undefined),
-      maxTime: run.reduce<string | undefined>((t, s) => pickTime(t, s.maxTime, true), undefined),
-      timedRecords: run.reduce((n, s) => n + s.timedRecords, 0),
-      fieldPages,
-      untermedFields: untermedFieldsOf(run),
-      fieldRevisions: mergedFieldRevisions(run),
-      sha256: segmentSha256(m.blocks),
-    };
+    // Each file's segments of the run as one, laid out from the run's first id.
+    let base = run[0]!.base;
+    const made = byFile(run).map((group) => {
+      const seg = mergeGroup(env, writer, group, base);
+      base += seg.meta.records;
+      return seg;
+    });
     env.root.transactionSync(() => {
-      m.blocks.forEach((b, i) => env.blocks.putSync(blockKey(id, i), b));
-      for (const [code, f] of m.fields) {
-        f.pages.forEach((p, i) => env.terms.putSync(termPageKey(code, id, i), Buffer.from(p)));
-        env.terms.putSync(termPageKey(code, id, DIRECTORY_PAGE), Buffer.from(f.directory));
+      for (const { meta: seg, merged: m } of made) {
+        m.blocks.forEach((b, i) => env.blocks.putSync(blockKey(seg.id, i), b));
+        for (const [code, f] of m.fields) {
+          f.pages.forEach((p, i) =>
+            env.terms.putSync(termPageKey(code, seg.id, i), Buffer.from(p)),
+          );
+          env.terms.putSync(termPageKey(code, seg.id, DIRECTORY_PAGE), Buffer.from(f.directory));
+        }
+        env.segments.putSync(seg.id, encodeSegmentMeta(seg));
       }
-      env.segments.putSync(id, encodeSegmentMeta(seg));
       for (const s of run) {
         for (let b = 0; b < s.blockStarts.length; b++) env.blocks.removeSync(blockKey(s.id, b));
         for (const [c, pages] of Object.entries(s.fieldPages)) {
@@ -254,6 +292,7 @@ export function compactSegments(
     });
     coverLastPage(env.dir);
     merged += run.length;
+    into += made.length;
   }
-  return { merged, into: runs.length };
+  return { merged, into };
 }

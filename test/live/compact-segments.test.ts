@@ -1,14 +1,20 @@
 // Segment compaction: an index built from many tiny commits (as the live loop makes) answers
 // exactly as before once its small segments are merged — every line by id, postings per field,
 // queries through the engine — and a reader opened before the merge still reads its snapshot.
+// The tiny segments of peers of one listener alternate (one spool file each); they merge into
+// one segment per peer, each peer's records in the order sent and with its own source.
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { generateAuditLines } from "../../src/demo/generate-log.js";
 import { openIndex, type BreakglassIndex } from "../../src/index-api.js";
 import { Indexer } from "../../src/ingest/index-files.js";
+import { SpoolIndexer } from "../../src/live/spool-indexer.js";
+import { SpoolWriter } from "../../src/live/spool.js";
+import { runQuery } from "../../src/query/run-query.js";
 import { compactSegments, smallSegmentCount } from "../../src/store/compact-segments.js";
 import { tempDirs } from "../helpers/temp-dir.js";
+import { entryLine } from "./live-helpers.js";
 
 const tempDir = tempDirs("bg-compact-");
 const SALT = "compact-salt";
@@ -112,5 +118,63 @@ describe("compactSegments", () => {
 
     // Indexing continues after a merge with fresh ids, and a second pass is a no-op.
     expect(compactSegments(indexer.env, indexer.indexWriter).merged).toBe(0);
+  });
+
+  test("alternating segments of two listener peers merge into one per peer, in order and with its source", async () => {
+    const db = path.join(tempDir(), "db");
+    const indexer = await Indexer.open(db, { workers: 1 });
+    closing.push(indexer);
+    const spoolDir = path.join(db, "spool");
+    const spool = new SpoolIndexer(indexer, spoolDir);
+    const writer = new SpoolWriter(spoolDir, 1 << 20, (f) => spool.fileClosed(f));
+    const peers = ["127.0.0.1:40001", "127.0.0.1:40002"].map((p) =>
+      writer.peer(`tcp://127.0.0.1:8200 from ${p}`),
+    );
+    const sent: string[][] = [[], []];
+    // Both peers send in every step: their segments alternate, A1 B1 A2 B2 …
+    for (let step = 0; step < 12; step++) {
+      peers.forEach((peer, p) => {
+        const ids = [0, 1, 2].map((i) => `p${p}-${step}-${i}`);
+        peer.append([Buffer.from(ids.map((id) => entryLine(id) + "\n").join(""))]);
+        sent[p]!.push(...ids);
+      });
+      await spool.step();
+    }
+    writer.close();
+    await spool.step(true);
+    expect(smallSegmentCount(indexer.env)).toBe(24);
+
+    const result = compactSegments(indexer.env, indexer.indexWriter);
+    expect(result).toEqual({ merged: 24, into: 2 });
+    expect(compactSegments(indexer.env, indexer.indexWriter).merged).toBe(0);
+
+    const ix = openIndex(db);
+    closing.push(ix);
+    expect(ix.stats().segments).toBe(2);
+    const ids = Array.from(
+      { length: ix.recordCount },
+      (_, i) => (JSON.parse(ix.line(i).toString()) as { request: { id: string } }).request.id,
+    );
+    expect(ids).toEqual([...sent[0]!, ...sent[1]!]);
+    const bySource: Record<string, number[]> = {};
+    for (const p of ["127.0.0.1:40001", "127.0.0.1:40002"]) {
+      const source = `tcp://127.0.0.1:8200 from ${p}`;
+      const found: number[] = [];
+      for await (const r of ix.records(`source = "${source}"`))
+        found.push((r as { id: number }).id);
+      bySource[source] = found;
+    }
+    expect(bySource).toEqual({
+      "tcp://127.0.0.1:8200 from 127.0.0.1:40001": Array.from({ length: 36 }, (_, i) => i),
+      "tcp://127.0.0.1:8200 from 127.0.0.1:40002": Array.from({ length: 36 }, (_, i) => 36 + i),
+    });
+    const groups: Record<string, number> = {};
+    for await (const item of (await runQuery(ix.engine, "* | count by source")).items) {
+      if (item.kind === "group") groups[String(item.value)] = item.count;
+    }
+    expect(groups).toEqual({
+      "tcp://127.0.0.1:8200 from 127.0.0.1:40001": 36,
+      "tcp://127.0.0.1:8200 from 127.0.0.1:40002": 36,
+    });
   });
 });
