@@ -139,6 +139,15 @@ describe("live indexing labels its records", () => {
     expect(ids.filter((id) => id.startsWith("b-"))).toEqual(
       Array.from({ length: 7 }, (_, i) => `b-${i}`),
     );
+    // verify knows them for received records by their source, even in a copy of the index
+    // elsewhere (where their spool paths say nothing).
+    const copy = path.join(dir, "copy");
+    fs.cpSync(db, copy, { recursive: true });
+    const v = runBin(["verify", "--db", copy]);
+    expect(await v.exited, v.stdout + v.stderr).toBe(0);
+    for (const peer of [peerA, peerB, peerU, peerD]) {
+      expect(v.stdout).toContain(`${peer}: received by listen: no file to read again`);
+    }
   });
 
   test("index --follow --device: the followed file's records carry the label", async () => {
