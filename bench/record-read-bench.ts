@@ -4,7 +4,7 @@
 // lz4-napi), picks scattered records (random ids, ascending: about one a part, as `ip = X` reads
 // them), then times each way of getting a record's line, in interleaved rounds:
 //   napi        lz4-napi uncompressSync of the whole part, a view of the line (main's read path)
-//   js-full     codec/lz4-decoder.ts, the whole part into its reused buffer, the line copied out
+//   js-full     bench/lz4-js-decoder.ts, the whole part into its reused buffer, the line copied out
 //   js-stop     the same, stopped once the line's last byte is out
 //   hybrid      js-stop for lines that end in the first 35 % of their part, napi for the others
 // each with `+parse` (the record's JSON parsed, as a stage that reads fields does) and without
@@ -22,7 +22,7 @@ import { createRequire } from "node:module";
 import { crc32 } from "node:zlib";
 import { recordEntry } from "../src/audit/framing/record-json.js";
 import { readU32 } from "../src/codec/byte-writer.js";
-import { Lz4Decoder } from "../src/codec/lz4-decoder.js";
+import { Lz4Decoder } from "./lz4-js-decoder.js";
 import { RecordBlock } from "../src/codec/record-block.js";
 import { mulberry32 } from "../src/demo/seeded-random.js";
 import { openIndexEnv, type IndexEnv } from "../src/store/index-env.js";

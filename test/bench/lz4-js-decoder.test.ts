@@ -6,7 +6,7 @@
 import { createRequire } from "node:module";
 import { describe, expect, test } from "vitest";
 import { ChecksumError } from "../../src/codec/checksum.js";
-import { Lz4Decoder, Lz4FormatError } from "../../src/codec/lz4-decoder.js";
+import { Lz4Decoder, Lz4FormatError } from "../../bench/lz4-js-decoder.js";
 import { encodeRecordBlock } from "../../src/codec/record-block.js";
 import { generateAuditLines } from "../../src/demo/generate-log.js";
 import { mulberry32 } from "../../src/demo/seeded-random.js";

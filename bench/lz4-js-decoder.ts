@@ -5,7 +5,7 @@
 // LZ4's block format is a run of sequences (literals, then a copy from earlier output), each
 // depending only on output already written, so decoding can stop after the sequence that writes
 // a wanted byte and resume there later: a record read needs its part only up to the line's end.
-// Not on the store's read path: measured in bench/record-read-bench.ts (3,000 scattered records
+// Lives in bench/, not on the store's read path: measured in bench/record-read-bench.ts (3,000 scattered records
 // of a 100 MB generated log's index, interleaved rounds), this decoder is 1.6-2x slower than
 // lz4-napi over a whole 16 KiB part (the fastest pure-JS decoder tried: lz4js and the npm `lz4`
 // package's are 20-30 % slower still), so stopping at the line's end only draws level (-11 to
@@ -16,7 +16,7 @@
 // Contract: never reads outside `src` nor writes outside `out`; input that is not a valid block
 // (truncated, an offset before the output's start, lengths past either end, a size that does not
 // match) throws Lz4FormatError, a ChecksumError, so a store read would report a damaged index.
-import { ChecksumError } from "./checksum.js";
+import { ChecksumError } from "../src/codec/checksum.js";
 
 /** Compressed bytes that do not decode as an LZ4 block: `what` says why and where. */
 export class Lz4FormatError extends ChecksumError {
