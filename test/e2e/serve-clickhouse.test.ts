@@ -289,6 +289,21 @@ describe.skipIf(!hasClickhouse())("breakglass serve --backend clickhouse://… (
     },
   );
 
+  test("a ClickHouse error is a 502 JSON error; the next request answers again", async () => {
+    const cluster = await sharedCluster();
+    const entries = `${new URL(url).pathname.slice(1)}.breakglass_entries`;
+    const text = query(`ip = ${compromisedIp} | count`);
+    const before = await call(onCh, text);
+    await cluster.sql(`RENAME TABLE ${entries} TO ${entries}_away`);
+    const r = await call(onCh, text);
+    await cluster.sql(`RENAME TABLE ${entries}_away TO ${entries}`);
+    expect(r.status).toBe(502);
+    expect(JSON.parse(r.text)).toMatchObject({
+      error: { status: 502, kind: "backend", message: /^ClickHouse at clickhouse:\/\/breakglass@/ },
+    });
+    expect(await call(onCh, text)).toEqual(before);
+  });
+
   // Last: it stops the cluster.
   test("ClickHouse gone: each request is a 503 JSON error, and the server stays up", async () => {
     await (await sharedCluster()).stop();
