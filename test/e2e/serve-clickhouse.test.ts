@@ -306,7 +306,24 @@ describe.skipIf(!hasClickhouse())("breakglass serve --backend clickhouse://… (
 
   // Last: it stops the cluster.
   test("ClickHouse gone: each request is a 503 JSON error, and the server stays up", async () => {
+    // A results stream under way when ClickHouse stops ends with the error in its trailer.
+    const streaming = await fetch(new URL(query("path = secret/data/filler"), onCh.origin), {
+      headers: { authorization: `Bearer ${onCh.token}` },
+    });
+    const reader = streaming.body!.getReader();
+    const chunks = [Buffer.from((await reader.read()).value!)];
     await (await sharedCluster()).stop();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      chunks.push(Buffer.from(r.value));
+    }
+    const lines = Buffer.concat(chunks).toString("utf8").trim().split("\n");
+    expect(lines.length).toBeLessThan(FILLER_CALLS * 2);
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({
+      "@breakglass": {
+        next: null,
+        error: { status: 503, kind: "backend", message: /cannot reach ClickHouse/ },
+      },
+    });
     for (const p of [
       query(`ip = ${compromisedIp}`),
       "/api/v1/stats",
