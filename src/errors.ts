@@ -58,6 +58,20 @@ export class InputError extends BreakglassError {
   }
 }
 
+/**
+ * A store the command reads (a ClickHouse server) could not be reached (`reachable` false) or
+ * answered with an error: exit 3 like any unusable input; `serve` answers 503 or 502.
+ */
+export class BackendError extends InputError {
+  constructor(
+    message: string,
+    readonly reachable: boolean,
+    hint?: string,
+  ) {
+    super(message, hint);
+  }
+}
+
 /** Vault refused or failed part of the work (permission denied, sealed, unreachable): exit 4. */
 export class VaultError extends BreakglassError {
   readonly status: number | undefined;

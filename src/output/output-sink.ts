@@ -1,8 +1,11 @@
 // Writes output to a Writable in batches with backpressure. Chunks are gathered and written
 // together once FLUSH_BYTES have piled up, or on the next turn of the event loop (so the first
 // result appears as soon as the pipeline waits for more, README: results stream); when the
-// Writable says its buffer is full, the next write waits for `drain`. A stream error (EPIPE when
-// the reader went away) rejects the pending and all later writes with that error.
+// Writable says its buffer is full, the next write waits for `drain`. The `drain` listener goes on
+// when the buffer fills, not when a write starts waiting: a batch flushed on a later turn may fill
+// the buffer and the reader empty it before the next result is ready (rows arriving from the
+// network), and that `drain` must not be missed. A stream error (EPIPE when the reader went away)
+// rejects the pending and all later writes with that error.
 /** Batch size: one write per ~64 KiB instead of one per line (a syscall each on a pipe). */
 export const FLUSH_BYTES = 64 << 10;
 
@@ -11,6 +14,8 @@ export class OutputSink {
   private pendingBytes = 0;
   private scheduled = false;
   private needDrain = false;
+  /** Writes waiting for `drain`. */
+  private drainWaiters: (() => void)[] = [];
   private failure: Error | undefined;
 
   constructor(private readonly out: NodeJS.WritableStream) {
@@ -19,6 +24,13 @@ export class OutputSink {
 
   private readonly onError = (e: Error): void => {
     this.failure ??= e;
+  };
+
+  private readonly onDrain = (): void => {
+    this.needDrain = false;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const wake of waiters) wake();
   };
 
   /** Queue a chunk; resolves when it may be followed by more (after `drain` if needed). */
@@ -43,24 +55,25 @@ export class OutputSink {
     const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
-    if (!this.out.write(data)) this.needDrain = true;
+    if (!this.out.write(data) && !this.needDrain) {
+      this.needDrain = true;
+      this.out.once("drain", this.onDrain);
+    }
   }
 
   private drained(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      if (!this.needDrain) return resolve();
       const done = (e?: Error): void => {
-        this.out.removeListener("drain", onDrain);
         this.out.removeListener("error", onFail);
         this.out.removeListener("close", onClose);
-        this.needDrain = false;
         if (e) reject(e);
         else resolve();
       };
-      const onDrain = (): void => done();
       const onFail = (e: Error): void => done(e);
       const onClose = (): void => done(this.failure ?? new Error("output closed"));
-      if (this.failure) return done(this.failure);
-      this.out.once("drain", onDrain);
+      this.drainWaiters.push(() => done());
       this.out.once("error", onFail);
       this.out.once("close", onClose);
     });
@@ -76,5 +89,6 @@ export class OutputSink {
   /** Stop listening to the Writable (call once, after the last flush or on failure). */
   close(): void {
     this.out.removeListener("error", this.onError);
+    this.out.removeListener("drain", this.onDrain);
   }
 }

@@ -1,8 +1,9 @@
 // How a failure becomes an HTTP answer: status and the JSON error body every endpoint uses
 // (docs/http-api.md, "Errors"). A query error keeps the CLI's message, position and hint, and the
-// caret picture the CLI prints. An internal error says so without its stack (that goes to the
+// caret picture the CLI prints. A ClickHouse backend that cannot be reached is a 503, one that
+// failed a 502 (kind `backend`). An internal error says so without its stack (that goes to the
 // server's stderr only with BREAKGLASS_DEBUG=1).
-import { BreakglassError, ExitCode, QueryError } from "../errors.js";
+import { BackendError, BreakglassError, ExitCode, QueryError } from "../errors.js";
 
 /** A refusal with its HTTP status (403 revoke disabled, 413 too large, 429 too busy, …). */
 export class HttpError extends Error {
@@ -19,7 +20,7 @@ export class HttpError extends Error {
 export interface ErrorBody {
   readonly error: {
     readonly status: number;
-    readonly kind: "query" | "usage" | "index" | "vault" | "refused" | "internal";
+    readonly kind: "query" | "usage" | "index" | "backend" | "vault" | "refused" | "internal";
     readonly message: string;
     readonly hint?: string;
     /** Query errors: where in the query text (offset from 0; line and column from 1). */
@@ -61,6 +62,11 @@ export function errorBody(err: unknown): ErrorBody {
         rendered: err.render(),
       },
     };
+  }
+  if (err instanceof BackendError) {
+    // ClickHouse (serve --backend): down or unreachable is 503, an error it answered 502.
+    const status = err.reachable ? 502 : 503;
+    return { error: { status, kind: "backend", message: err.message, ...withHint(err.hint) } };
   }
   if (err instanceof BreakglassError) {
     const [status, kind] =

@@ -14,6 +14,7 @@ import { openIndexEnv, type IndexEnv } from "../store/index-env.js";
 import { indexGeneration } from "../store/index-generation.js";
 import { IndexReader } from "../store/index-reader.js";
 import { indexStats, type IndexStats } from "../store/index-stats.js";
+import type { ServeSnapshot, ServeSource, SourceSummary } from "./serve-source.js";
 
 export interface HashOptions {
   /** The audit device's salt for hash(); else $BREAKGLASS_AUDIT_SALT, else Vault is asked. */
@@ -22,8 +23,7 @@ export interface HashOptions {
 }
 
 /** One reader's view of the index, shared by the requests that took it. */
-export interface IndexSnapshot {
-  readonly engine: QueryEngine;
+export interface IndexSnapshot extends ServeSnapshot {
   readonly generation: number;
   readonly recordCount: number;
   stats(opts: { badLines: boolean }): IndexStats;
@@ -44,7 +44,8 @@ export function hashResolverOf(opts: HashOptions): HashResolver {
     });
 }
 
-export class IndexSnapshots {
+export class IndexSnapshots implements ServeSource {
+  readonly backend = "local";
   private readonly env: IndexEnv;
   private readonly hash: HashResolver;
   private held: Held;
@@ -94,7 +95,7 @@ export class IndexSnapshots {
     return this.held.snapshot;
   }
 
-  release(snapshot: IndexSnapshot): void {
+  release(snapshot: ServeSnapshot): void {
     const held = this.byEngine.get(snapshot.engine);
     if (!held) return;
     held.users--;
@@ -109,6 +110,14 @@ export class IndexSnapshots {
     } finally {
       this.release(snapshot);
     }
+  }
+
+  summary(): Promise<SourceSummary> {
+    return this.with((s) => ({ records: s.recordCount, generation: s.generation }));
+  }
+
+  stats(opts: { badLines: boolean }): Promise<IndexStats> {
+    return this.with((s) => s.stats(opts));
   }
 
   private endIfIdle(held: Held): void {

@@ -1,5 +1,6 @@
-// The endpoints that answer without running a query: the server's state, index stats, the field
-// catalog, completion (the shell's completer) and the audit HMAC of plaintexts (`hash`).
+// The endpoints that answer without running a query: the server's state, stats (of the index or
+// of ClickHouse), the field catalog, completion (the shell's completer) and the audit HMAC of
+// plaintexts (`hash`).
 import type { FastifyInstance } from "fastify";
 import { FIELDS } from "../audit/field-catalog.js";
 import { completeQuery, OPERATORS } from "../cli/shell-completer.js";
@@ -18,19 +19,21 @@ export const SERVER_VERSION = "0.1.0";
 export function registerInfoRoutes(app: FastifyInstance, ctx: ServeContext): void {
   app.get("/api/v1/openapi.json", async () => OPENAPI_DOCUMENT);
 
-  app.get("/api/v1/server", async () =>
-    ctx.snapshots.with((s) => ({
+  app.get("/api/v1/server", async () => {
+    const { records, generation } = await ctx.snapshots.summary();
+    return {
       version: SERVER_VERSION,
       allowRevoke: ctx.allowRevoke,
-      records: s.recordCount,
-      generation: s.generation,
+      backend: ctx.snapshots.backend,
+      records,
+      generation,
       queries: { ...ctx.slots.counts(), ...ctx.activity },
-    })),
-  );
+    };
+  });
 
   app.get("/api/v1/stats", async (req) => {
     const badLines = flag(paramsOf(req), "badLines");
-    return ctx.snapshots.with((s) => s.stats({ badLines }));
+    return ctx.snapshots.stats({ badLines });
   });
 
   app.get("/api/v1/fields", async () => ({

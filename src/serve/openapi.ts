@@ -35,7 +35,9 @@ export const OPENAPI_DOCUMENT = {
             required: ["status", "kind", "message"],
             properties: {
               status: { type: "integer" },
-              kind: { enum: ["query", "usage", "index", "vault", "refused", "internal"] },
+              kind: {
+                enum: ["query", "usage", "index", "backend", "vault", "refused", "internal"],
+              },
               message: { type: "string" },
               hint: { type: "string" },
               offset: {
@@ -53,7 +55,7 @@ export const OPENAPI_DOCUMENT = {
     responses: {
       Error: {
         description:
-          "an error (400 query or parameter, 401 token, 403 Host/Origin or revoke off, 409, 413 too large, 429 too busy, 5xx)",
+          "an error (400 query or parameter, 401 token, 403 Host/Origin or revoke off, 409, 413 too large, 429 too busy, 502 ClickHouse failed, 503 ClickHouse unreachable, 5xx)",
         ...json({ $ref: "#/components/schemas/Error" }),
       },
     },
@@ -298,7 +300,9 @@ export const OPENAPI_DOCUMENT = {
     },
     "/api/v1/server": {
       get: {
-        summary: "the server: version, allowRevoke, records, query slots and counters",
+        summary:
+          "the server: version, allowRevoke, backend (`local` or the ClickHouse URL without " +
+          "password), records, generation (null on ClickHouse), query slots and counters",
         responses: { "200": json({ type: "object" }) },
       },
     },

@@ -1,6 +1,7 @@
 // The query endpoints: query (results streamed as NDJSON or CSV, a page at a time with a cursor),
-// explain, and for a query its timeline buckets, the top values of fields (facets) and leases. Each holds a query slot (query-slots.ts) and
-// an index snapshot (index-snapshots.ts) while it runs. A query whose client goes away stops:
+// explain, and for a query its timeline buckets, the top values of fields (facets) and leases.
+// Each holds a query slot (query-slots.ts) and a snapshot of the source (serve-source.ts: the
+// index, or ClickHouse) while it runs. A query whose client goes away stops:
 // no further result is pulled from the engine (the pipeline's generators are returned).
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { bucketTime } from "../output/item-json.js";
@@ -10,7 +11,7 @@ import type { FieldRef, Stage } from "../query/ast.js";
 import { runPrepared, runQuery } from "../query/run-query.js";
 import type { StageOutput } from "../query/stage-output.js";
 import { errorBody, HttpError } from "./http-errors.js";
-import type { IndexSnapshot } from "./index-snapshots.js";
+import type { ServeSnapshot } from "./serve-source.js";
 import {
   cursorFor,
   cursorOffset,
@@ -74,7 +75,7 @@ function clientGone(reply: FastifyReply): AbortController {
 async function withQuery<T>(
   ctx: ServeContext,
   abort: AbortController,
-  work: (snapshot: IndexSnapshot) => Promise<T>,
+  work: (snapshot: ServeSnapshot) => Promise<T>,
 ): Promise<T> {
   const release = await ctx.slots.acquire(abort.signal);
   const snapshot = ctx.snapshots.acquire();
@@ -113,7 +114,7 @@ async function gather(
 /** A whole query's items (`leases`). */
 async function collect(
   ctx: ServeContext,
-  snapshot: IndexSnapshot,
+  snapshot: ServeSnapshot,
   text: string,
   signal: AbortSignal,
 ): Promise<StageOutput[]> {
@@ -127,7 +128,7 @@ async function collect(
  */
 async function collectStages(
   ctx: ServeContext,
-  snapshot: IndexSnapshot,
+  snapshot: ServeSnapshot,
   text: string,
   stages: readonly Stage[],
   signal: AbortSignal,

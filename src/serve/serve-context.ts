@@ -1,7 +1,8 @@
-// What every route shares: the index snapshots, the query slots, the server's settings and its
+// What every route shares: where the answers come from (the index's snapshots or ClickHouse), the query slots, the server's settings and its
 // activity counters (GET /api/v1/server shows them; tests read them to see a query cancelled).
-import type { IndexSnapshots, HashOptions } from "./index-snapshots.js";
+import type { HashOptions } from "./index-snapshots.js";
 import type { QuerySlots } from "./query-slots.js";
+import type { ServeSource } from "./serve-source.js";
 
 export interface Activity {
   /** Query-like requests (query, explain, timeline, leases, revoke's query) finished or stopped. */
@@ -14,7 +15,8 @@ export interface Activity {
 
 export interface ServeContext {
   readonly dbDir: string;
-  readonly snapshots: IndexSnapshots;
+  /** The local index, or ClickHouse with `--backend`. */
+  readonly snapshots: ServeSource;
   readonly slots: QuerySlots;
   readonly activity: Activity;
   readonly allowRevoke: boolean;

@@ -1,20 +1,23 @@
-// `breakglass serve`: the HTTP server (fastify) over one open index. Builds the app (guard hook,
+// `breakglass serve`: the HTTP server (fastify) over one open index, or over a ClickHouse database
+// with `--backend` (clickhouse-source.ts; checked reachable and loaded before listening). Builds the app (guard hook,
 // API routes, the page's files), listens, and returns the start URL that carries the access
 // token. Plain HTTP only on a loopback address; anything else needs a TLS certificate and key.
 // Logs nothing per request (a URL can hold a query, the start URL a token).
 import fs from "node:fs/promises";
 import Fastify, { type FastifyInstance } from "fastify";
 import ipaddr from "ipaddr.js";
+import type { BackendTarget } from "../backend/backend-url.js";
 import { UsageError } from "../errors.js";
 import { defaultJournalPath } from "../vault/revoke-journal.js";
 import { errorBody } from "./http-errors.js";
-import { IndexSnapshots, type HashOptions } from "./index-snapshots.js";
+import { hashResolverOf, IndexSnapshots, type HashOptions } from "./index-snapshots.js";
 import { registerInfoRoutes } from "./info-routes.js";
 import { registerQueryRoutes } from "./query-routes.js";
 import { QuerySlots } from "./query-slots.js";
 import { requestGuard, type GuardConfig } from "./request-guard.js";
 import { registerRevokeRoute } from "./revoke-route.js";
 import type { ServeContext } from "./serve-context.js";
+import type { ServeSource } from "./serve-source.js";
 import { defaultWebDir, NO_PAGE_HTML, staticFile } from "./static-files.js";
 
 export const DEFAULT_LISTEN = "127.0.0.1:8765";
@@ -22,7 +25,10 @@ export const DEFAULT_LISTEN = "127.0.0.1:8765";
 const BODY_LIMIT_BYTES = 1 << 20;
 
 export interface ServeOptions {
+  /** The index (and the revoke journal's default directory). */
   readonly dbDir: string;
+  /** Where queries run: the index in dbDir (default), or ClickHouse. */
+  readonly backend?: BackendTarget | undefined;
   /** HOST:PORT (IPv6 in brackets); port 0 picks a free one. */
   readonly listen: string;
   readonly token: string;
@@ -45,6 +51,8 @@ export interface RunningServer {
   /** The base URL without the token. */
   readonly url: string;
   readonly port: number;
+  /** What it answers from: `local`, or the ClickHouse URL without its password. */
+  readonly backend: string;
   close(): Promise<void>;
 }
 
@@ -161,6 +169,15 @@ async function readTls(tls: {
   };
 }
 
+/** What the server answers from: the local index, or ClickHouse (reached and checked now). */
+async function openSource(opts: ServeOptions): Promise<ServeSource> {
+  if (opts.backend?.kind === "clickhouse") {
+    const { ClickhouseSource } = await import("./clickhouse-source.js");
+    return ClickhouseSource.open(opts.backend, hashResolverOf(opts.hash));
+  }
+  return new IndexSnapshots(opts.dbDir, opts.hash);
+}
+
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const addr = parseListen(opts.listen);
   if (!addr.loopback && !opts.tls) {
@@ -171,7 +188,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
   const https = opts.tls ? await readTls(opts.tls) : undefined;
   const scheme = https ? "https" : "http";
-  const snapshots = new IndexSnapshots(opts.dbDir, opts.hash);
+  const snapshots = await openSource(opts);
   const ctx: ServeContext = {
     dbDir: opts.dbDir,
     snapshots,
@@ -219,6 +236,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     url,
     startUrl: `${url}?token=${encodeURIComponent(opts.token)}`,
     port,
+    backend: snapshots.backend,
     close: async () => {
       await app.close();
       await snapshots.close();

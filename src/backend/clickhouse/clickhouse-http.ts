@@ -3,10 +3,11 @@
 // server, such as query parameters, and a POST is all a load needs).
 // The password goes in the X-ClickHouse-Key header, never in a URL; every error names the server
 // (describeTarget: no password) and is scrubbed of the password in case a server echoes it.
-// Failures are InputErrors (exit 3): an unreachable or refusing store is an input the run needs.
+// Failures are BackendErrors (InputErrors, exit 3: an unreachable or refusing store is an input
+// the run needs), which say whether the server was reached at all (serve: 503 or 502).
 import http from "node:http";
 import https from "node:https";
-import { InputError } from "../../errors.js";
+import { BackendError } from "../../errors.js";
 import { describeTarget, type ClickhouseTarget } from "../backend-url.js";
 
 /** A ClickHouse error body: `Code: 516, e.displayText() = DB::Exception: …`. */
@@ -117,34 +118,37 @@ export class ClickhouseHttp {
     await this.request(insertSql, body, settings);
   }
 
-  private networkError(err: Error): InputError {
+  private networkError(err: Error): BackendError {
     const code = (err as NodeJS.ErrnoException).code;
     const why = this.scrub(code ?? err.message);
     if (/CERT|SSL|TLS|SIGNATURE/.test(code ?? "")) {
-      return new InputError(
+      return new BackendError(
         `cannot verify the TLS certificate of ClickHouse at ${this.name}: ${why}`,
+        false,
         "give the CA that signed it with --ca FILE",
       );
     }
-    return new InputError(
+    return new BackendError(
       `cannot reach ClickHouse at ${this.name}: ${why}`,
+      false,
       "is the server running, and are the host and HTTP port right?",
     );
   }
 
-  private serverError(status: number, body: string): InputError {
+  private serverError(status: number, body: string): BackendError {
     const code = ERROR_CODE.exec(body)?.[1];
     const text = this.scrub(body.trim().replace(/, e\.what\(\) = DB::Exception$/, "")).slice(
       0,
       500,
     );
     if (code !== undefined && AUTH_CODES.has(code)) {
-      return new InputError(
+      return new BackendError(
         `ClickHouse at ${this.name} refused user ${this.target.user}: ${text}`,
+        true,
         "check the user, and the password in $CLICKHOUSE_PASSWORD",
       );
     }
-    return new InputError(`ClickHouse at ${this.name} failed (HTTP ${status}): ${text}`);
+    return new BackendError(`ClickHouse at ${this.name} failed (HTTP ${status}): ${text}`, true);
   }
 
   close(): void {

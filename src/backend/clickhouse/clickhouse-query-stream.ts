@@ -1,10 +1,11 @@
 // A SELECT sent to ClickHouse's HTTP interface, its answer read as a stream of bytes: the query
 // backend's rows arrive while the server still sends them, and a consumer that stops early (a
 // `limit`, `| head`) aborts the request, which stops the query on the server.
-// The password travels in the X-ClickHouse-Key header only; errors name the server without it.
+// The password travels in the X-ClickHouse-Key header only; errors name the server without it and
+// are BackendErrors (exit 3; serve: 503 when the server cannot be reached, 502 when it failed).
 import http from "node:http";
 import https from "node:https";
-import { InputError } from "../../errors.js";
+import { BackendError } from "../../errors.js";
 
 /** Where the query backend connects (backend-url.ts's ClickhouseTarget has these fields). */
 export interface ClickhouseEndpoint {
@@ -57,15 +58,7 @@ export class ClickhouseQueryStream {
     });
     const response = new Promise<http.IncomingMessage>((resolve, reject) => {
       req.on("response", resolve);
-      req.on("error", (err) => {
-        const why = (err as NodeJS.ErrnoException).code ?? err.message;
-        reject(
-          new InputError(
-            `cannot reach ClickHouse at ${name}: ${this.scrub(why)}`,
-            "is the server running, and are the host and HTTP port right?",
-          ),
-        );
-      });
+      req.on("error", (err) => reject(this.unreachable(name, err)));
     });
     req.end(sql);
     const res = await response;
@@ -74,12 +67,29 @@ export class ClickhouseQueryStream {
         const chunks: Buffer[] = [];
         for await (const c of res) chunks.push(c as Buffer);
         const body = this.scrub(Buffer.concat(chunks).toString("utf8").trim()).slice(0, 500);
-        throw new InputError(`ClickHouse at ${name} failed (HTTP ${res.statusCode}): ${body}`);
+        throw new BackendError(
+          `ClickHouse at ${name} failed (HTTP ${res.statusCode}): ${body}`,
+          true,
+        );
       }
-      for await (const chunk of res) yield chunk as Buffer;
+      try {
+        for await (const chunk of res) yield chunk as Buffer;
+      } catch (err) {
+        // The connection broke while the rows came (the server stopped or the network failed).
+        throw err instanceof BackendError ? err : this.unreachable(name, err as Error);
+      }
     } finally {
       if (!res.complete) req.destroy();
     }
+  }
+
+  private unreachable(name: string, err: Error): BackendError {
+    const why = (err as NodeJS.ErrnoException).code ?? err.message;
+    return new BackendError(
+      `cannot reach ClickHouse at ${name}: ${this.scrub(why)}`,
+      false,
+      "is the server running, and are the host and HTTP port right?",
+    );
   }
 
   /** The whole answer as text (small answers: counts, schema checks). */
