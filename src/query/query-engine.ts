@@ -95,6 +95,11 @@ export class QueryEngine implements StageContext {
     return this.backend.distinctFirsts(sel, field, stats);
   }
 
+  /** `leases` over the selection's records, when the backend has its own way (see backend). */
+  leaseItems(sel: Selection, stats?: NodeStats): AsyncIterable<StageOutput> | undefined {
+    return this.backend.leaseItems?.(sel, stats);
+  }
+
   /** `timeline`'s points over the selection's records. */
   timelinePoints(sel: Selection, stats?: NodeStats): Promise<TimelinePoint[]> {
     return this.backend.timelinePoints(sel, stats);
