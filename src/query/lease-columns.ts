@@ -78,7 +78,7 @@ export async function* columnLeaseItems(
     const items: StageOutput[] = [];
     const column = columns.of(reader, segment);
     if (column) {
-      if (stats) stats.groupSegments.column++;
+      if (stats) stats.leaseColumnSegments++;
       column.eachLease(bits, (lease, namespace) => {
         if (seen.has(lease)) return;
         seen.add(lease);
