@@ -1,5 +1,5 @@
 // A segment's lease column: for each record that has a lease, its lease ids (in entry order) and
-// the namespace path the `leases` stage gives them, so a long-running process (serve, the shell)
+// the namespace path the `leases` stage gives them, so a long-running process (serve)
 // answers `… | leases` from memory instead of reading every matched record. Which records have a
 // lease comes from the segment's `lease` postings; what each holds is read from the record itself,
 // once, with the stage's own functions (leases-stage.ts), so the column says exactly what the

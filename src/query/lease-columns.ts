@@ -1,5 +1,5 @@
 // `… | leases` from the segments' lease columns (lease-column.ts), for a process that answers many
-// queries on the same index (serve, the shell): each segment's column is built the first time a
+// queries on the same index (serve): each segment's column is built the first time a
 // query matches records in it, and kept while the segment exists, across the readers a
 // long-running process moves through as the index grows (a segment's records never change: a
 // compaction writes new segments, a reindex only new postings). Same items, in the same order, as
@@ -44,7 +44,10 @@ export class LeaseColumns {
     return column;
   }
 
-  /** Forget the columns of segments not in `segments` (merged away by a compaction). */
+  /**
+   * Forget the columns of segments not in `segments` (merged away by a compaction). A request
+   * still on an older snapshot may build one of those again; the next retain drops it.
+   */
   retain(segments: readonly SegmentMeta[]): void {
     const keep = new Set(segments.map(segmentKey));
     for (const key of this.bySegment.keys()) if (!keep.has(key)) this.bySegment.delete(key);

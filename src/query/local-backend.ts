@@ -24,9 +24,10 @@ import { sortByTime } from "./time-sort.js";
 
 export class LocalBackend implements QueryBackend {
   /**
-   * @param leaseColumns  kept by a long-running process (serve, the shell) across queries: `leases`
-   *   is then answered from them. A one-shot query has none: building a column costs more than
-   *   one query saves.
+   * @param leaseColumns  kept by a long-running process (serve) across queries: `leases`
+   *   is then answered from them. A one-shot query (and the shell, whose first `leases` would
+   *   pay for every matched segment's column) has none: building a column costs more than one
+   *   query saves.
    */
   constructor(
     readonly reader: IndexReader,
