@@ -29,8 +29,10 @@ export class NodeStats {
   readonly matched = new Map<PlanNode, number>();
   readonly parsed = new Map<PlanNode, number>();
   /** `count by`, `top`, `distinct`, `leases`, `timeline`: segments answered from the term
-   * dictionary, and from their records (dictionary-groups.ts). */
+   * dictionary, and from their records (dictionary-groups.ts, lease-columns.ts). */
   readonly groupSegments = { dictionary: 0, records: 0 };
+  /** `leases`: segments answered from their lease column (lease-columns.ts). */
+  leaseColumnSegments = 0;
   /** Segments whose postings could not answer for a field (store/segment-catalog.ts): their
    * records were scanned for it instead, by field name. */
   readonly staleScans = new Map<string, Set<number>>();

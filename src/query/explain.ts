@@ -144,7 +144,12 @@ export function explainPlan(
   };
   walk(plan, 0);
   const groups = stats?.groupSegments;
-  if (groups && groups.dictionary + groups.records > 0) {
+  if (groups && stats.leaseColumnSegments > 0) {
+    lines.push(
+      `first stage answered from the lease column in ${stats.leaseColumnSegments} segments, ` +
+        `from the records in ${groups.records}`,
+    );
+  } else if (groups && groups.dictionary + groups.records > 0) {
     lines.push(
       `first stage answered from the term dictionary in ${groups.dictionary} segments, ` +
         `from the records in ${groups.records}`,

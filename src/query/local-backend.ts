@@ -12,6 +12,7 @@ import {
 } from "./dictionary-groups.js";
 import { countPlan, executePlan, recordById, type NodeStats } from "./execute.js";
 import { explainPlan, noTimeNote } from "./explain.js";
+import { columnLeaseItems, type LeaseColumns } from "./lease-columns.js";
 import { staleFieldsNote } from "./stale-fields.js";
 import type { MatchedRecord } from "./matched-record.js";
 import type { QueryBackend, Selection } from "./query-backend.js";
@@ -22,10 +23,22 @@ import type { TimelinePoint } from "./stages/timeline-stage.js";
 import { sortByTime } from "./time-sort.js";
 
 export class LocalBackend implements QueryBackend {
+  /**
+   * @param leaseColumns  kept by a long-running process (serve) across queries: `leases`
+   *   is then answered from them. A one-shot query (and the shell, whose first `leases` would
+   *   pay for every matched segment's column) has none: building a column costs more than one
+   *   query saves.
+   */
   constructor(
     readonly reader: IndexReader,
     private readonly onClose: () => Promise<void> = async () => {},
+    private readonly leaseColumns?: LeaseColumns,
   ) {}
+
+  leaseItems(sel: Selection, stats?: NodeStats): AsyncIterable<StageOutput> | undefined {
+    if (!this.leaseColumns) return undefined;
+    return columnLeaseItems(this.reader, this.leaseColumns, sel.plan, stats);
+  }
 
   records(sel: Selection, stats?: NodeStats): AsyncGenerator<MatchedRecord> {
     return executePlan(this.reader, sel.plan, stats);

@@ -36,6 +36,11 @@ export interface QueryBackend extends StageContext {
   countGroups(sel: Selection, field: FieldRef, stats?: NodeStats): Promise<Group[]>;
   /** `distinct F` (F groupable): each value in order of first appearance, with its first record. */
   distinctFirsts(sel: Selection, field: FieldRef, stats?: NodeStats): AsyncIterable<DistinctFirst>;
+  /**
+   * `leases` as the first stage, when the backend answers it without distinctFirsts (the local
+   * index's lease columns, in a long-running process); undefined: it does not.
+   */
+  leaseItems?(sel: Selection, stats?: NodeStats): AsyncIterable<StageOutput> | undefined;
   /** `timeline`'s points over the matches. */
   timelinePoints(sel: Selection, stats?: NodeStats): Promise<TimelinePoint[]>;
   /** `sort time [desc]` (`| limit N`: its first N) over the matches. */

@@ -1,7 +1,8 @@
 // A query's whole pipeline on an open engine: prepare (parse, resolve, plan), execute, stages.
 // `… | count` with nothing before it is answered from posting lists alone (no record is read);
 // `… | count by F`, `… | top N F`, `… | distinct F` on an indexed field, `… | leases` and
-// `… | timeline` from the term dictionary where it can (dictionary-groups.ts), `… | sort time`
+// `… | timeline` from the term dictionary where it can (dictionary-groups.ts; `… | leases` from
+// the lease columns when the backend keeps them: lease-columns.ts), `… | sort time`
 // (and `| limit N` after it) from the time dictionary (time-sort.ts), then the stages after them.
 import type { Stage } from "./ast.js";
 import { NodeStats } from "./execute.js";
@@ -86,11 +87,14 @@ function firstStageItems(
         }
       })();
     case "leases":
-      return (async function* () {
-        for await (const { text, record } of engine.distinctFirsts(sel, LEASE, stats)) {
-          yield leaseItem(text, record());
-        }
-      })();
+      return (
+        engine.leaseItems(sel, stats) ??
+        (async function* () {
+          for await (const { text, record } of engine.distinctFirsts(sel, LEASE, stats)) {
+            yield leaseItem(text, record());
+          }
+        })()
+      );
     case "timeline":
       return (async function* () {
         yield* timelineBuckets(await engine.timelinePoints(sel, stats), stage.intervalMs);

@@ -5,9 +5,11 @@
 // the next acquire builds a new reader, so answers include what writers commit. An old snapshot
 // stays whole for the requests still reading it and ends (its read transaction released) when
 // the last of them is done. Cost of a refresh: reading the segment list (~1 ms on a large index),
-// only after a commit.
+// only after a commit. The segments' lease columns (query/lease-columns.ts) outlive snapshots:
+// a new snapshot reuses those of the segments it still has.
 import { resolveAuditHashes } from "../vault/audit-hash.js";
 import { QueryEngine, type HashResolver } from "../query/query-engine.js";
+import { LeaseColumns } from "../query/lease-columns.js";
 import { LocalBackend } from "../query/local-backend.js";
 import { closeScanPool } from "../query/scan-pool.js";
 import { openIndexEnv, type IndexEnv } from "../store/index-env.js";
@@ -50,6 +52,8 @@ export class IndexSnapshots implements ServeSource {
   private readonly hash: HashResolver;
   private held: Held;
   private readonly byEngine = new Map<QueryEngine, Held>();
+  /** Kept across snapshots: a segment's lease column stays right while the segment exists. */
+  private readonly leaseColumns = new LeaseColumns();
   private closed = false;
 
   /** Opens the index read-only; throws the index's InputError when there is none. */
@@ -70,7 +74,9 @@ export class IndexSnapshots implements ServeSource {
   private open(): Held {
     const generation = indexGeneration(this.env);
     const reader = new IndexReader(this.env);
-    const engine = new QueryEngine(new LocalBackend(reader), this.hash);
+    this.leaseColumns.retain(reader.segments);
+    const backend = new LocalBackend(reader, undefined, this.leaseColumns);
+    const engine = new QueryEngine(backend, this.hash);
     const snapshot: IndexSnapshot = {
       engine,
       generation,

@@ -39,6 +39,13 @@ const TIME_CODE = fieldOfKind("time").code;
  * or pair over hot blocks. */
 const BLOCK_CACHE = 64;
 
+/**
+ * Term pages kept, verified and decoded (at most 512 × 8 KiB = 4 MiB): a long-running reader
+ * (serve) answers the same lookups again and again, and reading a page (an LMDB copy and its
+ * CRC-32) was half of an `ip = X` plan's cost in each segment.
+ */
+const PAGE_CACHE = 512;
+
 export interface BadLineRow {
   readonly file: number;
   readonly line: number;
@@ -96,6 +103,7 @@ export class IndexReader {
   readonly recordCount: number;
   private readonly blockCache = new Map<string, RecordBlock>();
   private readonly dirCache = new Map<string, TermDirectory>();
+  private readonly pageCache = new Map<string, TermPage>();
   private readonly timeBounds = new Map<
     number,
     { min: Uint8Array; max: Uint8Array; everyRecord: boolean }
@@ -262,7 +270,19 @@ export class IndexReader {
   }
 
   private page(field: number, segment: SegmentMeta, page: number): TermPage {
-    return this.termValue(field, segment, page, (bytes) => new TermPage(bytes));
+    const cacheKey = `${field}:${segment.id}:${page}`;
+    let cached = this.pageCache.get(cacheKey);
+    if (cached) {
+      this.pageCache.delete(cacheKey);
+      this.pageCache.set(cacheKey, cached);
+      return cached;
+    }
+    cached = this.termValue(field, segment, page, (bytes) => new TermPage(bytes));
+    this.pageCache.set(cacheKey, cached);
+    if (this.pageCache.size > PAGE_CACHE) {
+      this.pageCache.delete(this.pageCache.keys().next().value!);
+    }
+    return cached;
   }
 
   /** A term page or directory, read and verified (decode checks the checksum). */
