@@ -7,9 +7,14 @@
 // entries are compared at once and dropped. Kept to the end: entries that found no partner
 // (small records, so gaps, heads and tails can be told from single deletions), the silences of
 // each device, and the HMAC mapping (compare-hmac-mapping.ts).
-import { FIELD_SEP, LEAF_SEP, leaves, splitKey } from "./compare-entry.js";
+//
+// An entry read in place (compare-in-place.ts) keeps its chunk's memory until it is matched or
+// given up; a matched pair whose bytes agree outside their masks is compared by its HMAC words
+// alone, any other pair is parsed again here and compared leaf by leaf.
+import { FIELD_SEP, LEAF_SEP, leaves, splitKey, summarizeEntry } from "./compare-entry.js";
 import type { CompareFinding, Place, Side } from "./compare-finding.js";
 import { HmacMapping, type HmacOccurrence } from "./compare-hmac-mapping.js";
+import { sameOutsideMasks, type InPlaceColumns } from "./compare-in-place.js";
 import type { DeviceBatch } from "./compare-device.js";
 
 /**
@@ -24,18 +29,50 @@ const SAME_TIME_SHARE = 0.9;
 /** Devices with their own times (Vault < 1.16.2): a bigger difference is a finding. */
 export const NEAREST_TIME_SKEW_MS = 1000;
 
+/** A chunk's memory while entries read in place from it are held; released after the last. */
+class HeldChunk {
+  constructor(
+    readonly bytes: Buffer,
+    readonly columns: InPlaceColumns,
+    private pending: number,
+    private readonly release: (() => void) | undefined,
+  ) {}
+
+  /** One of its entries is done with (compared or given up). */
+  done(): void {
+    if (--this.pending === 0) this.release?.();
+  }
+}
+
 interface Held {
   readonly side: 0 | 1;
   readonly key: string;
   readonly time: string;
   readonly timeMs: number;
   readonly path: string;
-  readonly plain: string;
-  readonly hmacs: string;
+  /** Flattened leaves (compare-entry.ts): given, or made from the bytes when first needed. */
+  plain: string;
+  hmacs: string;
+  /** The chunk of an entry read in place, and its slot there; undefined when given flattened. */
+  readonly chunk: HeldChunk | undefined;
+  readonly slot: number;
+  flattened: boolean;
   readonly place: Place;
   /** The time of the line before in the same file, when this one's is earlier. */
   readonly backwardsFrom: string | undefined;
   matched: boolean;
+}
+
+/** The leaves of an entry read in place, parsed again from its bytes (once). */
+function flatten(e: Held): Held {
+  if (e.flattened || e.chunk === undefined) return e;
+  const { bytes, columns } = e.chunk;
+  const text = bytes.toString("latin1", columns.jsonStart[e.slot]!, columns.jsonEnd[e.slot]!);
+  const s = summarizeEntry(JSON.parse(text) as Record<string, unknown>);
+  e.plain = s.plain;
+  e.hmacs = s.hmacs;
+  e.flattened = true;
+  return e;
 }
 
 /** An entry left without a partner: what a finding about it needs. */
@@ -119,6 +156,7 @@ export class CompareMatcher {
   /** A batch of one device's entries (its file's lines in order). */
   add(side: 0 | 1, batch: DeviceBatch, unit: "line" | "record"): void {
     const c = batch.chunk;
+    const chunk = this.holdChunk(batch);
     const placeOf = (local: number): Place =>
       unit === "line"
         ? { file: batch.file, line: batch.firstLine + local }
@@ -156,6 +194,9 @@ export class CompareMatcher {
         path: c.paths[i]!,
         plain: c.plains[i]!,
         hmacs: c.hmacs[i]!,
+        chunk: chunk !== undefined && chunk.columns.jsonStart[i]! >= 0 ? chunk : undefined,
+        slot: i,
+        flattened: false,
         place: placeOf(c.lineOf[i]!),
         backwardsFrom,
         matched: false,
@@ -163,6 +204,20 @@ export class CompareMatcher {
       this.offer(held);
     }
     this.expire();
+  }
+
+  /** The batch's memory held while its entries read in place wait (released at once if none). */
+  private holdChunk(batch: DeviceBatch): HeldChunk | undefined {
+    const columns = batch.chunk.inPlace;
+    let inPlace = 0;
+    if (columns !== undefined) for (const start of columns.jsonStart) if (start >= 0) inPlace++;
+    if (inPlace === 0) {
+      batch.release?.();
+      return undefined;
+    }
+    if (batch.bytes === undefined)
+      throw new Error("bug: entries read in place without their bytes");
+    return new HeldChunk(batch.bytes, columns!, inPlace, batch.release);
   }
 
   /**
@@ -253,6 +308,7 @@ export class CompareMatcher {
       if (at >= 0) list.splice(at, 1);
       if (list.length === 0) this.pending[e.side].delete(e.key);
     }
+    e.chunk?.done();
     this.lone.push({
       side: e.side,
       key: e.key,
@@ -280,10 +336,67 @@ export class CompareMatcher {
   }
 
   private comparePair(a: Held, b: Held): void {
-    const { type, requestId } = splitKey(a.key);
-    const ref = { type, requestId, time: a.time || b.time };
     if (a.time !== b.time) this.timeDiffers(a, b);
     else if (this.timeSample.length < TIME_SAMPLE && a.time !== "") this.sampleTime(a, b, true);
+    if (!this.compareInPlace(a, b)) this.compareFlattened(flatten(a), flatten(b));
+    if (a.backwardsFrom !== undefined && b.backwardsFrom === undefined) {
+      this.backwards(a, a.backwardsFrom);
+    }
+    if (b.backwardsFrom !== undefined && a.backwardsFrom === undefined) {
+      this.backwards(b, b.backwardsFrom);
+    }
+    a.chunk?.done();
+    b.chunk?.done();
+  }
+
+  /**
+   * A pair both read in place whose bytes agree outside their masks: equal plain leaves, HMACs at
+   * the same places, so only the HMAC words are looked at. False (nothing done) for any other.
+   */
+  private compareInPlace(a: Held, b: Held): boolean {
+    const ca = a.chunk;
+    const cb = b.chunk;
+    if (ca === undefined || cb === undefined || !sameOutsideMasks(ca, a.slot, cb, b.slot)) {
+      return false;
+    }
+    const wa = ca.columns.words;
+    const wb = cb.columns.words;
+    let ka = 2 * ca.columns.wordFrom[a.slot]!;
+    let kb = 2 * cb.columns.wordFrom[b.slot]!;
+    const endA = 2 * ca.columns.wordFrom[a.slot + 1]!;
+    if (endA - ka !== 2 * cb.columns.wordFrom[b.slot + 1]! - kb) return false;
+    for (let n = 0; ka < endA; ka += 2, kb += 2, n++) {
+      if (this.hmac.observeWords(wa[ka]!, wa[ka + 1]!, wb[kb]!, wb[kb + 1]!)) {
+        const at = n;
+        this.hmac.tallyWords(wa[ka]!, wa[ka + 1]!, wb[kb]!, wb[kb + 1]!, () =>
+          this.hmacOccurrence(flatten(a), flatten(b), at),
+        );
+      }
+    }
+    return true;
+  }
+
+  /** The occurrence of the `n`th HMAC leaf of a pair whose leaves sit at the same places. */
+  private hmacOccurrence(a: Held, b: Held, n: number): HmacOccurrence {
+    const la = hmacLeaves(a.hmacs)[n]!;
+    const lb = hmacLeaves(b.hmacs)[n]!;
+    const { type, requestId } = splitKey(a.key);
+    return {
+      type,
+      requestId,
+      time: a.time || b.time,
+      field: la[0],
+      aValue: la[1],
+      bValue: lb[1],
+      a: a.place,
+      b: b.place,
+    };
+  }
+
+  /** A pair compared leaf by leaf (their flattened strings). */
+  private compareFlattened(a: Held, b: Held): void {
+    const { type, requestId } = splitKey(a.key);
+    const ref = { type, requestId, time: a.time || b.time };
     if (a.plain !== b.plain) {
       const la = leaves(a.plain);
       const lb = leaves(b.plain);
@@ -295,12 +408,6 @@ export class CompareMatcher {
       }
     }
     if (a.hmacs !== "" || b.hmacs !== "") this.compareHmacs(ref, a, b);
-    if (a.backwardsFrom !== undefined && b.backwardsFrom === undefined) {
-      this.backwards(a, a.backwardsFrom);
-    }
-    if (b.backwardsFrom !== undefined && a.backwardsFrom === undefined) {
-      this.backwards(b, b.backwardsFrom);
-    }
   }
 
   private fieldFinding(
