@@ -10,7 +10,10 @@
 //
 // An entry read in place (compare-in-place.ts) keeps its chunk's memory until it is matched or
 // given up; a matched pair whose bytes agree outside their masks is compared by its HMAC words
-// alone, any other pair is parsed again here and compared leaf by leaf.
+// alone, any other pair is parsed again here and compared leaf by leaf. At most
+// MAX_HELD_CHUNKS chunks a device are held: past that, the entries still waiting in the oldest
+// (an entry with no time, or one far ahead of the log, waits to the end) are flattened and its
+// memory let go, so memory stays that of the waiting entries, as before.
 import { FIELD_SEP, LEAF_SEP, leaves, splitKey, summarizeEntry } from "./compare-entry.js";
 import type { CompareFinding, Place, Side } from "./compare-finding.js";
 import { HmacMapping, type HmacOccurrence } from "./compare-hmac-mapping.js";
@@ -29,18 +32,44 @@ const SAME_TIME_SHARE = 0.9;
 /** Devices with their own times (Vault < 1.16.2): a bigger difference is a finding. */
 export const NEAREST_TIME_SKEW_MS = 1000;
 
+/** Chunks a device's waiting entries may hold (4 MiB each): the usual case needs one or two. */
+export const MAX_HELD_CHUNKS = 8;
+
 /** A chunk's memory while entries read in place from it are held; released after the last. */
 class HeldChunk {
+  private readonly entries: Held[] = [];
+  /** Entries holding the memory, plus one while the batch is being added (see added()). */
+  private pending = 1;
+
   constructor(
     readonly bytes: Buffer,
     readonly columns: InPlaceColumns,
-    private pending: number,
     private readonly release: (() => void) | undefined,
   ) {}
 
-  /** One of its entries is done with (compared or given up). */
-  done(): void {
+  get released(): boolean {
+    return this.pending === 0;
+  }
+
+  hold(e: Held): void {
+    this.entries.push(e);
+    this.pending++;
+  }
+
+  /** The batch is added: from now on the last entry done lets the memory go. */
+  added(): void {
     if (--this.pending === 0) this.release?.();
+  }
+
+  /** Entry `e` is done with its bytes (compared or given up). */
+  done(e: Held): void {
+    e.chunk = undefined;
+    if (--this.pending === 0) this.release?.();
+  }
+
+  /** Flatten the entries still waiting, then let the memory go. */
+  evict(): void {
+    for (const e of this.entries) if (e.chunk === this) this.done(flatten(e));
   }
 }
 
@@ -53,8 +82,8 @@ interface Held {
   /** Flattened leaves (compare-entry.ts): given, or made from the bytes when first needed. */
   plain: string;
   hmacs: string;
-  /** The chunk of an entry read in place, and its slot there; undefined when given flattened. */
-  readonly chunk: HeldChunk | undefined;
+  /** The chunk of an entry read in place, and its slot there; undefined when flattened. */
+  chunk: HeldChunk | undefined;
   readonly slot: number;
   flattened: boolean;
   readonly place: Place;
@@ -124,6 +153,7 @@ export class CompareMatcher {
   /** Windows of at least the gap with no entry, per device: [from, to] in ms. */
   private readonly silences: [[number, number][], [number, number][]] = [[], []];
   private readonly lone: Lone[] = [];
+  private heldChunks: [HeldChunk[], HeldChunk[]] = [[], []];
   private readonly hmac = new HmacMapping();
   private readonly timeSample: { equal: boolean; a: Held; b: Held }[] = [];
   private timeMode: "same" | "nearest" | undefined;
@@ -201,23 +231,42 @@ export class CompareMatcher {
         backwardsFrom,
         matched: false,
       };
+      held.chunk?.hold(held);
       this.offer(held);
     }
     this.expire();
+    if (chunk !== undefined) {
+      chunk.added();
+      this.keepChunk(side, chunk);
+    }
   }
 
-  /** The batch's memory held while its entries read in place wait (released at once if none). */
+  /** The batch's memory, held while its entries read in place wait (released at once if none). */
   private holdChunk(batch: DeviceBatch): HeldChunk | undefined {
     const columns = batch.chunk.inPlace;
-    let inPlace = 0;
-    if (columns !== undefined) for (const start of columns.jsonStart) if (start >= 0) inPlace++;
-    if (inPlace === 0) {
+    if (columns === undefined || !columns.jsonStart.some((start) => start >= 0)) {
       batch.release?.();
       return undefined;
     }
-    if (batch.bytes === undefined)
+    if (batch.bytes === undefined) {
       throw new Error("bug: entries read in place without their bytes");
-    return new HeldChunk(batch.bytes, columns!, inPlace, batch.release);
+    }
+    return new HeldChunk(batch.bytes, columns, batch.release);
+  }
+
+  /** A chunk some of whose entries still wait; the oldest is let go past MAX_HELD_CHUNKS. */
+  private keepChunk(side: 0 | 1, chunk: HeldChunk): void {
+    const held = this.heldChunks[side].filter((c) => !c.released);
+    if (!chunk.released) held.push(chunk);
+    while (held.length > MAX_HELD_CHUNKS) held.shift()!.evict();
+    this.heldChunks[side] = held;
+  }
+
+  /** Chunks whose memory waiting entries hold now. */
+  get chunksHeld(): number {
+    let n = 0;
+    for (const side of this.heldChunks) for (const c of side) if (!c.released) n++;
+    return n;
   }
 
   /**
@@ -308,7 +357,7 @@ export class CompareMatcher {
       if (at >= 0) list.splice(at, 1);
       if (list.length === 0) this.pending[e.side].delete(e.key);
     }
-    e.chunk?.done();
+    e.chunk?.done(e);
     this.lone.push({
       side: e.side,
       key: e.key,
@@ -345,8 +394,8 @@ export class CompareMatcher {
     if (b.backwardsFrom !== undefined && a.backwardsFrom === undefined) {
       this.backwards(b, b.backwardsFrom);
     }
-    a.chunk?.done();
-    b.chunk?.done();
+    a.chunk?.done(a);
+    b.chunk?.done(b);
   }
 
   /**

@@ -15,7 +15,8 @@ import {
   type InPlaceColumns,
 } from "../../src/evidence/compare-in-place.js";
 import { compareLines } from "../../src/evidence/compare-lines.js";
-import { CompareMatcher } from "../../src/evidence/compare-matcher.js";
+import { CompareMatcher, MAX_HELD_CHUNKS } from "../../src/evidence/compare-matcher.js";
+import type { DeviceBatch } from "../../src/evidence/compare-device.js";
 import { ensureBuilt } from "../helpers/run-bin.js";
 import { tempDirs } from "../helpers/temp-dir.js";
 import { twoDeviceLog, type TwoDeviceLog } from "../helpers/two-device-log.js";
@@ -305,5 +306,85 @@ describe("sameOutsideMasks", () => {
       const builder = new InPlaceBuilder();
       expect(builder.addInPlace(text, JSON.parse(text) as Record<string, unknown>, 0)).toBe(false);
     }
+  });
+});
+
+describe("the memory of entries read in place", () => {
+  /** Lines as batches of `size`, read in place from shared memory; counts the releases. */
+  function inPlaceBatches(
+    file: string,
+    lines: readonly string[],
+    size: number,
+    freed: Set<number>,
+  ) {
+    const out: DeviceBatch[] = [];
+    for (let i = 0; i < lines.length; i += size) {
+      const text = Buffer.from(lines.slice(i, i + size).join("\n") + "\n");
+      const bytes = Buffer.from(new SharedArrayBuffer(text.length));
+      text.copy(bytes);
+      const id = out.length;
+      out.push({
+        file,
+        fileNo: 0,
+        firstLine: i + 1,
+        chunk: compareLines(bytes, "auto", undefined, true),
+        bytes,
+        release: () => {
+          expect(freed.has(id)).toBe(false); // released once
+          freed.add(id);
+        },
+      });
+    }
+    return out;
+  }
+
+  test("entries that wait to the end (far ahead in time) hold at most a few chunks, same findings", () => {
+    const log = twoDeviceLog({ requests: 1000, times: "same", seed: 3 });
+    const a = [...log.a];
+    // A forged entry far in the future every 80 lines: each waits to the end, never matched.
+    for (let i = a.length - 80; i > 0; i -= 80) {
+      const forged = JSON.parse(a[i]!) as Entry;
+      forged.time = new Date(Date.UTC(2099, 0, 1, 0, 0, i)).toISOString();
+      forged.request.id = `forged-${i}`;
+      a.splice(i, 0, JSON.stringify(forged));
+    }
+    const freedA = new Set<number>();
+    const freedB = new Set<number>();
+    const batchesA = inPlaceBatches("a.log", a, 40, freedA);
+    const batchesB = inPlaceBatches("b.log", log.b, 40, freedB);
+    const found: CompareFinding[] = [];
+    const m = new CompareMatcher(60_000, (f) => found.push(f));
+    let most = 0;
+    for (let i = 0; i < Math.max(batchesA.length, batchesB.length); i++) {
+      if (batchesA[i]) m.add(0, batchesA[i]!, "line");
+      if (batchesB[i]) m.add(1, batchesB[i]!, "line");
+      most = Math.max(most, m.chunksHeld);
+    }
+    m.finish();
+    expect(batchesA.length).toBeGreaterThan(2 * MAX_HELD_CHUNKS);
+    expect(most).toBeLessThanOrEqual(2 * MAX_HELD_CHUNKS);
+    expect(freedA.size).toBe(batchesA.length);
+    expect(freedB.size).toBe(batchesB.length);
+    expect(m.chunksHeld).toBe(0);
+
+    // The oracle: the same batches, flattened.
+    const oracleFound: CompareFinding[] = [];
+    const o = new CompareMatcher(60_000, (f) => oracleFound.push(f));
+    const flat = (b: DeviceBatch): DeviceBatch => ({
+      ...b,
+      chunk: compareLines(b.bytes!),
+      bytes: undefined,
+      release: undefined,
+    });
+    for (let i = 0; i < Math.max(batchesA.length, batchesB.length); i++) {
+      if (batchesA[i]) o.add(0, flat(batchesA[i]!), "line");
+      if (batchesB[i]) o.add(1, flat(batchesB[i]!), "line");
+    }
+    o.finish();
+    // After B's last entry: one tail of the forged entries (and time going backwards after each).
+    expect(found).toContainEqual(
+      expect.objectContaining({ kind: "tail", silent: "b", entries: a.length - log.a.length }),
+    );
+    expect(sorted(found)).toEqual(sorted(oracleFound));
   });
 });
