@@ -2,7 +2,8 @@
 // time order (so audit.log.2.gz, audit.log.1.gz, audit.log read as one log), each file in line
 // order. The device is either files (paths, globs, directories, .gz, any framing `index` reads)
 // or an index directory (its records, read through the store's reader). Chunks are parsed by the
-// shared worker pool, a few ahead of the consumer; memory is those chunks in flight.
+// shared worker pool, a few ahead of the consumer; memory is those chunks in flight, and the
+// chunks whose entries, read in place (compare-in-place.ts), still wait for their partner.
 import fs from "node:fs";
 import path from "node:path";
 import type { FramingName, InputMode } from "../audit/framing/input-mode.js";
@@ -40,6 +41,10 @@ export interface DeviceBatch {
   /** The 1-based line (files) or record number (index) of the chunk's line 0. */
   readonly firstLine: number;
   readonly chunk: CompareChunk;
+  /** The chunk's bytes (shared memory), where its entries read in place are. */
+  readonly bytes?: Buffer;
+  /** To call once no entry read in place needs the bytes any more: the memory is reused. */
+  readonly release?: () => void;
 }
 
 export interface DeviceReader {
@@ -54,7 +59,7 @@ export interface DeviceReader {
 
 /** Keeps up to `max` parses in flight and hands their results back in order. */
 class InOrder<T> {
-  private readonly queue: { meta: T; result: Promise<CompareChunk>; done?: () => void }[] = [];
+  private readonly queue: { meta: T; result: Promise<CompareChunk> }[] = [];
   constructor(private readonly max: number) {}
   get full(): boolean {
     return this.queue.length >= this.max;
@@ -62,14 +67,13 @@ class InOrder<T> {
   get size(): number {
     return this.queue.length;
   }
-  push(meta: T, result: Promise<CompareChunk>, done?: () => void): void {
+  push(meta: T, result: Promise<CompareChunk>): void {
     result.catch(() => undefined); // awaited in order below; not unhandled meanwhile
-    this.queue.push({ meta, result, ...(done ? { done } : {}) });
+    this.queue.push({ meta, result });
   }
   async shift(): Promise<{ meta: T; chunk: CompareChunk }> {
     const head = this.queue.shift()!;
     const chunk = await head.result;
-    head.done?.();
     return { meta: head.meta, chunk };
   }
 }
@@ -164,15 +168,17 @@ class FileDevice implements DeviceReader {
 
   async *batches(): AsyncGenerator<DeviceBatch> {
     const plans = await this.plans();
-    const inFlight = new InOrder<{ plan: FilePlan; fileNo: number }>(
-      this.pool.workers * IN_FLIGHT_PER_WORKER,
-    );
+    const inFlight = new InOrder<{
+      plan: FilePlan;
+      fileNo: number;
+      memory?: { bytes: Buffer; release: () => void };
+    }>(this.pool.workers * IN_FLIGHT_PER_WORKER);
     const lineNo = new Map<number, number>();
     const take = async (): Promise<DeviceBatch> => {
       const { meta, chunk } = await inFlight.shift();
       const firstLine = lineNo.get(meta.fileNo) ?? 1;
       lineNo.set(meta.fileNo, firstLine + chunk.lines);
-      return { file: meta.plan.path, fileNo: meta.fileNo, firstLine, chunk };
+      return { file: meta.plan.path, fileNo: meta.fileNo, firstLine, chunk, ...meta.memory };
     };
     const isPartial = (line: string): boolean => isPartialLine(line, this.input);
     for (const [fileNo, plan] of plans.entries()) {
@@ -191,10 +197,13 @@ class FileDevice implements DeviceReader {
             continue;
           }
           const buffer = piece.buffer;
+          const memory = {
+            bytes: Buffer.from(buffer, 0, piece.byteLength),
+            release: () => this.buffers.give(buffer),
+          };
           inFlight.push(
-            { plan, fileNo },
+            { plan, fileNo, memory },
             this.pool.run(buffer, piece.byteLength, this.input, plan.framing),
-            () => this.buffers.give(buffer),
           );
         }
       } catch (err) {
@@ -255,39 +264,44 @@ class IndexDevice implements DeviceReader {
       .sort(
         (x, y) => (x.firstTime ?? "\uffff").localeCompare(y.firstTime ?? "\uffff") || x.id - y.id,
       );
-    const inFlight = new InOrder<{ file: string; fileNo: number; firstLine: number }>(
-      this.pool.workers * IN_FLIGHT_PER_WORKER,
-    );
+    const inFlight = new InOrder<{
+      file: string;
+      fileNo: number;
+      firstLine: number;
+      bytes: Buffer;
+    }>(this.pool.workers * IN_FLIGHT_PER_WORKER);
     const take = async (): Promise<DeviceBatch> => {
       const { meta, chunk } = await inFlight.shift();
       return { ...meta, chunk };
     };
     for (const [fileNo, file] of files.entries()) {
       let parts: string[] = [];
-      let bytes = 0;
+      let partChars = 0;
       let record = 1;
       let firstLine = 1;
       const flush = async function* (pool: ComparePool): AsyncGenerator<DeviceBatch> {
         if (parts.length === 0) return;
         if (inFlight.full) yield await take();
-        const buffer = Buffer.from(parts.join("\n"), "utf8");
-        const ab = buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
+        // Shared memory, so the records' entries can be read in place (compare-in-place.ts).
+        const text = parts.join("\n");
+        const bytes = Buffer.from(new SharedArrayBuffer(Buffer.byteLength(text, "utf8")));
+        bytes.write(text, "utf8");
         inFlight.push(
-          { file: file.path, fileNo, firstLine },
-          pool.run(ab, ab.byteLength, "json", undefined),
+          { file: file.path, fileNo, firstLine, bytes },
+          pool.run(bytes.buffer, bytes.byteLength, "json", undefined),
         );
         firstLine = record;
         parts = [];
-        bytes = 0;
+        partChars = 0;
       };
       for (const segment of reader.segments) {
         if (segment.file !== file.id) continue;
         for (let local = 0; local < segment.records; local++) {
           const text = recordJsonText(reader.lineInSegment(segment, local));
           parts.push(text);
-          bytes += text.length + 1;
+          partChars += text.length + 1;
           record++;
-          if (bytes >= COMPARE_CHUNK_BYTES) yield* flush(this.pool);
+          if (partChars >= COMPARE_CHUNK_BYTES) yield* flush(this.pool);
         }
       }
       yield* flush(this.pool);

@@ -70,15 +70,12 @@ export function timeMsOf(text: string): number {
   return t === undefined ? NaN : t.seconds * 1000 + t.nanos / 1e6;
 }
 
-/** The summary of a parsed audit entry (an object with a string `type`). */
-export function summarizeEntry(entry: Record<string, unknown>): EntrySummary {
-  const f = new Flattener();
-  let time = "";
-  for (const key in entry) {
-    const value = entry[key];
-    if (key === "time" && typeof value === "string") time = value;
-    else f.walk(value, segment(key));
-  }
+/** What identifies a parsed audit entry (an object with a string `type`): no leaf flattened. */
+export function identifyEntry(
+  entry: Record<string, unknown>,
+): Pick<EntrySummary, "key" | "time" | "timeMs" | "path"> {
+  const t = entry.time;
+  const time = typeof t === "string" ? t : "";
   const request = entry.request as Record<string, unknown> | undefined;
   const id = request?.id;
   const path = request?.path;
@@ -87,9 +84,17 @@ export function summarizeEntry(entry: Record<string, unknown>): EntrySummary {
     time,
     timeMs: time === "" ? NaN : timeMsOf(time),
     path: typeof path === "string" ? path : "",
-    plain: f.plain.join(""),
-    hmacs: f.hmacs.join(""),
   };
+}
+
+/** The summary of a parsed audit entry (an object with a string `type`). */
+export function summarizeEntry(entry: Record<string, unknown>): EntrySummary {
+  const f = new Flattener();
+  for (const key in entry) {
+    const value = entry[key];
+    if (!(key === "time" && typeof value === "string")) f.walk(value, segment(key));
+  }
+  return { ...identifyEntry(entry), plain: f.plain.join(""), hmacs: f.hmacs.join("") };
 }
 
 /** The leaves of a flattened string, location → value, in order. */

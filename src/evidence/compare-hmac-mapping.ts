@@ -81,7 +81,7 @@ class Direction {
     for (let at = 0; at < old.length; at += SLOT) {
       if (old[at + 4] === 0) continue;
       const to = this.find(slots, old[at]!, old[at + 1]!);
-      slots.set(old.subarray(at, at + SLOT), to);
+      for (let k = 0; k < SLOT; k++) slots[to + k] = old[at + k]!; // no view a slot: measured
     }
     this.slots = slots;
   }
@@ -116,21 +116,19 @@ class Direction {
     return true;
   }
 
-  tally(
-    hi: number,
-    lo: number,
-    pHi: number,
-    pLo: number,
-    partner: string,
-    occ: HmacOccurrence,
-  ): void {
+  /** Count a pair; `occurrence` is asked for only when the pair is new or still kept in full. */
+  tally(hi: number, lo: number, pHi: number, pLo: number, occurrence: () => HmacOccurrence): void {
     const tallies = this.conflicts.get(keyText(hi, lo));
     if (tallies === undefined) return;
     const k = keyText(pHi, pLo);
     let t = tallies.get(k);
-    if (t === undefined) tallies.set(k, (t = { value: partner, n: 0, occurrences: [] }));
+    if (t === undefined) {
+      const o = occurrence();
+      const partner = this.side === "a" ? o.bValue : o.aValue;
+      tallies.set(k, (t = { value: partner, n: 0, occurrences: [] }));
+    }
     t.n++;
-    if (t.occurrences.length < OCCURRENCES_KEPT) t.occurrences.push(occ);
+    if (t.occurrences.length < OCCURRENCES_KEPT) t.occurrences.push(occurrence());
   }
 
   /** The odd pairs: every pair of a conflicted value but its most frequent one. */
@@ -173,10 +171,16 @@ export class HmacMapping {
    * tally() with the occurrence in full.
    */
   observe(a: string, atA: number, b: string, atB: number): boolean {
-    const aHi = hexWord(a, atA + HMAC_PREFIX_CHARS);
-    const aLo = hexWord(a, atA + HMAC_PREFIX_CHARS + 8);
-    const bHi = hexWord(b, atB + HMAC_PREFIX_CHARS);
-    const bLo = hexWord(b, atB + HMAC_PREFIX_CHARS + 8);
+    return this.observeWords(
+      hexWord(a, atA + HMAC_PREFIX_CHARS),
+      hexWord(a, atA + HMAC_PREFIX_CHARS + 8),
+      hexWord(b, atB + HMAC_PREFIX_CHARS),
+      hexWord(b, atB + HMAC_PREFIX_CHARS + 8),
+    );
+  }
+
+  /** observe() with each value given as its first 64 bits (hexWord of its two first words). */
+  observeWords(aHi: number, aLo: number, bHi: number, bLo: number): boolean {
     const x = this.aToB.observe(aHi, aLo, bHi, bLo);
     const y = this.bToA.observe(bHi, bLo, aHi, aLo);
     return x || y;
@@ -184,12 +188,30 @@ export class HmacMapping {
 
   /** Count a pair of values in conflict, and keep where it was (the first few times). */
   tally(occ: HmacOccurrence): void {
-    const aHi = hexWord(occ.aValue, HMAC_PREFIX_CHARS);
-    const aLo = hexWord(occ.aValue, HMAC_PREFIX_CHARS + 8);
-    const bHi = hexWord(occ.bValue, HMAC_PREFIX_CHARS);
-    const bLo = hexWord(occ.bValue, HMAC_PREFIX_CHARS + 8);
-    this.aToB.tally(aHi, aLo, bHi, bLo, occ.bValue, occ);
-    this.bToA.tally(bHi, bLo, aHi, aLo, occ.aValue, occ);
+    this.tallyWords(
+      hexWord(occ.aValue, HMAC_PREFIX_CHARS),
+      hexWord(occ.aValue, HMAC_PREFIX_CHARS + 8),
+      hexWord(occ.bValue, HMAC_PREFIX_CHARS),
+      hexWord(occ.bValue, HMAC_PREFIX_CHARS + 8),
+      () => occ,
+    );
+  }
+
+  /**
+   * tally() with the values as words and the occurrence built only if it is kept (the first few
+   * times a pair is seen): after an edit, a common value can be in conflict in thousands of entries.
+   */
+  tallyWords(
+    aHi: number,
+    aLo: number,
+    bHi: number,
+    bLo: number,
+    occurrence: () => HmacOccurrence,
+  ): void {
+    let occ: HmacOccurrence | undefined;
+    const once = (): HmacOccurrence => (occ ??= occurrence());
+    this.aToB.tally(aHi, aLo, bHi, bLo, once);
+    this.bToA.tally(bHi, bLo, aHi, aLo, once);
   }
 
   /** The odd pairs, one per place (a value odd both ways is reported once). */

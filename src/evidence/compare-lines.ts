@@ -3,11 +3,14 @@
 // Framings are unwrapped as `index` unwraps them (audit/framing/): Docker and CRI parts are
 // joined, a server's own log lines in a mixed stream are skipped, anything else that is not an
 // audit entry is a bad line with a reason. Cost: about one JSON.parse and one walk per entry.
+// With `inPlace` (the caller keeps the bytes: shared memory), a plain or prefixed ASCII line's
+// entry is read in place (compare-in-place.ts) instead of flattened; others are flattened.
 import { notAnAuditEntry } from "../audit/audit-entry.js";
 import type { FramingName, InputMode } from "../audit/framing/input-mode.js";
 import { unwrapLine } from "../audit/framing/unwrap-line.js";
 import { isServerLogObject, isServerLogText } from "../ingest/server-log-lines.js";
-import { summarizeEntry } from "./compare-entry.js";
+import { identifyEntry, summarizeEntry } from "./compare-entry.js";
+import { InPlaceBuilder } from "./compare-in-place.js";
 import type { CompareChunk } from "./compare-protocol.js";
 
 const NEWLINE = 10;
@@ -26,7 +29,9 @@ export function compareLines(
   bytes: Uint8Array,
   input: InputMode = "auto",
   hint?: FramingName,
+  inPlace = false,
 ): CompareChunk {
+  const columns = inPlace ? new InPlaceBuilder() : undefined;
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = {
     lines: 0,
@@ -55,6 +60,8 @@ export function compareLines(
     const end = nl > pos && bytes[nl - 1] === CR ? nl - 1 : nl;
     let text = buf.toString("utf8", pos, end);
     const start = pos;
+    // Valid UTF-8 (checked below) with one character a byte is ASCII: text offsets are byte offsets.
+    const ascii = text.length === end - start;
     pos = nl + 1;
     if (text.includes("\uFFFD")) {
       try {
@@ -67,6 +74,8 @@ export function compareLines(
     }
     text = text.trimEnd();
     if (text.trim() === "") continue;
+    const lineText = text;
+    let joined = false;
 
     let entryLine = line;
     const framed = unwrapLine(text, input, hint);
@@ -81,6 +90,7 @@ export function compareLines(
     if (framed !== undefined) text = framed.text;
     if (group !== undefined) {
       text = group.text + text;
+      joined = true;
       entryLine = group.line;
       group = undefined;
     }
@@ -102,7 +112,18 @@ export function compareLines(
       }
       continue;
     }
-    const s = summarizeEntry(entry as Record<string, unknown>);
+    const record = entry as Record<string, unknown>;
+    // The JSON text as it is in the chunk: the line itself, or its end after a framing's prefix.
+    const readInPlace =
+      columns !== undefined &&
+      ascii &&
+      !joined &&
+      lineText.endsWith(text) &&
+      columns.addInPlace(text, record, start + lineText.length - text.length);
+    if (columns !== undefined && !readInPlace) columns.addFlattened();
+    const s = readInPlace
+      ? { ...identifyEntry(record), plain: "", hmacs: "" }
+      : summarizeEntry(record);
     out.lineOf.push(entryLine);
     out.keys.push(s.key);
     out.times.push(s.time);
@@ -113,5 +134,5 @@ export function compareLines(
   }
   dropGroup();
   out.lines = line;
-  return out;
+  return columns === undefined ? out : { ...out, inPlace: columns.finish() };
 }

@@ -7,9 +7,17 @@
 // entries are compared at once and dropped. Kept to the end: entries that found no partner
 // (small records, so gaps, heads and tails can be told from single deletions), the silences of
 // each device, and the HMAC mapping (compare-hmac-mapping.ts).
-import { FIELD_SEP, LEAF_SEP, leaves, splitKey } from "./compare-entry.js";
+//
+// An entry read in place (compare-in-place.ts) keeps its chunk's memory until it is matched or
+// given up; a matched pair whose bytes agree outside their masks is compared by its HMAC words
+// alone, any other pair is parsed again here and compared leaf by leaf. At most
+// MAX_HELD_CHUNKS chunks a device are held: past that, the entries still waiting in the oldest
+// (an entry with no time, or one far ahead of the log, waits to the end) are flattened and its
+// memory let go, so memory stays that of the waiting entries, as before.
+import { FIELD_SEP, LEAF_SEP, leaves, splitKey, summarizeEntry } from "./compare-entry.js";
 import type { CompareFinding, Place, Side } from "./compare-finding.js";
 import { HmacMapping, type HmacOccurrence } from "./compare-hmac-mapping.js";
+import { sameOutsideMasks, type InPlaceColumns } from "./compare-in-place.js";
 import type { DeviceBatch } from "./compare-device.js";
 
 /**
@@ -24,18 +32,76 @@ const SAME_TIME_SHARE = 0.9;
 /** Devices with their own times (Vault < 1.16.2): a bigger difference is a finding. */
 export const NEAREST_TIME_SKEW_MS = 1000;
 
+/** Chunks a device's waiting entries may hold (4 MiB each): the usual case needs one or two. */
+export const MAX_HELD_CHUNKS = 8;
+
+/** A chunk's memory while entries read in place from it are held; released after the last. */
+class HeldChunk {
+  private readonly entries: Held[] = [];
+  /** Entries holding the memory, plus one while the batch is being added (see added()). */
+  private pending = 1;
+
+  constructor(
+    readonly bytes: Buffer,
+    readonly columns: InPlaceColumns,
+    private readonly release: (() => void) | undefined,
+  ) {}
+
+  get released(): boolean {
+    return this.pending === 0;
+  }
+
+  hold(e: Held): void {
+    this.entries.push(e);
+    this.pending++;
+  }
+
+  /** The batch is added: from now on the last entry done lets the memory go. */
+  added(): void {
+    if (--this.pending === 0) this.release?.();
+  }
+
+  /** Entry `e` is done with its bytes (compared or given up). */
+  done(e: Held): void {
+    e.chunk = undefined;
+    if (--this.pending === 0) this.release?.();
+  }
+
+  /** Flatten the entries still waiting, then let the memory go. */
+  evict(): void {
+    for (const e of this.entries) if (e.chunk === this) this.done(flatten(e));
+  }
+}
+
 interface Held {
   readonly side: 0 | 1;
   readonly key: string;
   readonly time: string;
   readonly timeMs: number;
   readonly path: string;
-  readonly plain: string;
-  readonly hmacs: string;
+  /** Flattened leaves (compare-entry.ts): given, or made from the bytes when first needed. */
+  plain: string;
+  hmacs: string;
+  /** The chunk of an entry read in place, and its slot there; undefined when flattened. */
+  chunk: HeldChunk | undefined;
+  readonly slot: number;
+  flattened: boolean;
   readonly place: Place;
   /** The time of the line before in the same file, when this one's is earlier. */
   readonly backwardsFrom: string | undefined;
   matched: boolean;
+}
+
+/** The leaves of an entry read in place, parsed again from its bytes (once). */
+function flatten(e: Held): Held {
+  if (e.flattened || e.chunk === undefined) return e;
+  const { bytes, columns } = e.chunk;
+  const text = bytes.toString("latin1", columns.jsonStart[e.slot]!, columns.jsonEnd[e.slot]!);
+  const s = summarizeEntry(JSON.parse(text) as Record<string, unknown>);
+  e.plain = s.plain;
+  e.hmacs = s.hmacs;
+  e.flattened = true;
+  return e;
 }
 
 /** An entry left without a partner: what a finding about it needs. */
@@ -87,6 +153,7 @@ export class CompareMatcher {
   /** Windows of at least the gap with no entry, per device: [from, to] in ms. */
   private readonly silences: [[number, number][], [number, number][]] = [[], []];
   private readonly lone: Lone[] = [];
+  private heldChunks: [HeldChunk[], HeldChunk[]] = [[], []];
   private readonly hmac = new HmacMapping();
   private readonly timeSample: { equal: boolean; a: Held; b: Held }[] = [];
   private timeMode: "same" | "nearest" | undefined;
@@ -119,6 +186,7 @@ export class CompareMatcher {
   /** A batch of one device's entries (its file's lines in order). */
   add(side: 0 | 1, batch: DeviceBatch, unit: "line" | "record"): void {
     const c = batch.chunk;
+    const chunk = this.holdChunk(batch);
     const placeOf = (local: number): Place =>
       unit === "line"
         ? { file: batch.file, line: batch.firstLine + local }
@@ -156,13 +224,49 @@ export class CompareMatcher {
         path: c.paths[i]!,
         plain: c.plains[i]!,
         hmacs: c.hmacs[i]!,
+        chunk: chunk !== undefined && chunk.columns.jsonStart[i]! >= 0 ? chunk : undefined,
+        slot: i,
+        flattened: false,
         place: placeOf(c.lineOf[i]!),
         backwardsFrom,
         matched: false,
       };
+      held.chunk?.hold(held);
       this.offer(held);
     }
     this.expire();
+    if (chunk !== undefined) {
+      chunk.added();
+      this.keepChunk(side, chunk);
+    }
+  }
+
+  /** The batch's memory, held while its entries read in place wait (released at once if none). */
+  private holdChunk(batch: DeviceBatch): HeldChunk | undefined {
+    const columns = batch.chunk.inPlace;
+    if (columns === undefined || !columns.jsonStart.some((start) => start >= 0)) {
+      batch.release?.();
+      return undefined;
+    }
+    if (batch.bytes === undefined) {
+      throw new Error("bug: entries read in place without their bytes");
+    }
+    return new HeldChunk(batch.bytes, columns, batch.release);
+  }
+
+  /** A chunk some of whose entries still wait; the oldest is let go past MAX_HELD_CHUNKS. */
+  private keepChunk(side: 0 | 1, chunk: HeldChunk): void {
+    const held = this.heldChunks[side].filter((c) => !c.released);
+    if (!chunk.released) held.push(chunk);
+    while (held.length > MAX_HELD_CHUNKS) held.shift()!.evict();
+    this.heldChunks[side] = held;
+  }
+
+  /** Chunks whose memory waiting entries hold now. */
+  get chunksHeld(): number {
+    let n = 0;
+    for (const side of this.heldChunks) for (const c of side) if (!c.released) n++;
+    return n;
   }
 
   /**
@@ -253,6 +357,7 @@ export class CompareMatcher {
       if (at >= 0) list.splice(at, 1);
       if (list.length === 0) this.pending[e.side].delete(e.key);
     }
+    e.chunk?.done(e);
     this.lone.push({
       side: e.side,
       key: e.key,
@@ -280,10 +385,67 @@ export class CompareMatcher {
   }
 
   private comparePair(a: Held, b: Held): void {
-    const { type, requestId } = splitKey(a.key);
-    const ref = { type, requestId, time: a.time || b.time };
     if (a.time !== b.time) this.timeDiffers(a, b);
     else if (this.timeSample.length < TIME_SAMPLE && a.time !== "") this.sampleTime(a, b, true);
+    if (!this.compareInPlace(a, b)) this.compareFlattened(flatten(a), flatten(b));
+    if (a.backwardsFrom !== undefined && b.backwardsFrom === undefined) {
+      this.backwards(a, a.backwardsFrom);
+    }
+    if (b.backwardsFrom !== undefined && a.backwardsFrom === undefined) {
+      this.backwards(b, b.backwardsFrom);
+    }
+    a.chunk?.done(a);
+    b.chunk?.done(b);
+  }
+
+  /**
+   * A pair both read in place whose bytes agree outside their masks: equal plain leaves, HMACs at
+   * the same places, so only the HMAC words are looked at. False (nothing done) for any other.
+   */
+  private compareInPlace(a: Held, b: Held): boolean {
+    const ca = a.chunk;
+    const cb = b.chunk;
+    if (ca === undefined || cb === undefined || !sameOutsideMasks(ca, a.slot, cb, b.slot)) {
+      return false;
+    }
+    const wa = ca.columns.words;
+    const wb = cb.columns.words;
+    let ka = 2 * ca.columns.wordFrom[a.slot]!;
+    let kb = 2 * cb.columns.wordFrom[b.slot]!;
+    const endA = 2 * ca.columns.wordFrom[a.slot + 1]!;
+    if (endA - ka !== 2 * cb.columns.wordFrom[b.slot + 1]! - kb) return false;
+    for (let n = 0; ka < endA; ka += 2, kb += 2, n++) {
+      if (this.hmac.observeWords(wa[ka]!, wa[ka + 1]!, wb[kb]!, wb[kb + 1]!)) {
+        const at = n;
+        this.hmac.tallyWords(wa[ka]!, wa[ka + 1]!, wb[kb]!, wb[kb + 1]!, () =>
+          this.hmacOccurrence(flatten(a), flatten(b), at),
+        );
+      }
+    }
+    return true;
+  }
+
+  /** The occurrence of the `n`th HMAC leaf of a pair whose leaves sit at the same places. */
+  private hmacOccurrence(a: Held, b: Held, n: number): HmacOccurrence {
+    const la = hmacLeaves(a.hmacs)[n]!;
+    const lb = hmacLeaves(b.hmacs)[n]!;
+    const { type, requestId } = splitKey(a.key);
+    return {
+      type,
+      requestId,
+      time: a.time || b.time,
+      field: la[0],
+      aValue: la[1],
+      bValue: lb[1],
+      a: a.place,
+      b: b.place,
+    };
+  }
+
+  /** A pair compared leaf by leaf (their flattened strings). */
+  private compareFlattened(a: Held, b: Held): void {
+    const { type, requestId } = splitKey(a.key);
+    const ref = { type, requestId, time: a.time || b.time };
     if (a.plain !== b.plain) {
       const la = leaves(a.plain);
       const lb = leaves(b.plain);
@@ -295,12 +457,6 @@ export class CompareMatcher {
       }
     }
     if (a.hmacs !== "" || b.hmacs !== "") this.compareHmacs(ref, a, b);
-    if (a.backwardsFrom !== undefined && b.backwardsFrom === undefined) {
-      this.backwards(a, a.backwardsFrom);
-    }
-    if (b.backwardsFrom !== undefined && a.backwardsFrom === undefined) {
-      this.backwards(b, b.backwardsFrom);
-    }
   }
 
   private fieldFinding(

@@ -28,8 +28,10 @@ export class ComparePool {
     input: InputMode,
     hint: FramingName | undefined,
   ): Promise<CompareChunk> {
+    // Shared memory stays readable here, so its entries can be read in place; a moved buffer not.
+    const shared = buffer instanceof SharedArrayBuffer;
     const transferList = buffer instanceof ArrayBuffer ? [buffer] : [];
-    return this.pool.run({ buffer, byteLength, input, hint }, { transferList });
+    return this.pool.run({ buffer, byteLength, input, hint, inPlace: shared }, { transferList });
   }
 
   async close(): Promise<void> {
