@@ -24,7 +24,13 @@ import type { SegmentMeta } from "../store/format.js";
 import type { IndexReader } from "../store/index-reader.js";
 import { isFieldCurrent } from "../store/segment-catalog.js";
 import type { FieldRef } from "./ast.js";
-import { forEachBit, popcount, segmentMatches, type NodeStats } from "./execute.js";
+import {
+  forEachBit,
+  popcount,
+  segmentMatches,
+  segmentMatchesInOrder,
+  type NodeStats,
+} from "./execute.js";
 import { recordFieldValues } from "./field-values.js";
 import type { MatchedRecord } from "./matched-record.js";
 import type { PlanNode } from "./plan.js";
@@ -282,9 +288,6 @@ export async function timelinePoints(
   return points;
 }
 
-/** Segments whose bitsets are computed ahead of the one being read (as executePlan does). */
-const SEGMENTS_AHEAD = 4;
-
 /**
  * `distinct F`'s values in order of first appearance (F: dictionaryGroupable), segment by segment,
  * so a `limit` after it stops the scan. From a segment's dictionary: each new value's first
@@ -314,19 +317,9 @@ export async function* distinctFirsts(
 ): AsyncGenerator<DistinctFirst> {
   const spec = fieldByName(field.name);
   if (!spec) throw new Error(`not a catalog field: ${field.name}`);
-  const segments = reader.segments;
-  const pending: Promise<Bitset>[] = [];
-  const start = (i: number): void => {
-    const segment = segments[i];
-    if (segment) pending.push(segmentMatches(reader, segment, plan, stats));
-  };
-  for (let i = 0; i < SEGMENTS_AHEAD; i++) start(i);
   const seen = new Set<string>();
   const hmacTexts = new Map<string, string>();
-  for (let i = 0; i < segments.length; i++) {
-    const bits = await pending.shift()!;
-    start(i + SEGMENTS_AHEAD);
-    const segment = segments[i]!;
+  for await (const { segment, bits } of segmentMatchesInOrder(reader, plan, stats)) {
     const matched = popcount(bits);
     if (matched === 0) continue;
     const pages = segment.fieldPages[spec.code] ?? 0;

@@ -301,17 +301,7 @@ export async function* executePlan(
   plan: PlanNode,
   stats?: NodeStats,
 ): AsyncGenerator<MatchedRecord> {
-  const segments = reader.segments;
-  const pending: Promise<Bitset>[] = [];
-  const start = (i: number): void => {
-    const segment = segments[i];
-    if (segment) pending.push(new SegmentRun(reader, segment, stats).eval(plan, undefined));
-  };
-  for (let i = 0; i < SEGMENTS_AHEAD; i++) start(i);
-  for (let i = 0; i < segments.length; i++) {
-    const bits = await pending.shift()!;
-    start(i + SEGMENTS_AHEAD);
-    const segment = segments[i]!;
+  for await (const { segment, bits } of segmentMatchesInOrder(reader, plan, stats)) {
     const locals: number[] = [];
     forEachBit(bits, (local) => locals.push(local));
     for (const local of locals) {
@@ -321,6 +311,29 @@ export async function* executePlan(
         reader.originOf(segment),
       );
     }
+  }
+}
+
+/**
+ * Each segment with the bitset of its records matching `plan`, in segment order; the next
+ * SEGMENTS_AHEAD segments are evaluated while the caller works on one. Stop iterating to stop.
+ */
+export async function* segmentMatchesInOrder(
+  reader: IndexReader,
+  plan: PlanNode,
+  stats?: NodeStats,
+): AsyncGenerator<{ segment: SegmentMeta; bits: Bitset }> {
+  const segments = reader.segments;
+  const pending: Promise<Bitset>[] = [];
+  const start = (i: number): void => {
+    const segment = segments[i];
+    if (segment) pending.push(segmentMatches(reader, segment, plan, stats));
+  };
+  for (let i = 0; i < SEGMENTS_AHEAD; i++) start(i);
+  for (let i = 0; i < segments.length; i++) {
+    const bits = await pending.shift()!;
+    start(i + SEGMENTS_AHEAD);
+    yield { segment: segments[i]!, bits };
   }
 }
 

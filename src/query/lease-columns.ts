@@ -10,18 +10,20 @@
 // | leases` in process, warm: p50 10.6 ms from the dictionary and records, 0.58 ms from the
 // columns; building all 7 columns (the first such query) took 0.35–0.7 s on a busy machine, which
 // is why a one-shot query does not build them.
-import type { Bitset } from "../codec/term-pages.js";
 import type { SegmentMeta } from "../store/format.js";
 import type { IndexReader } from "../store/index-reader.js";
 import { isFieldCurrent } from "../store/segment-catalog.js";
-import { forEachBit, popcount, recordById, segmentMatches, type NodeStats } from "./execute.js";
+import {
+  forEachBit,
+  popcount,
+  recordById,
+  segmentMatchesInOrder,
+  type NodeStats,
+} from "./execute.js";
 import { buildLeaseColumn, LEASE_SPEC, type LeaseColumn } from "./lease-column.js";
 import type { PlanNode } from "./plan.js";
 import type { StageOutput } from "./stage-output.js";
 import { leaseItem, recordLeases } from "./stages/leases-stage.js";
-
-/** Segments whose bitsets are computed ahead of the one being read (as executePlan does). */
-const SEGMENTS_AHEAD = 4;
 
 /** A segment's identity: its records never change while it exists (see the module comment). */
 function segmentKey(segment: SegmentMeta): string {
@@ -66,18 +68,8 @@ export async function* columnLeaseItems(
   plan: PlanNode,
   stats?: NodeStats,
 ): AsyncGenerator<StageOutput> {
-  const segments = reader.segments;
-  const pending: Promise<Bitset>[] = [];
-  const start = (i: number): void => {
-    const segment = segments[i];
-    if (segment) pending.push(segmentMatches(reader, segment, plan, stats));
-  };
-  for (let i = 0; i < SEGMENTS_AHEAD; i++) start(i);
   const seen = new Set<string>();
-  for (let i = 0; i < segments.length; i++) {
-    const bits = await pending.shift()!;
-    start(i + SEGMENTS_AHEAD);
-    const segment = segments[i]!;
+  for await (const { segment, bits } of segmentMatchesInOrder(reader, plan, stats)) {
     if (popcount(bits) === 0) continue;
     const items: StageOutput[] = [];
     const column = columns.of(reader, segment);
