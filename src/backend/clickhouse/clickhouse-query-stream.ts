@@ -6,18 +6,10 @@
 import http from "node:http";
 import https from "node:https";
 import { BackendError } from "../../errors.js";
+import type { ClickhouseTarget } from "../backend-url.js";
 
-/** Where the query backend connects (backend-url.ts's ClickhouseTarget has these fields). */
-export interface ClickhouseEndpoint {
-  readonly tls: boolean;
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly database: string;
-  readonly cluster: string | undefined;
-  readonly password: string | undefined;
-  readonly ca: Buffer | undefined;
-}
+/** Where the query backend connects: a parsed `--backend` URL (backend-url.ts). */
+export type ClickhouseEndpoint = Omit<ClickhouseTarget, "kind">;
 
 /** A server as messages name it (no password). */
 export function endpointName(e: ClickhouseEndpoint): string {
