@@ -6,7 +6,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { writeAuditLog } from "../../src/demo/generate-log.js";
 import { CLICKHOUSE_TEST_PASSWORD, hasClickhouse } from "../helpers/clickhouse-cluster.js";
-import { freshClickhouseUrl, stopSharedCluster } from "../helpers/clickhouse-backend-for.js";
+import {
+  indexLocallyAndOnClickhouse,
+  stopSharedCluster,
+} from "../helpers/clickhouse-backend-for.js";
 import { ensureBuilt, runBin } from "../helpers/run-bin.js";
 import { tempDirs } from "../helpers/temp-dir.js";
 
@@ -24,14 +27,7 @@ describe.skipIf(!hasClickhouse())("breakglass --backend clickhouse://… (two sh
     const log = path.join(home, "audit.log");
     await writeAuditLog(log, { seed: 7, targetBytes: 1_000_000, salt: "e2e-ch" });
     db = path.join(home, "db");
-    url = await freshClickhouseUrl();
-    for (const args of [
-      ["index", "--db", db, log],
-      ["index", "--backend", url, log],
-    ]) {
-      const r = await runBin(args, { HOME: home, ...CH_ENV });
-      if (r.code !== 0) throw new Error(`${args.join(" ")}: exit ${r.code}: ${r.stderr}`);
-    }
+    url = await indexLocallyAndOnClickhouse(home, db, log);
   }, 180_000);
   afterAll(stopSharedCluster);
 

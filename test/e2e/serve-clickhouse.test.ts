@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { writeAuditLog } from "../../src/demo/generate-log.js";
 import { CLICKHOUSE_TEST_PASSWORD, hasClickhouse } from "../helpers/clickhouse-cluster.js";
 import {
-  freshClickhouseUrl,
+  indexLocallyAndOnClickhouse,
   sharedCluster,
   stopSharedCluster,
 } from "../helpers/clickhouse-backend-for.js";
@@ -76,14 +76,7 @@ describe.skipIf(!hasClickhouse())("breakglass serve --backend clickhouse://… (
     );
     appendFileSync(log, padded.join("\n") + "\n");
     db = path.join(home, "db");
-    url = await freshClickhouseUrl();
-    for (const args of [
-      ["index", "--db", db, log],
-      ["index", "--backend", url, log],
-    ]) {
-      const r = await runBin(args, { HOME: home, ...CH_ENV });
-      if (r.code !== 0) throw new Error(`${args.join(" ")}: exit ${r.code}: ${r.stderr}`);
-    }
+    url = await indexLocallyAndOnClickhouse(home, db, log);
     vault = await FakeVault.start({ rootToken: VAULT_TOKEN });
     const vaultEnv = { HOME: home, VAULT_ADDR: vault.addr, VAULT_TOKEN };
     [local, onCh] = await Promise.all([

@@ -4,6 +4,7 @@
 import { parseClickhouseUrl } from "../../src/backend/backend-url.js";
 import { loadIntoClickhouse } from "../../src/backend/clickhouse/clickhouse-loader.js";
 import { openClickhouse, type OpenIndexOptions, type QuerySource } from "../../src/index-api.js";
+import { runBin } from "./run-bin.js";
 import {
   CLICKHOUSE_TEST_PASSWORD,
   startClickhouseCluster,
@@ -27,6 +28,27 @@ export async function stopSharedCluster(): Promise<void> {
 export async function freshClickhouseUrl(): Promise<string> {
   const cluster = await sharedCluster();
   return cluster.url(`bg_test_${process.pid}_${databases++}`, { cluster: true });
+}
+
+/**
+ * `log` indexed through the built bin twice: into a local index at `db` and into a fresh database
+ * of the shared cluster; the backend URL. Either failing throws with its stderr.
+ */
+export async function indexLocallyAndOnClickhouse(
+  home: string,
+  db: string,
+  log: string,
+): Promise<string> {
+  const url = await freshClickhouseUrl();
+  const env = { HOME: home, CLICKHOUSE_PASSWORD: CLICKHOUSE_TEST_PASSWORD };
+  for (const args of [
+    ["index", "--db", db, log],
+    ["index", "--backend", url, log],
+  ]) {
+    const r = await runBin(args, env);
+    if (r.code !== 0) throw new Error(`${args.join(" ")}: exit ${r.code}: ${r.stderr}`);
+  }
+  return url;
 }
 
 /** `files` loaded into a fresh database of the shared cluster, opened for queries. */

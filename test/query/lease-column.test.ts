@@ -150,6 +150,22 @@ beforeAll(async () => {
   aged = { index: openIndex(agedDb, { salt: SALT }), entries, planted };
 }, 120_000);
 
+/** `text` answers as the oracle says, both one-shot (records read) and from lease columns. */
+async function expectOracleAnswers(
+  index: BreakglassIndex,
+  engine: QueryEngine,
+  entries: readonly OEntry[],
+  text: string,
+  oq: OQuery,
+): Promise<void> {
+  const expected = oracleAnswer(oq, entries, { salt: SALT });
+  expect(expected.length, text).toBeGreaterThan(0);
+  const oneShot = await engineAnswer((await runQuery(index.engine, text)).items);
+  const fromColumns = await engineAnswer((await runQuery(engine, text)).items);
+  expect(answerDifference(expected, oneShot), `one-shot: ${text}`).toBeUndefined();
+  expect(answerDifference(expected, fromColumns), `columns: ${text}`).toBeUndefined();
+}
+
 async function segmentCount(db: string): Promise<number> {
   const index = openIndex(db);
   try {
@@ -177,12 +193,7 @@ describe.each([
     const columns = new LeaseColumns();
     const engine = columnEngine(index, columns);
     for (const [text, oq] of cases(planted)) {
-      const expected = oracleAnswer(oq, entries, { salt: SALT });
-      expect(expected.length, text).toBeGreaterThan(0);
-      const oneShot = await engineAnswer((await runQuery(index.engine, text)).items);
-      const fromColumns = await engineAnswer((await runQuery(engine, text)).items);
-      expect(answerDifference(expected, oneShot), `one-shot: ${text}`).toBeUndefined();
-      expect(answerDifference(expected, fromColumns), `columns: ${text}`).toBeUndefined();
+      await expectOracleAnswers(index, engine, entries, text, oq);
     }
     // Asked again, from the columns already built: the same answers.
     expect(columns.size).toBeGreaterThan(0);
@@ -267,12 +278,7 @@ describe.skipIf(!HAS_CORPUS)("`leases` from lease columns on the corpus", () => 
         ["type = response | leases", { where: cmp("type", "=", "response"), stages: LEASES }],
       ];
       for (const [text, oq] of queries) {
-        const expected = oracleAnswer(oq, entries, { salt: SALT });
-        expect(expected.length, text).toBeGreaterThan(0);
-        const oneShot = await engineAnswer((await runQuery(index.engine, text)).items);
-        const fromColumns = await engineAnswer((await runQuery(engine, text)).items);
-        expect(answerDifference(expected, oneShot), `one-shot: ${text}`).toBeUndefined();
-        expect(answerDifference(expected, fromColumns), `columns: ${text}`).toBeUndefined();
+        await expectOracleAnswers(index, engine, entries, text, oq);
       }
     } finally {
       await index.close();
