@@ -1,28 +1,44 @@
 // Record blocks: a run of consecutive records (original lines) packed together and compressed with
 // LZ4, so that any record can be read back byte for byte from the index alone. Pure; used by the
-// ingest workers (encode) and the store (decode).
+// ingest workers (encode) and the store (decode). A block is one LMDB value of about BLOCK_BYTES
+// of text, in one of two layouts (the first u32 tells them apart):
 //
-// A block (one LMDB value, about BLOCK_BYTES of text) is a group of independently compressed
-// parts of about PART_BYTES each, so reading one record decompresses one part, not the block:
+// Line blocks (index format 4): every line compressed on its own against its segment's
+// dictionary (codec/lz4-dict.ts), so reading one record decodes one line (~1.1 KB), not a part:
+//   u32 LINE_BLOCK | lineCount, per line (u32 compressedEnd, u32 size, u32 crc), u32 headerCrc,
+//   the compressed lines.
+// The dictionary (SegmentDictionary) is the first DICTIONARY_BYTES of the segment's input, stored
+// once a segment (with a CRC-32) beside its blocks. Why: a point lookup reads about one record a
+// block; with 16 KiB parts it decompressed ~15 lines to return one (~7 µs of ~10 µs a record).
+// Compressed one at a time, lines lose what neighbours share (a response repeats its request's
+// HMACs), which the dictionary only partly makes up for (ratio 0.41 against 0.34 for parts, on the
+// bench log); measured A/B in the commit that introduced them.
+//
+// Part blocks (index format 3, still read; written for small segments, where a dictionary would
+// cost more than it saves): a group of independently compressed parts of about PART_BYTES each:
 //   u32 partCount, u32 lineCount, per part (u32 firstLine, u32 compressedEnd, u32 crc),
 //   u32 headerCrc, the parts.
 // A part, decompressed: u32 count, (u32 start, u32 end) of each line within the text, then the
 // text: the source span from the first line's start to the last line's end, verbatim.
-// Checksums (codec/checksum.ts): headerCrc covers the bytes before it and is checked when a block
-// is opened; a part's crc covers its compressed bytes and is checked before it is decompressed,
-// so a damaged block throws ChecksumError and never hands back a garbled line. Checking per part
-// keeps the cost with the work: a record read checks ~5 KiB (~1.6 µs), not the whole block.
 //
-// Why parts: a point lookup reads about one record a block, and decompressing the whole 64 KiB
-// (and allocating its buffer, which GC then pays for) was most of a lookup's time. Measured on the
-// 1 GiB bench index, `ip = X` for IPs with 3–8k records: 22–34 µs a record with whole blocks,
-// 9–17 µs with 16 KiB parts; the index grew from 438 to 493 MiB (43 → 48 % of the log). Why not
-// smaller blocks instead: LMDB stores values over ~2 KiB on whole overflow pages, so 16 KiB
-// blocks grew the index to 57 % of the log. LZ4 (lz4-napi) ratio on generated audit lines:
-// 64 KiB 0.29, 16 KiB 0.34, 4 KiB 0.40.
+// Checksums (codec/checksum.ts): headerCrc covers the bytes before it and is checked when a block
+// is opened; a part's (or line's) crc covers its compressed bytes and is checked before it is
+// decompressed, so a damaged block throws ChecksumError and never hands back a garbled line.
+//
+// Why parts: measured on the 1 GiB bench index, `ip = X` for IPs with 3–8k records: 22–34 µs a
+// record with whole 64 KiB blocks, 9–17 µs with 16 KiB parts; the index grew from 438 to 493 MiB
+// (43 → 48 % of the log). Why not smaller blocks instead: LMDB stores values over ~2 KiB on whole
+// overflow pages, so 16 KiB blocks grew the index to 57 % of the log. LZ4 (lz4-napi) ratio on
+// generated audit lines: 64 KiB 0.29, 16 KiB 0.34, 4 KiB 0.40.
 import { createRequire } from "node:module";
 import { ByteWriter, readU32 } from "./byte-writer.js";
-import { appendChecksum, checksum, ChecksumError } from "./checksum.js";
+import { appendChecksum, checksum, ChecksumError, verifyTrailer } from "./checksum.js";
+import {
+  lineDecompressor,
+  MAX_DICTIONARY_BYTES,
+  type LineCompressor,
+  type LineDecompressor,
+} from "./lz4-dict.js";
 
 // Loaded on first use: the native LZ4 binding takes ~12 ms to load, which a query answered from
 // posting lists alone (`| count`) never needs.
@@ -119,6 +135,113 @@ export function appendRecordBlock(
   return out.length - begin;
 }
 
+/** Marks a line block: the high bit of its first u32 (a part block's part count never has it). */
+const LINE_BLOCK = 0x80000000;
+/** A segment's dictionary: at most this much of its input (LZ4's window). */
+export const DICTIONARY_BYTES = MAX_DICTIONARY_BYTES;
+/**
+ * A segment whose input is smaller than this keeps part blocks: a dictionary is stored once a
+ * segment, and on a few lines it would cost more than it saves (`listen` writes such segments
+ * every half second; compaction merges them into large ones).
+ */
+export const LINE_BLOCKS_FROM_BYTES = 256 << 10;
+
+/**
+ * A segment's dictionary chosen from its input: its first bytes (lines as they came, newlines and
+ * all: a dictionary is only bytes that lines are likely to repeat), DICTIONARY_BYTES or an eighth
+ * of the input, whichever is less, so a small segment does not store more dictionary than lines.
+ */
+export function chooseDictionary(input: Uint8Array): Uint8Array {
+  return input.subarray(0, Math.min(input.length >>> 3, DICTIONARY_BYTES));
+}
+
+/** The stored value of a dictionary: its bytes, then their CRC-32. */
+export function dictionaryValue(dict: Uint8Array): Buffer {
+  const out = new ByteWriter(dict.length + 4);
+  out.bytes(dict);
+  appendChecksum(out, 0);
+  const view = out.view();
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+}
+
+/** A segment's dictionary, as read back: what its line blocks decode against. */
+export class SegmentDictionary {
+  private decoder: LineDecompressor | undefined;
+  private readonly bytes: Uint8Array;
+
+  /** `value` as dictionaryValue wrote it; throws ChecksumError when it is damaged. */
+  constructor(value: Uint8Array) {
+    verifyTrailer(value);
+    this.bytes = value.subarray(0, value.length - 4);
+  }
+
+  decompressor(): LineDecompressor {
+    return (this.decoder ??= lineDecompressor(this.bytes));
+  }
+}
+
+function lineHeaderBytes(count: number): number {
+  return 8 + 12 * count;
+}
+
+/**
+ * A line block's size limit, header included: two of LMDB's 4 KiB overflow pages less their
+ * header. A value over ~2 KiB takes whole pages of its own, and a record read copies the whole
+ * value out of the map (lmdb-js copies values under 16 MiB), so a block fills its pages and no
+ * more: ~17 lines of 1.1 KB, an 8 KiB copy a read (a 64 KiB part block copied ~28 KiB, twice).
+ * A block of one longer line is larger.
+ */
+export const LINE_BLOCK_BYTES = 2 * 4096 - 16;
+
+/**
+ * Packs lines into line blocks as they come: each compressed against the compressor's dictionary,
+ * a block written to `out` (and reported to onBlock with its span and line count) once the next
+ * line would take it past LINE_BLOCK_BYTES, and by flush().
+ */
+export class LineBlockPacker {
+  private readonly data = new ByteWriter(LINE_BLOCK_BYTES * 2);
+  private entries: number[] = [];
+
+  constructor(
+    private readonly compressor: LineCompressor,
+    private readonly out: ByteWriter,
+    private readonly onBlock: (offset: number, length: number, lines: number) => void,
+  ) {}
+
+  /** Line source[start, end). */
+  add(source: Uint8Array, start: number, end: number): void {
+    const packed = this.compressor.compress(source, start, end);
+    const count = this.entries.length / 3;
+    if (
+      count > 0 &&
+      lineHeaderBytes(count + 1) + this.data.length + packed.length > LINE_BLOCK_BYTES
+    )
+      this.flush();
+    this.data.bytes(packed);
+    this.entries.push(this.data.length, end - start, checksum(packed));
+  }
+
+  /** Write the lines added since the last block as a block (nothing when there are none). */
+  flush(): void {
+    const count = this.entries.length / 3;
+    if (count === 0) return;
+    const out = this.out;
+    const begin = out.length;
+    out.u32((LINE_BLOCK | count) >>> 0);
+    for (const v of this.entries) out.u32(v);
+    appendChecksum(out, begin);
+    out.bytes(this.data.view());
+    this.onBlock(begin, out.length - begin, count);
+    this.entries = [];
+    this.data.length = 0;
+  }
+}
+
+/** Does this stored block need its segment's dictionary? */
+export function isLineBlock(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && (readU32(bytes, 0) & LINE_BLOCK) !== 0;
+}
+
 /** A decompressed part. */
 interface Part {
   readonly raw: Buffer;
@@ -126,10 +249,13 @@ interface Part {
 }
 
 /**
- * A block: `line(i)` is a view into the decompressed part that holds line i. Parts are
- * decompressed on first use, from `source`: the block's bytes when they stay put, or a function
- * that returns them each time it is called (LMDB's read buffer is reused by the next read, and
- * copying a whole block to keep it cost as much as decompressing it).
+ * A block: `line(i)` is record i's original bytes. Decoded on first use, from `source`: the
+ * block's bytes when they stay put, or a function that returns them each time it is called
+ * (LMDB's read buffer is reused by the next read, and copying a whole block to keep it cost as
+ * much as decompressing it). A line block needs its segment's dictionary.
+ *
+ * A part block's line is a view into its decompressed part (kept with the block); a line block's
+ * line is a fresh buffer.
  */
 export class RecordBlock {
   readonly count: number;
@@ -137,11 +263,43 @@ export class RecordBlock {
   private readonly firstLines: number[];
   private readonly parts: (Part | undefined)[];
   private readonly bytes: () => Uint8Array;
+  private readonly lines: boolean;
+  private readonly dictionary: SegmentDictionary | undefined;
 
-  /** Throws ChecksumError when the header is damaged. */
-  constructor(source: Uint8Array | (() => Uint8Array)) {
-    const bytes = typeof source === "function" ? source() : source;
+  /**
+   * Throws ChecksumError when the header is damaged, or a line block has no dictionary.
+   * `dictionary`: the segment's, or a function that gets it (called only for a line block).
+   * `opened`: what a function source returns now, when the caller has just read it.
+   */
+  constructor(
+    source: Uint8Array | (() => Uint8Array),
+    dictionary?: SegmentDictionary | (() => SegmentDictionary),
+    opened?: Uint8Array,
+  ) {
+    const bytes = opened ?? (typeof source === "function" ? source() : source);
     this.bytes = typeof source === "function" ? source : () => source;
+    this.lines = isLineBlock(bytes);
+    if (this.lines) {
+      const count = (readU32(bytes, 0) & ~LINE_BLOCK) >>> 0;
+      const header = lineHeaderBytes(count);
+      if (
+        header > bytes.length ||
+        readU32(bytes, header - 4) !== checksum(bytes.subarray(0, header - 4))
+      ) {
+        throw new ChecksumError("fails its checksum (header)");
+      }
+      const dataEnd = count === 0 ? 0 : readU32(bytes, header - 16);
+      if (header + dataEnd !== bytes.length) {
+        throw new ChecksumError(`is ${bytes.length} bytes, not the ${header} + lines it lists`);
+      }
+      if (dictionary === undefined) throw new ChecksumError("has no dictionary to decode with");
+      this.dictionary = typeof dictionary === "function" ? dictionary() : dictionary;
+      this.count = count;
+      this.partCount = 0;
+      this.firstLines = [];
+      this.parts = [];
+      return;
+    }
     const partCount = bytes.length >= 12 ? readU32(bytes, 0) : 0;
     const header = partsHeaderBytes(partCount);
     if (
@@ -154,6 +312,7 @@ export class RecordBlock {
     if (header + partsEnd !== bytes.length) {
       throw new ChecksumError(`is ${bytes.length} bytes, not the ${header} + parts it lists`);
     }
+    this.dictionary = undefined;
     this.partCount = partCount;
     this.count = readU32(bytes, 4);
     this.firstLines = [];
@@ -161,11 +320,27 @@ export class RecordBlock {
     this.parts = new Array<Part | undefined>(partCount);
   }
 
+  /** Line i of a line block: its compressed bytes checked, then decoded into a buffer of its own. */
+  private decodeLine(i: number, current: Uint8Array | undefined): Buffer {
+    if (i < 0 || i >= this.count) throw new RangeError(`no line ${i} in a block of ${this.count}`);
+    const bytes = current ?? this.bytes();
+    const header = lineHeaderBytes(this.count);
+    const at = 4 + 12 * i;
+    const start = header + (i === 0 ? 0 : readU32(bytes, at - 12));
+    const end = header + readU32(bytes, at);
+    const compressed = bytes.subarray(start, end);
+    if (start > end || checksum(compressed) !== readU32(bytes, at + 8)) {
+      throw new ChecksumError(`fails its checksum (line ${i})`);
+    }
+    const line = this.dictionary!.decompressor().decompress(compressed, readU32(bytes, at + 4));
+    return Buffer.from(line);
+  }
+
   /** Part p, decompressed on first use; throws ChecksumError when its bytes are damaged. */
-  private part(p: number): Part {
+  private part(p: number, current: Uint8Array | undefined): Part {
     let part = this.parts[p];
     if (part === undefined) {
-      const bytes = this.bytes();
+      const bytes = current ?? this.bytes();
       const header = partsHeaderBytes(this.partCount);
       const start = header + (p === 0 ? 0 : readU32(bytes, 12 + 12 * (p - 1)));
       const end = header + readU32(bytes, 12 + 12 * p);
@@ -182,10 +357,12 @@ export class RecordBlock {
     return part;
   }
 
-  line(i: number): Buffer {
+  /** Record i's line; `current`: the block's bytes as a function source returns them now. */
+  line(i: number, current?: Uint8Array): Buffer {
+    if (this.lines) return this.decodeLine(i, current);
     let p = this.partCount - 1;
     while (p > 0 && this.firstLines[p]! > i) p--;
-    const { raw, textStart } = this.part(p);
+    const { raw, textStart } = this.part(p, current);
     const at = i - this.firstLines[p]!;
     const start = readU32(raw, 4 + 8 * at);
     const end = readU32(raw, 8 + 8 * at);

@@ -8,7 +8,6 @@
 // (backend/clickhouse/ loads ClickHouse through the same planning, resuming and parsing).
 import fs from "node:fs";
 import path from "node:path";
-import { RecordBlock } from "../codec/record-block.js";
 import { pickTime } from "../audit/time-key.js";
 import type { FileMeta } from "../store/format.js";
 import {
@@ -32,6 +31,7 @@ import { sniffFraming, SNIFF_BYTES, type Sniffed } from "../audit/framing/sniff-
 import { isPartialLine } from "../audit/framing/unwrap-line.js";
 import { ChunkBuffers } from "./chunk-buffers.js";
 import { ContentDigests } from "./content-digests.js";
+import { forEachResultRecord } from "./result-records.js";
 import {
   lineChunks,
   plainFileLineChunks,
@@ -229,12 +229,8 @@ async function planFile(
 
 /** The records of a committed chunk, decoded back from its record blocks. */
 function committedLines(result: ParseResult): Buffer[] {
-  const { meta, bytes } = result;
   const out: Buffer[] = [];
-  for (const [offset, length] of meta.blocks) {
-    const block = new RecordBlock(bytes.subarray(offset, offset + length));
-    for (let i = 0; i < block.count; i++) out.push(block.line(i));
-  }
+  forEachResultRecord(result, (line) => out.push(line));
   return out;
 }
 

@@ -13,7 +13,15 @@
 // whose parts together pass it.
 import { notAnAuditEntry } from "../audit/audit-entry.js";
 import { ByteWriter } from "../codec/byte-writer.js";
-import { appendRecordBlock, BLOCK_BYTES } from "../codec/record-block.js";
+import { lineCompressor } from "../codec/lz4-dict.js";
+import {
+  appendRecordBlock,
+  BLOCK_BYTES,
+  chooseDictionary,
+  dictionaryValue,
+  LINE_BLOCKS_FROM_BYTES,
+  LineBlockPacker,
+} from "../codec/record-block.js";
 import { longLineReason, MAX_LINE_BYTES, partsReason } from "./long-lines.js";
 import type { FramingName, InputMode } from "../audit/framing/input-mode.js";
 import { isJsonxLine } from "../audit/framing/jsonx-framing.js";
@@ -68,6 +76,22 @@ export function parseLines(
   const payload = new ByteWriter(bytes.length >>> 1);
   const blocks: Span[] = [];
   const blockStarts: number[] = [];
+  // Line blocks against a dictionary taken from this input, stored first in the payload; a small
+  // input keeps part blocks (codec/record-block.ts says why).
+  let dictionary: Span | undefined;
+  let packer: LineBlockPacker | undefined;
+  if (bytes.length >= LINE_BLOCKS_FROM_BYTES) {
+    const dict = chooseDictionary(bytes);
+    const value = dictionaryValue(dict);
+    dictionary = [payload.length, value.length];
+    payload.bytes(value);
+    let packed = 0;
+    packer = new LineBlockPacker(lineCompressor(dict), payload, (offset, length, lines) => {
+      blocks.push([offset, length]);
+      blockStarts.push(packed);
+      packed += lines;
+    });
+  }
   let blockLineStarts: number[] = [];
   let blockLineEnds: number[] = [];
   let blockBytes = 0;
@@ -222,6 +246,10 @@ export function parseLines(
     if (linePrefix !== undefined) detectedPrefix ??= linePrefix;
     if (framing !== "json") framingsSeen.add(framing);
     const id = records++;
+    if (packer) {
+      packer.add(bytes, s, e);
+      continue;
+    }
     if (blockLineStarts.length === 0) blockStarts.push(id);
     blockLineStarts.push(s);
     blockLineEnds.push(e);
@@ -235,6 +263,7 @@ export function parseLines(
     group = undefined;
   }
   flushBlock();
+  packer?.flush();
 
   const built = postings.finish(records, payload);
   return packResult(payload.view(), {
@@ -243,6 +272,7 @@ export function parseLines(
     bad,
     blocks,
     blockStarts,
+    dictionary: records > 0 ? dictionary : undefined,
     ...built,
     detectedPrefix,
     rawTokenRecords,

@@ -56,6 +56,11 @@ export interface ParseResultMeta {
   readonly lines: number;
   readonly bad: readonly BadLine[];
   readonly blocks: readonly Span[];
+  /**
+   * The dictionary the blocks are compressed against (its stored value: bytes and CRC), when they
+   * are line blocks (codec/record-block.ts); absent for part blocks.
+   */
+  readonly dictionary?: Span | undefined;
   /** The local id of the first record of each block. */
   readonly blockStarts: readonly number[];
   readonly fields: readonly FieldPages[];

@@ -4,7 +4,7 @@ import type { RecordOrigin } from "../audit/record-origin.js";
 import type { Expr } from "./ast.js";
 
 export interface ScanTask {
-  /** The segment's LZ4 blocks, back to back; block i is [offsets[i], offsets[i+1]). */
+  /** The segment's LZ4 blocks, back to back; block i is [offsets[i], offsets[i+1]); its dictionary (line blocks) before offsets[0]. */
   readonly blocks: ArrayBuffer;
   readonly offsets: readonly number[];
   /** Local id of each block's first record. */

@@ -7,7 +7,7 @@ import { Piscina } from "piscina";
 import type { AuditEntry } from "../audit/audit-entry.js";
 import { withOrigin } from "../audit/record-origin.js";
 import { ChecksumError } from "../codec/checksum.js";
-import { RecordBlock } from "../codec/record-block.js";
+import { RecordBlock, SegmentDictionary } from "../codec/record-block.js";
 import { exprTest } from "./expr-test.js";
 import type { ScanDamage, ScanTask } from "./scan-protocol.js";
 
@@ -22,10 +22,18 @@ function matches(task: ScanTask): Uint32Array<ArrayBuffer> | ScanDamage {
   const candidates = task.candidates ? new Uint32Array(task.candidates) : undefined;
   const needle = task.needle === undefined ? undefined : Buffer.from(task.needle, "utf8");
   const all = new Uint8Array(task.blocks);
+  // The bytes before the first block: the segment's dictionary, when its blocks are line blocks.
+  let dictionary: SegmentDictionary | undefined;
   for (let b = 0; b < task.blockStarts.length; b++) {
     const first = task.blockStarts[b]!;
     try {
-      const block = new RecordBlock(all.subarray(task.offsets[b]!, task.offsets[b + 1]!));
+      if (dictionary === undefined && task.offsets[0]! > 0) {
+        dictionary = new SegmentDictionary(all.subarray(0, task.offsets[0]!));
+      }
+      const block = new RecordBlock(
+        all.subarray(task.offsets[b]!, task.offsets[b + 1]!),
+        dictionary,
+      );
       for (let i = 0; i < block.count; i++) {
         const local = first + i;
         if (candidates && !(candidates[local >>> 5]! & (1 << (local & 31)))) continue;

@@ -14,9 +14,28 @@
 // blocks and pages verified (their checksums): damage throws the damaged-index error before the
 // run's transaction starts, so nothing is written from damaged data.
 import { pickTime } from "../audit/time-key.js";
-import { BLOCK_BYTES, encodeRecordBlock, RecordBlock } from "../codec/record-block.js";
+import { ByteWriter } from "../codec/byte-writer.js";
+import { lineCompressor } from "../codec/lz4-dict.js";
+import {
+  BLOCK_BYTES,
+  chooseDictionary,
+  dictionaryValue,
+  encodeRecordBlock,
+  LINE_BLOCK_BYTES,
+  LINE_BLOCKS_FROM_BYTES,
+  LineBlockPacker,
+  RecordBlock,
+  type SegmentDictionary,
+} from "../codec/record-block.js";
+import { readDictionary } from "./segment-dictionary.js";
 import { encodeTermPages, newBitset, TermDirectory, TermPage } from "../codec/term-pages.js";
-import { blockKey, DIRECTORY_PAGE, termPageKey, type SegmentMeta } from "./format.js";
+import {
+  blockKey,
+  DICTIONARY_BLOCK,
+  DIRECTORY_PAGE,
+  termPageKey,
+  type SegmentMeta,
+} from "./format.js";
 import { asDamage, damagedIndex } from "./index-damage.js";
 import type { IndexEnv } from "./index-env.js";
 import type { IndexWriter } from "./index-writer.js";
@@ -99,56 +118,97 @@ function mergeRuns(segments: readonly SegmentMeta[], small: number, max: number)
 }
 
 interface Merged {
+  /** The merged segment's dictionary's stored value, when its blocks are line blocks. */
+  readonly dictionary: Buffer | undefined;
   readonly blocks: Buffer[];
   readonly blockStarts: number[];
   readonly fields: Map<number, { pages: Uint8Array[]; directory: Uint8Array }>;
 }
 
+const NEWLINE = Buffer.from("\n");
+
 function mergeRun(env: IndexEnv, run: readonly SegmentMeta[], total: number): Merged {
-  // Records: decode each block, pack the lines again into blocks of about BLOCK_BYTES.
+  // Records: decode each block, pack the lines again. Lines are held until
+  // LINE_BLOCKS_FROM_BYTES have come (or the run ends): then the merged segment's dictionary is
+  // chosen from them and they go into line blocks, or, for a small segment, into part blocks of
+  // about BLOCK_BYTES (as ingest does).
   const blocks: Buffer[] = [];
   const blockStarts: number[] = [];
-  let lines: Buffer[] = [];
-  let lineBytes = 0;
+  let held: Buffer[] | undefined = [];
+  let heldBytes = 0;
+  let dictionary: Buffer | undefined;
+  let packer: LineBlockPacker | undefined;
+  let packed = 0;
+  let parts: Buffer[] = [];
+  let partBytes = 0;
   let id = 0;
-  const flush = (): void => {
-    if (lines.length === 0) return;
-    const source = Buffer.allocUnsafe(lineBytes + lines.length);
+  const flushParts = (): void => {
+    if (parts.length === 0) return;
+    const source = Buffer.concat(parts.flatMap((l) => [l, NEWLINE]));
     const starts: number[] = [];
     const ends: number[] = [];
     let at = 0;
-    for (const l of lines) {
+    for (const l of parts) {
       starts.push(at);
-      l.copy(source, at);
-      at += l.length;
-      ends.push(at);
-      source[at++] = 10;
+      ends.push(at + l.length);
+      at += l.length + 1;
     }
-    blockStarts.push(id - lines.length);
+    blockStarts.push(packed);
+    packed += parts.length;
     blocks.push(encodeRecordBlock(source, starts, ends));
-    lines = [];
-    lineBytes = 0;
+    parts = [];
+    partBytes = 0;
+  };
+  const take = (line: Buffer): void => {
+    if (packer) return packer.add(line, 0, line.length);
+    parts.push(line);
+    partBytes += line.length + 4;
+    if (partBytes >= BLOCK_BYTES) flushParts();
+  };
+  const decide = (): void => {
+    const lines = held!;
+    held = undefined;
+    if (heldBytes >= LINE_BLOCKS_FROM_BYTES) {
+      const dict = chooseDictionary(Buffer.concat(lines.flatMap((l) => [l, NEWLINE])));
+      dictionary = dictionaryValue(dict);
+      const out = new ByteWriter(LINE_BLOCK_BYTES * 2);
+      packer = new LineBlockPacker(lineCompressor(dict), out, (offset, length, count) => {
+        blocks.push(Buffer.from(out.view().subarray(offset, offset + length)));
+        out.length = 0;
+        blockStarts.push(packed);
+        packed += count;
+      });
+    }
+    for (const l of lines) take(l);
   };
   for (const s of run) {
+    let segmentDictionary: SegmentDictionary | undefined;
+    const dictionaryOf = (): SegmentDictionary => (segmentDictionary ??= readDictionary(env, s));
     for (let b = 0; b < s.blockStarts.length; b++) {
       const blockLines = readStored(
         env,
         `segment ${s.id}'s record block ${b}`,
         () => env.blocks.getBinary(blockKey(s.id, b)),
         (bytes) => {
-          const block = new RecordBlock(bytes);
-          return Array.from({ length: block.count }, (_, i) => block.line(i));
+          const block = new RecordBlock(bytes, dictionaryOf);
+          return Array.from({ length: block.count }, (_, i) => Buffer.from(block.line(i)));
         },
       );
       for (const line of blockLines) {
-        lines.push(line);
-        lineBytes += line.length + 4;
         id++;
-        if (lineBytes >= BLOCK_BYTES) flush();
+        if (held === undefined) {
+          take(line);
+          continue;
+        }
+        held.push(line);
+        heldBytes += line.length + 1;
+        if (heldBytes >= LINE_BLOCKS_FROM_BYTES) decide();
       }
     }
   }
-  flush();
+  if (held !== undefined) decide();
+  flushParts();
+  packer?.flush();
   if (id !== total) {
     throw damagedIndex(env.dir, `segments ${run[0]!.id}…: blocks hold ${id} records, not ${total}`);
   }
@@ -202,7 +262,7 @@ function mergeRun(env: IndexEnv, run: readonly SegmentMeta[], total: number): Me
     const encoded = encodeTermPages(sorted, postings, total);
     fields.set(code, { pages: encoded.pages, directory: encoded.directory });
   }
-  return { blocks, blockStarts, fields };
+  return { dictionary, blocks, blockStarts, fields };
 }
 
 /** The merged segment's untermed fields: every run member's (unknown if any member's is). */
@@ -240,7 +300,7 @@ function mergeGroup(
     fieldPages,
     untermedFields: untermedFieldsOf(group),
     fieldRevisions: mergedFieldRevisions(group),
-    sha256: segmentSha256(m.blocks),
+    sha256: segmentSha256(m.dictionary ? [m.dictionary, ...m.blocks] : m.blocks),
   };
   return { meta, merged: m };
 }
@@ -272,6 +332,7 @@ export function compactSegments(
     env.root.transactionSync(() => {
       for (const { meta: seg, merged: m } of made) {
         m.blocks.forEach((b, i) => env.blocks.putSync(blockKey(seg.id, i), b));
+        if (m.dictionary) env.blocks.putSync(blockKey(seg.id, DICTIONARY_BLOCK), m.dictionary);
         for (const [code, f] of m.fields) {
           f.pages.forEach((p, i) =>
             env.terms.putSync(termPageKey(code, seg.id, i), Buffer.from(p)),
@@ -282,6 +343,7 @@ export function compactSegments(
       }
       for (const s of run) {
         for (let b = 0; b < s.blockStarts.length; b++) env.blocks.removeSync(blockKey(s.id, b));
+        env.blocks.removeSync(blockKey(s.id, DICTIONARY_BLOCK));
         for (const [c, pages] of Object.entries(s.fieldPages)) {
           for (let p = 0; p < pages; p++) env.terms.removeSync(termPageKey(Number(c), s.id, p));
           env.terms.removeSync(termPageKey(Number(c), s.id, DIRECTORY_PAGE));

@@ -6,7 +6,8 @@
 //             every version), "next" → the next record/segment/file ids (checked JSON)
 //   files     u32 file id → FileMeta (path, identity, progress, counts), checked JSON
 //   segments  u32 segment id → SegmentMeta (a run of records indexed together), checked JSON
-//   blocks    [segment u32][block u32] → record block of LZ4 parts (codec/record-block.ts)
+//   blocks    [segment u32][block u32] → record block: lines or parts, LZ4 (codec/record-block.ts);
+//             block DICTIONARY_BLOCK holds the segment's dictionary when its blocks are line blocks
 //   terms     [field u8][segment u32][page u32] → term page (codec/term-pages.ts);
 //             page DIRECTORY_PAGE holds the field's page directory for that segment
 //   bad       [file u32][line u32] → reason (every bad line, for `stats`), checked JSON
@@ -20,9 +21,16 @@
 // Version 3: a CRC-32 on every record block part and header, term page, directory and metadata
 // record (was: msgpack metadata and no checksums), so a damaged index is an error, not a wrong
 // answer.
-export const FORMAT_VERSION = 3;
+// Version 4: record blocks of large segments compress each line on its own against a dictionary
+// of the segment's (line blocks), so a record read decodes one line, not a 16 KiB part. Version 3
+// indexes are read as they are; a writer stamps them 4 before it adds line blocks.
+export const FORMAT_VERSION = 4;
+/** Versions this code reads (and writes to, stamping them FORMAT_VERSION). */
+export const READABLE_FORMATS: readonly number[] = [3, 4];
 export const INDEX_FILE = "index.mdb";
 export const DIRECTORY_PAGE = 0xffffffff;
+/** The block number of a segment's dictionary (codec/record-block.ts), after every real block. */
+export const DICTIONARY_BLOCK = 0xffffffff;
 
 export interface FileMeta {
   readonly id: number;
@@ -107,8 +115,8 @@ export interface SegmentMeta {
    */
   readonly fieldRevisions?: Readonly<Record<number, number>> | undefined;
   /**
-   * Chain of custody: SHA-256 (hex) of the segment's record block values as stored, in block
-   * order (store/custody-digest.ts). Absent in indexes written before it was kept.
+   * Chain of custody: SHA-256 (hex) of the segment's dictionary (if it has one) and record block
+   * values as stored, in block order (store/custody-digest.ts). Absent in indexes written before it was kept.
    */
   readonly sha256?: string | undefined;
 }

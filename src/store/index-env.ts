@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { open, type Database, type DatabaseOptions, type Key, type RootDatabase } from "lmdb";
 import { InputError } from "../errors.js";
-import { FORMAT_VERSION, INDEX_FILE } from "./format.js";
+import { FORMAT_VERSION, INDEX_FILE, READABLE_FORMATS } from "./format.js";
 import { damagedIndex, isDamage, readingIndex, REBUILD_HINT } from "./index-damage.js";
 import { checkLmdbFile, coverLastPage } from "./lmdb-file-check.js";
 import { verifyBeforeWrite } from "./meta-records.js";
@@ -137,6 +137,7 @@ function openDatabases(
   readOnly: boolean,
 ): { env: IndexEnv; stamp: boolean } {
   let create = isNew;
+  let restamp = false;
   const named = <V, K extends Key>(name: string, options: DatabaseOptions): Database<V, K> => {
     // `create` is lmdb's option (its typings omit it): false opens only what exists.
     const withCreate = { ...options, create } as DatabaseOptions;
@@ -159,11 +160,14 @@ function openDatabases(
       create = true;
     } else if (typeof version !== "number") {
       throw damagedIndex(dir, "its format stamp is not a version number");
-    } else if (version !== FORMAT_VERSION) {
+    } else if (!READABLE_FORMATS.includes(version)) {
       throw new InputError(
-        `the index at ${dir} has format version ${version}; this breakglass reads version ${FORMAT_VERSION}`,
+        `the index at ${dir} has format version ${version}; this breakglass reads versions ${READABLE_FORMATS.join(" and ")}`,
         REBUILD_HINT,
       );
+    } else if (version !== FORMAT_VERSION && !readOnly) {
+      // An older version this code reads: a writer may add blocks it has no layout for.
+      restamp = true;
     }
   }
   const binary = { keyEncoding: "binary", encoding: "binary" } as const;
@@ -179,5 +183,5 @@ function openDatabases(
     bad: named<Buffer, Buffer>("bad", binary),
     close: () => root.close(),
   };
-  return { env, stamp: create };
+  return { env, stamp: create || restamp };
 }

@@ -5,7 +5,7 @@
 // LRU of BLOCK_CACHE). Every value read is verified (its CRC-32, and against the segment record):
 // damage throws the damaged-index error (store/index-damage.ts) naming the part, never a wrong
 // answer.
-import { RecordBlock } from "../codec/record-block.js";
+import { isLineBlock, RecordBlock, type SegmentDictionary } from "../codec/record-block.js";
 import {
   TermDirectory,
   TermPage,
@@ -22,6 +22,7 @@ import {
 } from "./format.js";
 import type { IndexEnv } from "./index-env.js";
 import { asDamage, damagedIndex, readingIndex } from "./index-damage.js";
+import { dictionaryValue, readDictionary } from "./segment-dictionary.js";
 import {
   checkFilesAgainstSegments,
   decodeBadLine,
@@ -45,6 +46,8 @@ const BLOCK_CACHE = 64;
  * CRC-32) was half of an `ip = X` plan's cost in each segment.
  */
 const PAGE_CACHE = 512;
+/** Segment dictionaries kept (64 KiB each; a 1 GiB log makes ~64 segments). */
+const DICTIONARY_CACHE = 256;
 
 export interface BadLineRow {
   readonly file: number;
@@ -102,6 +105,7 @@ export class IndexReader {
   private readonly txn: Transaction;
   readonly recordCount: number;
   private readonly blockCache = new Map<string, RecordBlock>();
+  private readonly dictionaryCache = new Map<number, SegmentDictionary>();
   private readonly dirCache = new Map<string, TermDirectory>();
   private readonly pageCache = new Map<string, TermPage>();
   private readonly timeBounds = new Map<
@@ -171,17 +175,21 @@ export class IndexReader {
     return undefined;
   }
 
-  private block(segment: SegmentMeta, blockNo: number): RecordBlock {
+  /**
+   * Line `line` of a block, through the block cache. A block opened here decodes its first line
+   * from the bytes it was opened with (one LMDB read, not two: the read copies the whole value).
+   */
+  private blockLine(segment: SegmentMeta, blockNo: number, line: number): Buffer {
     const cacheKey = `${segment.id}:${blockNo}`;
     let block = this.blockCache.get(cacheKey);
     if (block) {
       this.blockCache.delete(cacheKey);
       this.blockCache.set(cacheKey, block);
-      return block;
+      return block.line(line);
     }
     const key = blockKey(segment.id, blockNo);
     // The block reads its bytes again for each part it decompresses, rather than keeping a copy.
-    block = new RecordBlock(() => {
+    const read = (): Buffer => {
       const bytes = getFastIn(this.env.blocks, key, this.txn);
       if (!bytes)
         throw damagedIndex(
@@ -189,7 +197,16 @@ export class IndexReader {
           `segment ${segment.id}'s record block ${blockNo} is missing`,
         );
       return bytes;
-    });
+    };
+    let bytes = read();
+    let dictionary: SegmentDictionary | undefined;
+    if (isLineBlock(bytes)) {
+      const first = !this.dictionaryCache.has(segment.id);
+      dictionary = this.dictionary(segment);
+      // Reading the dictionary reused lmdb's read buffer: read the block again.
+      if (first) bytes = read();
+    }
+    block = new RecordBlock(read, dictionary, bytes);
     const starts = segment.blockStarts;
     const records = (starts[blockNo + 1] ?? segment.records) - starts[blockNo]!;
     if (block.count !== records) {
@@ -198,14 +215,32 @@ export class IndexReader {
         `segment ${segment.id}'s record block ${blockNo} holds ${block.count} records, not ${records}`,
       );
     }
+    const out = block.line(line, bytes);
     this.blockCache.set(cacheKey, block);
     if (this.blockCache.size > BLOCK_CACHE) {
       this.blockCache.delete(this.blockCache.keys().next().value!);
     }
-    return block;
+    return out;
   }
 
-  /** A segment's compressed blocks back to back, with block i at [offsets[i], offsets[i+1]). */
+  /** A segment's dictionary (its line blocks need it), read and verified once a reader. */
+  private dictionary(segment: SegmentMeta): SegmentDictionary {
+    let dict = this.dictionaryCache.get(segment.id);
+    if (dict === undefined) {
+      dict = readDictionary(this.env, segment, this.txn);
+      this.dictionaryCache.set(segment.id, dict);
+      if (this.dictionaryCache.size > DICTIONARY_CACHE) {
+        this.dictionaryCache.delete(this.dictionaryCache.keys().next().value!);
+      }
+    }
+    return dict;
+  }
+
+  /**
+   * A segment's compressed blocks back to back, with block i at [offsets[i], offsets[i+1]); the
+   * bytes before offsets[0] are its dictionary's stored value when its blocks are line blocks
+   * (SegmentDictionary), none otherwise. The segment's digest is taken over all of it.
+   */
   segmentBlocks(segment: SegmentMeta): { buffer: ArrayBuffer; offsets: number[] } {
     // Two passes over lmdb's uncopied views: sizes first, then one copy into the result.
     // The blocks' checksums are verified where they are decompressed: in the scan workers.
@@ -218,9 +253,11 @@ export class IndexReader {
       return bytes;
     };
     const count = segment.blockStarts.length;
-    const offsets = [0];
+    const dictionary = dictionaryValue(this.env, segment, this.txn);
+    const offsets = [dictionary?.length ?? 0];
     for (let b = 0; b < count; b++) offsets.push(offsets[b]! + block(b).length);
     const all = Buffer.allocUnsafeSlow(offsets[count]!);
+    dictionary?.copy(all, 0);
     for (let b = 0; b < count; b++) block(b).copy(all, offsets[b]!);
     return { buffer: all.buffer as ArrayBuffer, offsets };
   }
@@ -242,7 +279,7 @@ export class IndexReader {
       else hi = mid - 1;
     }
     try {
-      return this.block(segment, lo).line(local - starts[lo]!);
+      return this.blockLine(segment, lo, local - starts[lo]!);
     } catch (err) {
       throw asDamage(err, this.env.dir, `segment ${segment.id}'s record block ${lo}`);
     }

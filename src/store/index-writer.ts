@@ -9,6 +9,7 @@ import type { ParseResult } from "../ingest/worker-protocol.js";
 import {
   badLineKey,
   blockKey,
+  DICTIONARY_BLOCK,
   DIRECTORY_PAGE,
   termPageKey,
   type FileMeta,
@@ -93,6 +94,8 @@ export class IndexWriter {
         if (meta.records > 0) {
           segment = c.segment;
           meta.blocks.forEach((s, i) => env.blocks.putSync(blockKey(segment!, i), span(s)));
+          const dictionary = meta.dictionary === undefined ? [] : [span(meta.dictionary)];
+          for (const d of dictionary) env.blocks.putSync(blockKey(segment!, DICTIONARY_BLOCK), d);
           const fieldPages: Record<number, number> = {};
           for (const f of meta.fields) {
             f.pages.forEach((s, p) => env.terms.putSync(termPageKey(f.code, segment!, p), span(s)));
@@ -112,7 +115,7 @@ export class IndexWriter {
             fieldPages,
             untermedFields: meta.untermedFields,
             fieldRevisions: currentFieldRevisions(),
-            sha256: segmentSha256(meta.blocks.map(span)),
+            sha256: segmentSha256([...dictionary, ...meta.blocks.map(span)]),
           };
           env.segments.putSync(segment, encodeSegmentMeta(seg));
         }

@@ -4,7 +4,8 @@
 // stopped at any point (kill -9 included) leaves each segment wholly old or wholly rebuilt, and
 // the next run rebuilds only what is still stale. The records themselves (blocks) never change:
 // record ids and lines stay as they are. For the writer-lock holder only.
-import { RecordBlock } from "../codec/record-block.js";
+import { RecordBlock, type SegmentDictionary } from "../codec/record-block.js";
+import { readDictionary } from "./segment-dictionary.js";
 import { InputError } from "../errors.js";
 import { blockKey, DIRECTORY_PAGE, termPageKey, type SegmentMeta } from "./format.js";
 import { asDamage, damagedIndex } from "./index-damage.js";
@@ -32,12 +33,14 @@ export interface RebuiltPostings {
 /** Every stored record of the segment, in id order (copies), verified (checksums, counts). */
 export function segmentLines(env: IndexEnv, segment: SegmentMeta): Buffer[] {
   const out: Buffer[] = [];
+  let dictionary: SegmentDictionary | undefined;
+  const dictionaryOf = (): SegmentDictionary => (dictionary ??= readDictionary(env, segment));
   for (let b = 0; b < segment.blockStarts.length; b++) {
     const where = `segment ${segment.id}'s record block ${b}`;
     try {
       const bytes = env.blocks.getBinary(blockKey(segment.id, b));
       if (!bytes) throw damagedIndex(env.dir, `${where} is missing`);
-      const block = new RecordBlock(bytes);
+      const block = new RecordBlock(bytes, dictionaryOf);
       for (let i = 0; i < block.count; i++) out.push(Buffer.from(block.line(i)));
     } catch (err) {
       throw asDamage(err, env.dir, where);

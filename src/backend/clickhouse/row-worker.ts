@@ -4,8 +4,8 @@
 // store. Cost: each record is JSON-parsed twice (once by parseLines, once for its row) and its
 // block compressed and read back; the price of one parser for both stores. Loaded from dist/.
 import { Piscina } from "piscina";
-import { RecordBlock } from "../../codec/record-block.js";
 import { parseLines } from "../../ingest/parse-lines.js";
+import { forEachResultRecord } from "../../ingest/result-records.js";
 import { packResult, unpackResult, type ParseTask } from "../../ingest/worker-protocol.js";
 import { EntryRowEncoder } from "./entry-rows.js";
 
@@ -17,14 +17,11 @@ export default function rowTask(task: ParseTask): unknown {
     task.input,
     task.hint,
   );
-  const { meta, bytes } = unpackResult(packed);
+  const result = unpackResult(packed);
+  const { meta } = result;
   const encoder = new EntryRowEncoder();
-  if (task.rows !== undefined) {
-    for (const [offset, length] of meta.blocks) {
-      const block = new RecordBlock(bytes.subarray(offset, offset + length));
-      for (let i = 0; i < block.count; i++) encoder.add(block.line(i), task.rows);
-    }
-  }
+  const rows = task.rows;
+  if (rows !== undefined) forEachResultRecord(result, (line) => encoder.add(line, rows));
   const data = encoder.out.view();
   const starts = Buffer.from(Uint32Array.from(encoder.rowStarts).buffer);
   const payload = Buffer.concat([data, starts]);
@@ -32,6 +29,7 @@ export default function rowTask(task: ParseTask): unknown {
     ...meta,
     blocks: [],
     blockStarts: [],
+    dictionary: undefined,
     fields: [],
     rows: { data: [0, data.length], starts: [data.length, starts.length] },
   });
