@@ -23,7 +23,6 @@ import { crc32 } from "node:zlib";
 import { recordEntry } from "../src/audit/framing/record-json.js";
 import { readU32 } from "../src/codec/byte-writer.js";
 import { Lz4Decoder } from "./lz4-js-decoder.js";
-import { RecordBlock } from "../src/codec/record-block.js";
 import { mulberry32 } from "../src/demo/seeded-random.js";
 import { openIndexEnv, type IndexEnv } from "../src/store/index-env.js";
 import { IndexReader } from "../src/store/index-reader.js";
@@ -133,14 +132,7 @@ function crc(samples: readonly Sample[]): void {
 function sampledLines(env: IndexEnv, count: number): { lines: Buffer[]; ids: number[] } {
   const reader = new IndexReader(env);
   const lines: Buffer[] = [];
-  for (const segment of reader.segments) {
-    const { buffer, offsets } = reader.segmentBlocks(segment);
-    for (let b = 0; b + 1 < offsets.length; b++) {
-      const bytes = new Uint8Array(buffer, offsets[b]!, offsets[b + 1]! - offsets[b]!);
-      const block = new RecordBlock(bytes);
-      for (let i = 0; i < block.count; i++) lines.push(Buffer.from(block.line(i)));
-    }
-  }
+  for (let id = 0; id < reader.recordCount; id++) lines.push(Buffer.from(reader.line(id)));
   reader.release();
   const random = mulberry32(11);
   const wanted = new Set<number>();

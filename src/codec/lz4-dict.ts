@@ -35,9 +35,11 @@ export interface LineCompressor {
 export interface LineDecompressor {
   /**
    * `block` decoded against the dictionary into exactly `size` bytes; a view valid until the next
-   * call. Throws Lz4FormatError when it does not decode to exactly that.
+   * call. Throws Lz4FormatError when it does not decode to exactly that. With `want` < size it
+   * may stop early, once at least the first `want` bytes are out (a run of lines read for its
+   * first line): the view then holds them and maybe a few more.
    */
-  decompress(block: Uint8Array, size: number): Uint8Array;
+  decompress(block: Uint8Array, size: number, want?: number): Uint8Array;
 }
 
 const HASH_LOG = 14;
@@ -192,9 +194,10 @@ class JsLineDecompressor implements LineDecompressor {
     this.out.set(d, 0);
   }
 
-  decompress(src: Uint8Array, size: number): Uint8Array {
+  decompress(src: Uint8Array, size: number, want = size): Uint8Array {
     const base = this.base;
     const stop = base + size;
+    const enough = base + Math.min(want, size);
     if (size > src.length * 255) {
       throw new Lz4FormatError(
         `states ${size} bytes decompressed, more than ${src.length} can hold`,
@@ -210,6 +213,7 @@ class JsLineDecompressor implements LineDecompressor {
     let ip = 0;
     let op = base;
     for (;;) {
+      if (op >= enough && op < stop) return out.subarray(base, op);
       if (ip >= end) throw new Lz4FormatError(`ends at byte ${ip} with ${stop - op} bytes to go`);
       const token = src[ip++]!;
       let literals = token >>> 4;

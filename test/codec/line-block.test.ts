@@ -14,6 +14,7 @@ import {
   LINE_BLOCK_BYTES,
   LineBlockPacker,
   RecordBlock,
+  RUN_LINES,
   SegmentDictionary,
 } from "../../src/codec/record-block.js";
 import { generateAuditLines } from "../../src/demo/generate-log.js";
@@ -23,7 +24,7 @@ const lines = [...generateAuditLines({ seed: 3, targetBytes: 600 << 10, salt: "s
 /** The log as one source, with a long line (of random hex: LZ4 cannot shrink it much) and a
  * device prefix to skip in the middle. */
 const hex = mulberry32(11);
-const long = `{"type":"request","pad":"${Array.from({ length: 20_000 }, () => Math.floor(hex() * 16).toString(16)).join("")}"}`;
+const long = `{"type":"request","pad":"${Array.from({ length: 200_000 }, () => Math.floor(hex() * 16).toString(16)).join("")}"}`;
 const all = [...lines.slice(0, 150), long, ...lines.slice(150)];
 const source = Buffer.from(all.map((l, i) => (i === 7 ? `dev: ${l}` : l)).join("\r\n") + "\n");
 const starts: number[] = [];
@@ -55,7 +56,7 @@ function pack(dict: Uint8Array): { blocks: Buffer[]; counts: number[] } {
 const dict = chooseDictionary(source);
 const dictionary = (): SegmentDictionary => new SegmentDictionary(dictionaryValue(dict));
 
-test("lines come back byte for byte, in any order, from blocks that fill two overflow pages", () => {
+test("lines come back byte for byte, in any order, from runs in blocks that fill two overflow pages", () => {
   const { blocks, counts } = pack(dict);
   expect(counts.reduce((a, b) => a + b, 0)).toBe(all.length);
   expect(blocks.length).toBeGreaterThan(10);
@@ -64,11 +65,11 @@ test("lines come back byte for byte, in any order, from blocks that fill two ove
   let id = 0;
   blocks.forEach((b, k) => {
     expect(isLineBlock(b)).toBe(true);
-    // Only a block of one line may pass the limit (the 20 KB line).
-    if (counts[k]! > 1) expect(b.length).toBeLessThanOrEqual(LINE_BLOCK_BYTES);
+    // Only a block of one run may pass the limit (the run with the 200 KB line).
+    if (counts[k]! > RUN_LINES) expect(b.length).toBeLessThanOrEqual(LINE_BLOCK_BYTES);
     for (let i = 0; i < counts[k]!; i++) order.push([k, i, id++]);
   });
-  expect(blocks.some((b, k) => counts[k] === 1 && b.length > LINE_BLOCK_BYTES)).toBe(true);
+  expect(blocks.some((b, k) => counts[k]! <= RUN_LINES && b.length > LINE_BLOCK_BYTES)).toBe(true);
   const random = mulberry32(5);
   order.sort(() => random() - 0.5);
   const wrong: number[] = [];
@@ -94,10 +95,16 @@ test("a block read through a function source decodes from the bytes the caller j
   expect(reads).toBe(1);
 });
 
-test("a dictionary is the input's first bytes, at most 64 KiB and at most an eighth of it", () => {
-  expect(chooseDictionary(source).length).toBe(64 << 10);
-  expect(chooseDictionary(source.subarray(0, 80_000)).length).toBe(10_000);
-  expect(Buffer.from(chooseDictionary(source)).equals(source.subarray(0, 64 << 10))).toBe(true);
+test("a dictionary is whole lines from all over the input, at most 64 KiB and an eighth of it", () => {
+  const dict = Buffer.from(chooseDictionary(source)).toString("utf8");
+  expect(dict.length).toBeLessThanOrEqual(64 << 10);
+  expect(dict.length).toBeGreaterThan(60 << 10);
+  expect(chooseDictionary(source.subarray(0, 80_000)).length).toBeLessThanOrEqual(10_000);
+  const picked = dict.split("\r\n").slice(0, -1); // the last one may be cut short
+  const at = picked.map((l) => all.findIndex((a) => l === a || l === `dev: ${a}`));
+  expect(at.every((i) => i >= 0)).toBe(true);
+  expect(Math.max(...at)).toBeGreaterThan(0.8 * all.length);
+  expect(at[0]).toBe(0);
 });
 
 test("a line block without its dictionary, or with a damaged one, is a ChecksumError", () => {
@@ -109,15 +116,18 @@ test("a line block without its dictionary, or with a damaged one, is a ChecksumE
   expect(() => new SegmentDictionary(Buffer.alloc(3))).toThrow(ChecksumError);
 });
 
-test("a flipped byte in a line fails that line's checksum; the block's other lines still read", () => {
+test("a flipped byte in a run fails that run's checksum; the block's other runs still read", () => {
   const { blocks, counts } = pack(dict);
   const d = dictionary();
   const b = Buffer.from(blocks[2]!);
-  b[b.length - 3] = b[b.length - 3]! ^ 0x20; // inside the block's last line
+  b[b.length - 3] = b[b.length - 3]! ^ 0x20; // inside the block's last run
   const block = new RecordBlock(b, d);
-  const last = counts[2]! - 1;
-  expect(() => block.line(last)).toThrow(/fails its checksum \(line \d+\)/);
-  for (let i = 0; i < last; i++) expect(() => block.line(i)).not.toThrow();
+  const lastRun = Math.ceil(counts[2]! / RUN_LINES) - 1;
+  const damaged = (i: number): boolean => Math.floor(i / RUN_LINES) === lastRun;
+  for (let i = 0; i < counts[2]!; i++) {
+    if (damaged(i)) expect(() => block.line(i)).toThrow(`fails its checksum (part ${lastRun})`);
+    else expect(() => block.line(i)).not.toThrow();
+  }
   // A flip in the header (the line table) is caught when the block is opened.
   const h = Buffer.from(blocks[2]!);
   h[9] = h[9]! ^ 1;

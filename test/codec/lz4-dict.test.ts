@@ -169,3 +169,20 @@ test("a match reaching before the dictionary's start is an error, not a read out
   // A size no block of this length can produce.
   expect(attempt(dict, Buffer.from([0x00]), 1 << 20)).toBe("Lz4FormatError");
 });
+
+test("decoding may stop once the bytes wanted are out, and they are the right ones", () => {
+  const dict = Buffer.concat(generated.slice(0, 60)).subarray(0, 32 << 10);
+  const compressor = lineCompressor(dict);
+  const decompressor = lineDecompressor(dict);
+  const run = Buffer.concat(generated.slice(300, 302));
+  const block = Buffer.from(compressor.compress(run, 0, run.length));
+  let stoppedEarly = 0;
+  for (const want of [0, 1, 100, generated[300]!.length, run.length - 1, run.length]) {
+    const out = Buffer.from(decompressor.decompress(block, run.length, want));
+    expect(out.length).toBeGreaterThanOrEqual(want);
+    expect(out.length).toBeLessThanOrEqual(run.length);
+    expect(out.equals(run.subarray(0, out.length))).toBe(true);
+    if (out.length < run.length) stoppedEarly++;
+  }
+  expect(stoppedEarly).toBeGreaterThan(0);
+});
