@@ -8,8 +8,8 @@
 // last bytes; what lz4-napi's compressSync(data, dict) writes after its 4-byte size prefix.
 //
 // Memory layout (addresses from `base`, above AssemblyScript's static data):
-//   dictTable  HASH_ENTRIES u32: address of a dictionary position with that hash (0: none)
-//   lineTable  HASH_ENTRIES u32: stamp of a position in the current line (see lineBase)
+//   dictTable  DICT_ENTRIES u16: a dictionary position with that hash, from windowAt (0: none)
+//   lineTable  LINE_ENTRIES u32: stamp of a position in the current line (see lineBase)
 //   dictionary MAX_DICT bytes, right-aligned so that it ends where the line starts (`lineAt`)
 //   line       `capacity` bytes: the line to compress, or the decompressed line
 //   then       the compressed block (output of compress, input of decompress) after a gap
@@ -19,8 +19,11 @@
 // Copies may write up to COPY_SLACK - 1 bytes past the end of what they copy (16-byte vector
 // stores); the layout keeps COPY_SLACK bytes free after each region so that never lands in data.
 
-const HASH_LOG: u32 = 14; // 16K entries: a 64 KiB dictionary keeps most of its positions
-const HASH_ENTRIES: u32 = 1 << HASH_LOG;
+// Both tables together (48 KiB) about fit a core's L1 data cache.
+const HASH_LOG: u32 = 14; // 16K dictionary entries: a 64 KiB dictionary keeps most of its positions
+const DICT_ENTRIES: u32 = 1 << HASH_LOG;
+const LINE_HASH_LOG: u32 = 12; // 4K line entries, LZ4's own default: plenty for a ~1 KB line
+const LINE_ENTRIES: u32 = 1 << LINE_HASH_LOG;
 const MAX_DICT: u32 = 65536;
 const MAX_OFFSET: u32 = 65535;
 const MIN_MATCH: u32 = 4;
@@ -39,8 +42,10 @@ const ERR_SHORT: i32 = -5; // the block ends before `size` bytes are out
 
 const base: usize = (__heap_base + 15) & ~15;
 const dictTable: usize = base;
-const lineTable: usize = dictTable + (HASH_ENTRIES << 2);
-const lineAt: usize = lineTable + (HASH_ENTRIES << 2) + MAX_DICT;
+const lineTable: usize = dictTable + (DICT_ENTRIES << 1);
+const lineAt: usize = lineTable + (LINE_ENTRIES << 2) + MAX_DICT;
+/** dictTable's entries count from here; entry 0 (empty) is 65536 bytes before the line, beyond any offset. */
+const windowAt: usize = lineAt - MAX_DICT;
 
 let dictStart: usize = lineAt;
 /** Bytes the line region holds; the block region starts after it. */
@@ -101,11 +106,11 @@ export function useDictionary(dictBytes: u32): void {
 /** useDictionary, and hash every position of the dictionary into dictTable (a compressor's setup). */
 export function loadDictionary(dictBytes: u32): void {
   useDictionary(dictBytes);
-  memory.fill(dictTable, 0, HASH_ENTRIES << 2);
+  memory.fill(dictTable, 0, DICT_ENTRIES << 1);
   if (dictBytes < MIN_MATCH) return;
   const last = lineAt - MIN_MATCH;
   for (let p = dictStart; p <= last; p++) {
-    store<u32>(dictTable + (hash4(p) << 2), <u32>p);
+    store<u16>(dictTable + (hash4(p) << 1), <u16>(p - windowAt));
   }
 }
 
@@ -137,8 +142,7 @@ function writeSequence(op: usize, from: usize, n: u32, offset: u32, matchLength:
   let token: u32 = n >= 15 ? 15 << 4 : n << 4;
   if (n >= 15) op = writeLength(op, n - 15);
   if (n > 0) {
-    if (n <= 32) wildCopy16(op, from, n);
-    else memory.copy(op, from, n);
+    wildCopy16(op, from, n);
     op += n;
   }
   if (matchLength >= MIN_MATCH) {
@@ -169,7 +173,7 @@ export function compress(lineBytes: u32): u32 {
   if (lineBytes > MF_LIMIT) {
     // Stamps must stay above every older line's: restart the table before they would wrap.
     if (lineBase > 0xffff_ffff - lineBytes - 1) {
-      memory.fill(lineTable, 0, HASH_ENTRIES << 2);
+      memory.fill(lineTable, 0, LINE_ENTRIES << 2);
       lineBase = 1;
     }
     const stampBase = lineBase - <u32>lineAt; // stamp = address + stampBase (mod 2^32)
@@ -182,9 +186,10 @@ export function compress(lineBytes: u32): u32 {
       let misses: u32 = 1 << SKIP_TRIGGER;
       let found = false;
       while (ip <= mfLimit) {
-        const h = hash4(ip) << 2;
-        const seen = load<u32>(lineTable + h);
-        store<u32>(lineTable + h, <u32>ip + stampBase);
+        const h = hash4(ip);
+        const slot = lineTable + ((h >> (HASH_LOG - LINE_HASH_LOG)) << 2);
+        const seen = load<u32>(slot);
+        store<u32>(slot, <u32>ip + stampBase);
         const here = load<u32>(ip);
         if (seen >= lineBase) {
           match = <usize>(seen - stampBase);
@@ -193,8 +198,8 @@ export function compress(lineBytes: u32): u32 {
             break;
           }
         }
-        const d = <usize>load<u32>(dictTable + h);
-        if (d != 0 && ip - d <= MAX_OFFSET && load<u32>(d) == here) {
+        const d = windowAt + <usize>load<u16>(dictTable + (h << 1));
+        if (ip - d <= MAX_OFFSET && load<u32>(d) == here) {
           match = d;
           found = true;
           break;
@@ -231,7 +236,7 @@ export function compress(lineBytes: u32): u32 {
       anchor = ip;
       if (ip > mfLimit) break;
       const h2 = ip - 2;
-      store<u32>(lineTable + (hash4(h2) << 2), <u32>h2 + stampBase);
+      store<u32>(lineTable + ((hash4(h2) >> (HASH_LOG - LINE_HASH_LOG)) << 2), <u32>h2 + stampBase);
     }
     lineBase += lineBytes + 1;
   }
@@ -272,11 +277,7 @@ export function decompress(size: u32, blockBytes: u32): i32 {
       if (n > size) return ERR_LITERALS_PAST_END;
     }
     if (<usize>n > iend - ip || <usize>n > oend - op) return ERR_LITERALS_PAST_END;
-    if (n <= 32) {
-      if (n > 0) wildCopy16(op, ip, n);
-    } else {
-      memory.copy(op, ip, n);
-    }
+    if (n > 0) wildCopy16(op, ip, n);
     ip += n;
     op += n;
     if (ip == iend) break;
