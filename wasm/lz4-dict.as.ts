@@ -1,20 +1,26 @@
 // LZ4 block compression and decompression of one line against an external dictionary, in
 // AssemblyScript compiled to WebAssembly (`npm run build:wasm` writes the bytes into
 // src/codec/lz4-dict-wasm-bytes.ts; src/codec/lz4-dict-wasm.ts loads them). One instance is either
-// a compressor or a decompressor: its memory holds one dictionary and one line at a time.
+// a compressor (one dictionary, hashed, and one line at a time) or a decompressor (several
+// dictionaries in slots, and one line at a time).
 //
 // Format: a raw LZ4 block (no size prefix, no frame) where the dictionary logically precedes the
 // line, so a match offset (1..65535) may reach back past the line's start into the dictionary's
 // last bytes; what lz4-napi's compressSync(data, dict) writes after its 4-byte size prefix.
 //
-// Memory layout (addresses from `base`, above AssemblyScript's static data):
+// A compressor's memory (addresses from `base`, above AssemblyScript's static data):
 //   dictTable  DICT_ENTRIES u16: a dictionary position with that hash, from windowAt (0: none)
 //   lineTable  LINE_ENTRIES u32: stamp of a position in the current line (see lineBase)
-//   dictionary MAX_DICT bytes, right-aligned so that it ends where the line starts (`lineAt`)
-//   line       `capacity` bytes: the line to compress, or the decompressed line
-//   then       the compressed block (output of compress, input of decompress) after a gap
-// Dictionary and line are contiguous, so a match is one address and may run from the dictionary
-// into the line; every bound is checked against the line's and the dictionary's ends.
+//   dictionary MAX_DICT bytes, right-aligned so that it ends where the line starts
+//   line       `capacity` bytes: the line to compress
+//   then       the compressed block, after a gap
+// Dictionary and line are contiguous there, so a match is one address and may run from the
+// dictionary into the line. A decompressor's memory:
+//   slots      `useSlots` slots of MAX_DICT bytes, each a dictionary right-aligned in it
+//   line       `capacity` bytes, after a gap: the decompressed line
+//   then       the block to decompress, after a gap
+// and a match that starts before the line is read from the dictionary's slot, then the line.
+// Every bound is checked against the line's, the block's and the dictionary's ends.
 //
 // Copies may write up to COPY_SLACK - 1 bytes past the end of what they copy (16-byte vector
 // stores); the layout keeps COPY_SLACK bytes free after each region so that never lands in data.
@@ -43,10 +49,12 @@ const ERR_SHORT: i32 = -5; // the block ends before `size` bytes are out
 const base: usize = (__heap_base + 15) & ~15;
 const dictTable: usize = base;
 const lineTable: usize = dictTable + (DICT_ENTRIES << 1);
-const lineAt: usize = lineTable + (LINE_ENTRIES << 2) + MAX_DICT;
+const compressorLineAt: usize = lineTable + (LINE_ENTRIES << 2) + MAX_DICT;
 /** dictTable's entries count from here; entry 0 (empty) is 65536 bytes before the line, beyond any offset. */
-const windowAt: usize = lineAt - MAX_DICT;
+const windowAt: usize = compressorLineAt - MAX_DICT;
 
+/** Where the line starts: after the compressor's dictionary, or after the decompressor's slots. */
+let lineAt: usize = compressorLineAt;
 let dictStart: usize = lineAt;
 /** Bytes the line region holds; the block region starts after it. */
 let capacity: u32 = 0;
@@ -60,7 +68,7 @@ function blockAt(): usize {
 
 /** Where the caller writes the dictionary (its last byte just before the line). */
 export function dictionaryAt(dictBytes: u32): usize {
-  return lineAt - dictBytes;
+  return compressorLineAt - dictBytes;
 }
 
 /** Where the caller writes a line to compress, and reads a decompressed one. */
@@ -98,17 +106,12 @@ function hash4(p: usize): u32 {
   return (load<u32>(p) * 2654435761) >> (32 - HASH_LOG);
 }
 
-/** Use the `dictBytes` written at dictionaryAt(dictBytes) as the dictionary (a decompressor's setup). */
-export function useDictionary(dictBytes: u32): void {
-  dictStart = lineAt - dictBytes;
-}
-
-/** useDictionary, and hash every position of the dictionary into dictTable (a compressor's setup). */
+/** Hash every position of the dictionary written at dictionaryAt(dictBytes) (a compressor's setup). */
 export function loadDictionary(dictBytes: u32): void {
-  useDictionary(dictBytes);
+  dictStart = compressorLineAt - dictBytes;
   memory.fill(dictTable, 0, DICT_ENTRIES << 1);
   if (dictBytes < MIN_MATCH) return;
-  const last = lineAt - MIN_MATCH;
+  const last = compressorLineAt - MIN_MATCH;
   for (let p = dictStart; p <= last; p++) {
     store<u16>(dictTable + (hash4(p) << 1), <u16>(p - windowAt));
   }
@@ -168,18 +171,18 @@ function writeSequence(op: usize, from: usize, n: u32, offset: u32, matchLength:
 export function compress(lineBytes: u32): u32 {
   const out = blockAt();
   let op = out;
-  const iend = lineAt + lineBytes;
-  let anchor = lineAt;
+  const iend = compressorLineAt + lineBytes;
+  let anchor = compressorLineAt;
   if (lineBytes > MF_LIMIT) {
     // Stamps must stay above every older line's: restart the table before they would wrap.
     if (lineBase > 0xffff_ffff - lineBytes - 1) {
       memory.fill(lineTable, 0, LINE_ENTRIES << 2);
       lineBase = 1;
     }
-    const stampBase = lineBase - <u32>lineAt; // stamp = address + stampBase (mod 2^32)
+    const stampBase = lineBase - <u32>compressorLineAt; // stamp = address + stampBase (mod 2^32)
     const mfLimit = iend - MF_LIMIT; // the last address a match may start at
     const matchLimit = iend - LAST_LITERALS;
-    let ip = lineAt;
+    let ip = compressorLineAt;
     while (true) {
       // Find a match: probe ip, ip+1, ... with a step that grows after 64 misses.
       let match: usize = 0;
@@ -257,11 +260,28 @@ function readLength(ip: usize, iend: usize, n: u32, limit: u32): u64 {
 }
 
 /**
- * Decode the `blockBytes` bytes at the block region (reserve(size, blockBytes) first) into exactly
- * `size` bytes at lineAddress(), against the dictionary; returns 0, or a negative ERR_ code. Never
- * reads outside the block or the dictionary and line, never writes outside the line (plus slack).
+ * Lay memory out for a decompressor with `slots` dictionary slots (the line and block regions move
+ * up past them; call reserve next); returns the line's new address.
  */
-export function decompress(size: u32, blockBytes: u32): i32 {
+export function useSlots(slots: u32): usize {
+  lineAt = base + (<usize>slots << 16) + COPY_SLACK;
+  return lineAt;
+}
+
+/** Where the dictionary in `slot` ends (a decompressor's; the caller writes it right-aligned). */
+export function slotEnd(slot: u32): usize {
+  return base + ((<usize>slot + 1) << 16);
+}
+
+/**
+ * Decode the `blockBytes` bytes at the block region (reserve(size, blockBytes) first) into exactly
+ * `size` bytes at lineAddress(), against the `dictBytes` dictionary in `slot`; returns 0, or a
+ * negative ERR_ code. Never reads outside the block, the dictionary and the line written so far
+ * (but for copies' over-reads, whose bytes are overwritten), never writes outside the line (plus
+ * slack).
+ */
+export function decompress(slot: u32, dictBytes: u32, size: u32, blockBytes: u32): i32 {
+  const dictEnd = slotEnd(slot);
   let ip = blockAt();
   const iend = ip + blockBytes;
   let op = lineAt;
@@ -284,7 +304,7 @@ export function decompress(size: u32, blockBytes: u32): i32 {
     if (iend - ip < 2) return ERR_TRUNCATED;
     const offset = <usize>load<u16>(ip);
     ip += 2;
-    if (offset == 0 || offset > op - dictStart) return ERR_OFFSET;
+    if (offset == 0) return ERR_OFFSET;
     let ml = token & 15;
     if (ml == 15) {
       const r = readLength(ip, iend, ml, size);
@@ -294,6 +314,20 @@ export function decompress(size: u32, blockBytes: u32): i32 {
     }
     ml += MIN_MATCH;
     if (<usize>ml > oend - op) return ERR_MATCH_PAST_END;
+    const inLine = op - lineAt;
+    if (offset > inLine) {
+      // The match starts in the dictionary: copy from its slot, then on from the line's start.
+      const back = offset - inLine;
+      if (back > <usize>dictBytes) return ERR_OFFSET;
+      if (<usize>ml <= back) {
+        wildCopy16(op, dictEnd - back, ml);
+        op += ml;
+        continue;
+      }
+      wildCopy16(op, dictEnd - back, <u32>back);
+      op += back;
+      ml -= <u32>back;
+    }
     let src = op - offset;
     if (offset >= 16) {
       wildCopy16(op, src, ml);

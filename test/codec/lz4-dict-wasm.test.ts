@@ -216,6 +216,22 @@ describe.each([
     checkRoundTrips(dict, spans);
   });
 
+  test("lines that repeat the dictionary's last bytes (matches that run on from it into the line)", () => {
+    const spans: Span[] = [];
+    for (const k of [1, 2, 3, 7, 8, 15, 16, 17, 40, 300]) {
+      const tail = dict.subarray(Math.max(0, dict.length - k));
+      if (tail.length === 0) continue;
+      const repeats = Buffer.concat(
+        Array.from({ length: Math.ceil(200 / tail.length) }, () => tail),
+      );
+      spans.push(
+        whole(repeats),
+        whole(Buffer.concat([repeats, Buffer.from("then something else")])),
+      );
+    }
+    checkRoundTrips(dict, spans);
+  });
+
   test("lines over 64 KiB and over 1 MiB, between short ones (the instance's memory grows)", () => {
     const random = mulberry32(dict.length + 3);
     const log = generatedLog(900, 13);
@@ -349,51 +365,47 @@ describe("damaged blocks", () => {
     expect(attempt(Buffer.from([0]), 0.5)).toBeInstanceOf(ChecksumError);
   });
 
-  // Hand-made blocks against the 8-byte dictionary "abcdefgh": [token, offset u16 LE, ...].
+  // Hand-made blocks against the 8-byte dictionary "abcdefgh": [token, offset u16 LE, ...]; what
+  // decodes is checked against lz4-napi's decoding too.
   const abc = Buffer.from("abcdefgh");
+  const vwxyz = [...Buffer.from("vwxyz")];
   test.each([
     [
       "a match of the whole dictionary (offset 8)",
-      [0x04, 8, 0, 0x50, ...Buffer.from("vwxyz")],
+      [0x04, 8, 0, 0x50, ...vwxyz],
       13,
-      "ok",
+      "abcdefghvwxyz",
     ],
     [
-      "an offset one byte before the dictionary's start",
-      [0x04, 9, 0, 0x50, ...Buffer.from("vwxyz")],
-      13,
-      "checksum",
+      "a match from the dictionary's last 3 bytes running on into the line (offset 3 < 8)",
+      [0x08, 3, 0, 0x50, ...vwxyz],
+      17,
+      "fghfghfghfghvwxyz",
     ],
     [
-      "an offset of 65535 with an 8-byte dictionary",
-      [0x04, 255, 255, 0x50, ...Buffer.from("vwxyz")],
-      13,
-      "checksum",
+      "a match from the dictionary's start running on into the line (offset 20 >= 16)",
+      [0xcf, ...Buffer.from("0123456789ab"), 20, 0, 11, 0x50, ...vwxyz],
+      47,
+      "0123456789ab" + "abcdefgh0123456789ababcdefgh01" + "vwxyz",
     ],
-    ["offset 0", [0x14, ...Buffer.from("v"), 0, 0, 0x50, ...Buffer.from("vwxyz")], 14, "checksum"],
-    ["literals past the block's end", [0x50, ...Buffer.from("vwx")], 5, "checksum"],
-    ["a literal length running off the block", [0xf0, 255, 255], 600, "checksum"],
-    [
-      "a match past the line's size",
-      [0x0f, 8, 0, 40, 0x50, ...Buffer.from("vwxyz")],
-      20,
-      "checksum",
-    ],
-    ["a match length running off the block", [0x0f, 8, 0, 255, 255], 1000, "checksum"],
-    ["an offset cut in half", [0x04, 8], 13, "checksum"],
-    ["a trailing byte after the last literals", [0x50, ...Buffer.from("vwxyz"), 0], 5, "checksum"],
+    ["an offset one byte before the dictionary's start", [0x04, 9, 0, 0x50, ...vwxyz], 13, "error"],
+    ["an offset of 65535 with an 8-byte dictionary", [0x04, 255, 255, 0x50, ...vwxyz], 13, "error"],
+    ["offset 0", [0x14, ...Buffer.from("v"), 0, 0, 0x50, ...vwxyz], 14, "error"],
+    ["literals past the block's end", [0x50, ...Buffer.from("vwx")], 5, "error"],
+    ["a literal length running off the block", [0xf0, 255, 255], 600, "error"],
+    ["a match past the line's size", [0x0f, 8, 0, 40, 0x50, ...vwxyz], 20, "error"],
+    ["a match length running off the block", [0x0f, 8, 0, 255, 255], 1000, "error"],
+    ["an offset cut in half", [0x04, 8], 13, "error"],
+    ["a trailing byte after the last literals", [0x50, ...vwxyz, 0], 5, "error"],
   ] as const)("%s", (_, bytes, size, expected) => {
     const block = Buffer.from(bytes);
-    expect(outcome(abc, block, size)).toBe(expected);
-    // lz4-napi, the oracle, agrees on the ones that make sense to it.
-    if (expected === "ok") {
-      expect(lz4.uncompressSync(Buffer.concat([u32le(size), block]), abc).toString()).toBe(
-        "abcdefghvwxyz",
-      );
-      expect(Buffer.from(lineDecompressor(abc).decompress(block, size)).toString()).toBe(
-        "abcdefghvwxyz",
-      );
+    if (expected === "error") {
+      expect(outcome(abc, block, size)).toBe("checksum");
+      return;
     }
+    expect(expected.length).toBe(size);
+    expect(Buffer.from(lineDecompressor(abc).decompress(block, size)).toString()).toBe(expected);
+    expect(lz4.uncompressSync(Buffer.concat([u32le(size), block]), abc).toString()).toBe(expected);
   });
 
   test("64K length bytes that run off the block end in a ChecksumError, not a hang", () => {
@@ -414,5 +426,36 @@ describe("arguments", () => {
     expect(() => c.compress(Buffer.alloc(10), 5, 11)).toThrow(RangeError);
     expect(() => c.compress(Buffer.alloc(10), 6, 5)).toThrow(RangeError);
     expect(() => c.compress(Buffer.alloc(10), -1, 5)).toThrow(RangeError);
+  });
+});
+
+describe("the thread's shared decoder", () => {
+  test("more decompressors than it holds dictionaries, used in turn, each read right", () => {
+    const log = generatedLog(300, 14);
+    const random = mulberry32(21);
+    const dicts = Array.from({ length: 150 }, (_, i) =>
+      log.subarray(i * 1000, i * 1000 + 2000 + Math.floor(random() * 60_000)),
+    );
+    const line = (i: number) => log.subarray(i * 1000 + 500, i * 1000 + 1700);
+    const blocks = dicts.map((dict, i) =>
+      Buffer.from(lineCompressor(dict).compress(line(i), 0, 1200)),
+    );
+    const decompressors = dicts.map((dict) => lineDecompressor(dict));
+    // In turn twice (every dictionary pushed out and copied back in), then in a random order.
+    const order = [...dicts.keys(), ...dicts.keys()];
+    for (let k = 0; k < 300; k++) order.push(Math.floor(random() * dicts.length));
+    for (const i of order) {
+      const out = decompressors[i]!.decompress(blocks[i]!, 1200);
+      expect(same(out, line(i)), `line ${i}`).toBe(true);
+    }
+  });
+
+  test("a decompressor keeps its own copy of the dictionary it was given", () => {
+    const dict = Buffer.from(generatedDict);
+    const { source, from, to } = generated[300]!;
+    const block = Buffer.from(lineCompressor(dict).compress(source, from, to));
+    const decompressor = lineDecompressor(dict);
+    dict.fill(0); // as a reused read buffer would be
+    expect(same(decompressor.decompress(block, to - from), source.subarray(from, to))).toBe(true);
   });
 });
