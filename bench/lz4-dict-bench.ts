@@ -123,6 +123,42 @@ function perLineVariants(name: string, codec: Codec, dict: Buffer, lines: Buffer
   ];
 }
 
+/**
+ * Reads that go from one segment to another: `count` dictionaries (60 KiB of lines each), line i
+ * compressed against dictionary i % count and read back in that order. Fewer dictionaries than the
+ * wasm decoder's slots cost nothing more; more make each read copy its dictionary in again.
+ */
+function manyDictionaries(name: string, codec: Codec, lines: Buffer[], count: number): Variant[] {
+  const dicts = Array.from({ length: count }, (_, k) =>
+    Buffer.concat(lines.slice(k * 7, k * 7 + 60)).subarray(0, DICT_BYTES),
+  );
+  const compressors = dicts.map((d) => codec.lineCompressor(d));
+  const blocks = lines.map((line, i) =>
+    Buffer.from(compressors[i % count]!.compress(line, 0, line.length)),
+  );
+  const decompressors = dicts.map((d) => codec.lineDecompressor(d));
+  return [
+    {
+      name: `${name} decompress, ${count} dictionaries in turn`,
+      run: () => {
+        for (let i = 0; i < blocks.length; i++) {
+          sink += decompressors[i % count]!.decompress(blocks[i]!, lines[i]!.length)[0]!;
+        }
+        return lines.length;
+      },
+    },
+    {
+      name: `${name} lineDecompressor + 1 line, ${count} dictionaries`,
+      run: () => {
+        for (let k = 0; k < count; k++) {
+          sink += codec.lineDecompressor(dicts[k]!).decompress(blocks[k]!, lines[k]!.length)[0]!;
+        }
+        return count;
+      },
+    },
+  ];
+}
+
 function ratio(lines: readonly Buffer[], compressed: (line: Buffer) => number): string {
   let before = 0;
   let after = 0;
@@ -154,6 +190,9 @@ async function main(): Promise<void> {
   const codecs: [string, Codec][] = [["wasm", { lineCompressor, lineDecompressor }]];
   if (values.js) codecs.push(["js", (await import(pathToFileURL(values.js).href)) as Codec]);
   const variants = codecs.flatMap(([name, codec]) => perLineVariants(name, codec, dict, lines));
+
+  variants.push(...codecs.flatMap(([name, codec]) => manyDictionaries(name, codec, lines, 48)));
+  variants.push(...codecs.flatMap(([name, codec]) => manyDictionaries(name, codec, lines, 100)));
 
   const dictLines = lines.slice(0, napiDictLines);
   const napiDictBlocks = dictLines.map((line) => lz4.compressSync(line, dict));
