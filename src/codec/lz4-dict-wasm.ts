@@ -213,7 +213,9 @@ class WasmLineDecompressor implements LineDecompressor {
   }
 
   decompress(block: Uint8Array, size: number): Uint8Array {
-    if (!(Number.isInteger(size) && size >= 0 && size <= block.length * MAX_RATIO)) {
+    // No line compress takes decodes to more than MAX_LINE_BYTES: a larger size is damage too.
+    const most = Math.min(block.length * MAX_RATIO, MAX_LINE_BYTES);
+    if (!(Number.isInteger(size) && size >= 0 && size <= most)) {
       throw new ChecksumError(
         `is not a valid LZ4 block (${block.length} bytes cannot decode to ${size} bytes)`,
       );

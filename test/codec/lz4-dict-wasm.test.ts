@@ -363,6 +363,8 @@ describe("damaged blocks", () => {
     expect(attempt(Buffer.alloc(0), 0)).toBeInstanceOf(ChecksumError);
     expect(attempt(Buffer.from([0]), -1)).toBeInstanceOf(ChecksumError);
     expect(attempt(Buffer.from([0]), 0.5)).toBeInstanceOf(ChecksumError);
+    // A block long enough to hold that many bytes, but more than any line compress takes.
+    expect(attempt(Buffer.alloc(5 << 20), 2 ** 30 + 1)).toBeInstanceOf(ChecksumError);
   });
 
   // Hand-made blocks against the 8-byte dictionary "abcdefgh": [token, offset u16 LE, ...]; what
