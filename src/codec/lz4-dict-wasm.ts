@@ -31,12 +31,13 @@ export interface LineCompressor {
 export interface LineDecompressor {
   /**
    * `block` decoded against the dictionary into exactly `size` bytes; a view valid until the next
-   * call. Throws ChecksumError if `block` does not decode to exactly `size` bytes.
+   * call (here: of any decompressor on this thread). Throws ChecksumError if `block` does not
+   * decode to exactly `size` bytes.
    */
   decompress(block: Uint8Array, size: number): Uint8Array;
 }
 
-/** The longest dictionary an LZ4 offset can reach across (its last 65535 bytes, plus one). */
+/** A dictionary's bytes kept: its last 64 KiB (an LZ4 offset reaches back at most 65535 bytes). */
 export const MAX_DICT_BYTES = 65536;
 /** The longest line either side takes: the instance's 32-bit memory holds the line and its block. */
 export const MAX_LINE_BYTES = 1 << 30;
@@ -114,7 +115,7 @@ class WasmLineCompressor implements LineCompressor {
   private readonly at = new Lz4DictInstance();
 
   constructor(dict: Uint8Array) {
-    checkDictionary(dict);
+    dict = reachable(dict);
     const at = this.at;
     at.reserve(INITIAL_LINE_BYTES, at.wasm.compressBound(INITIAL_LINE_BYTES));
     at.memory.set(dict, at.wasm.dictionaryAt(dict.length));
@@ -208,8 +209,7 @@ class WasmLineDecompressor implements LineDecompressor {
   slot = -1;
 
   constructor(dict: Uint8Array) {
-    checkDictionary(dict);
-    this.dict = new Uint8Array(dict); // a copy (a Buffer's slice() would be a view)
+    this.dict = new Uint8Array(reachable(dict)); // a copy (a Buffer's slice() would be a view)
   }
 
   decompress(block: Uint8Array, size: number): Uint8Array {
@@ -234,21 +234,19 @@ class WasmLineDecompressor implements LineDecompressor {
   }
 }
 
-function checkDictionary(dict: Uint8Array): void {
-  if (dict.length > MAX_DICT_BYTES) {
-    throw new RangeError(
-      `an LZ4 dictionary is at most ${MAX_DICT_BYTES} bytes, not ${dict.length}`,
-    );
-  }
+/** The part of `dict` a match can reach: its last MAX_DICT_BYTES (as lz4-napi and LZ4 take it). */
+function reachable(dict: Uint8Array): Uint8Array {
+  return dict.length > MAX_DICT_BYTES ? dict.subarray(dict.length - MAX_DICT_BYTES) : dict;
 }
 
-/** A compressor for lines against `dict` (at most 65536 bytes; hashed once, here). */
+/** A compressor for lines against `dict` (its last 64 KiB; hashed once, here). */
 export function lineCompressor(dict: Uint8Array): LineCompressor {
   return new WasmLineCompressor(dict);
 }
 
 /**
- * A decompressor for lines compressed against `dict` (by either this module or lz4-napi). The view
+ * A decompressor for lines compressed against `dict` (its last 64 KiB; by either this module or
+ * lz4-napi). The view
  * decompress returns is valid until the next decompress of any decompressor of this thread.
  */
 export function lineDecompressor(dict: Uint8Array): LineDecompressor {
