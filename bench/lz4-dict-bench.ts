@@ -11,9 +11,10 @@
 //   napi-parts  lz4-napi compressSync / uncompressSync of 16 KiB parts (the store's layout today):
 //               compress per line amortized, and decompress per record read (one part per line)
 // Prints CPU µs a line (user + system: steadier than wall time on a shared machine), median and
-// lowest over the rounds, and each codec's compression ratio (line bytes / compressed bytes).
+// lowest over the rounds, and the median over rounds of each one's ratio to napi parts' compress in
+// the same round; then each codec's compression ratio (line bytes / compressed bytes).
 // Small data only, e.g. after `npm run build`:
-//   node dist/bench/lz4-dict-bench.js [--lines 20000] [--rounds 7] [--js /tmp/lz4-dict.mjs]
+//   node dist/bench/lz4-dict-bench.js [--lines 20000] [--rounds 7] [--js dist/src/codec/lz4-dict.js]
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
