@@ -4,8 +4,7 @@
 // and the next `--lines` lines as the data, then times in interleaved rounds (the VM drifts 20-40 %
 // between minutes):
 //   wasm        src/codec/lz4-dict-wasm.ts, per line: compress, and decompress (copied in and out)
-//   js          a pure-JS module with the same contract, when `--js FILE` names one (ESM exporting
-//               lineCompressor and lineDecompressor), per line
+//   js          bench/lz4-dict-js.ts (the plain-JS version of the same codec), per line
 //   napi-dict   lz4-napi compressSync(line, dict) / uncompressSync, per line (rehashes the
 //               dictionary each call; on the first `--napi-dict-lines` lines only)
 //   napi-parts  lz4-napi compressSync / uncompressSync of 16 KiB parts (the store's layout today):
@@ -14,9 +13,8 @@
 // lowest over the rounds, and the median over rounds of each one's ratio to napi parts' compress in
 // the same round; then each codec's compression ratio (line bytes / compressed bytes).
 // Small data only, e.g. after `npm run build`:
-//   node dist/bench/lz4-dict-bench.js [--lines 20000] [--rounds 7] [--js dist/src/codec/lz4-dict.js]
+//   node dist/bench/lz4-dict-bench.js [--lines 20000] [--rounds 7]
 import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import {
   lineCompressor,
@@ -25,6 +23,7 @@ import {
   type LineDecompressor,
 } from "../src/codec/lz4-dict-wasm.js";
 import { generateAuditLines } from "../src/demo/generate-log.js";
+import * as jsCodec from "./lz4-dict-js.js";
 
 type Lz4 = {
   compressSync(data: Buffer, dict?: Buffer): Buffer;
@@ -45,7 +44,6 @@ const { values } = parseArgs({
   options: {
     lines: { type: "string", default: "20000" },
     rounds: { type: "string", default: "7" },
-    js: { type: "string" },
     "napi-dict-lines": { type: "string", default: "2000" },
   },
 });
@@ -193,8 +191,10 @@ async function main(): Promise<void> {
       `then ${nextMs.toFixed(3)} ms each`,
   );
 
-  const codecs: [string, Codec][] = [["wasm", { lineCompressor, lineDecompressor }]];
-  if (values.js) codecs.push(["js", (await import(pathToFileURL(values.js).href)) as Codec]);
+  const codecs: [string, Codec][] = [
+    ["wasm", { lineCompressor, lineDecompressor }],
+    ["js", jsCodec],
+  ];
   const variants = codecs.flatMap(([name, codec]) => perLineVariants(name, codec, dict, lines));
 
   variants.push(...codecs.flatMap(([name, codec]) => manyDictionaries(name, codec, lines, 48)));

@@ -4,7 +4,7 @@
 // layouts (the first u32 tells them apart):
 //
 // Line blocks (index format 4): lines compressed in runs of RUN_LINES (two) against their
-// segment's dictionary (codec/lz4-dict.ts), so reading one record decodes at most two lines
+// segment's dictionary (codec/lz4-dict-wasm.ts), so reading one record decodes at most two lines
 // (~2.2 KB), not a 16 KiB part; a block holds what fits in LINE_BLOCK_BYTES (two LMDB pages):
 //   u32 LINE_BLOCK | lineCount, u32 runLines, per run (u32 compressedEnd, u32 crc), per line
 //   u32 size, u32 headerCrc, the compressed runs (each a "part" of the block in damage messages).
@@ -36,10 +36,10 @@ import { ByteWriter, readU32 } from "./byte-writer.js";
 import { appendChecksum, checksum, ChecksumError, verifyTrailer } from "./checksum.js";
 import {
   lineDecompressor,
-  MAX_DICTIONARY_BYTES,
+  MAX_DICT_BYTES,
   type LineCompressor,
   type LineDecompressor,
-} from "./lz4-dict.js";
+} from "./lz4-dict-wasm.js";
 
 // Loaded on first use: the native LZ4 binding takes ~12 ms to load, which a query answered from
 // posting lists alone (`| count`) never needs.
@@ -141,7 +141,7 @@ const NEWLINE = 10;
 /** Marks a line block: the high bit of its first u32 (a part block's part count never has it). */
 const LINE_BLOCK = 0x80000000;
 /** A segment's dictionary: at most this much of its input (LZ4's window). */
-export const DICTIONARY_BYTES = MAX_DICTIONARY_BYTES;
+export const DICTIONARY_BYTES = MAX_DICT_BYTES;
 /**
  * A segment whose input is smaller than this keeps part blocks: a dictionary is stored once a
  * segment, and on a few lines it would cost more than it saves (`listen` writes such segments
@@ -212,9 +212,9 @@ export class SegmentDictionary {
 
 /**
  * Lines compressed together: a run of two (a request and its response, often side by side,
- * share HMACs, paths and ids that a dictionary cannot hold). Reading a run's first line decodes
- * only that far. Bench log ratio: 0.387 a line alone, 0.319 in runs of two (0.304 of three, 0.290
- * of four, each costing a read more decoding); 16 KiB parts 0.335.
+ * share HMACs, paths and ids that a dictionary cannot hold); a read decodes its line's run.
+ * Bench log ratio: 0.387 a line alone, 0.319 in runs of two (0.304 of three, 0.290 of four, each
+ * costing a read more decoding); 16 KiB parts 0.335.
  */
 export const RUN_LINES = 2;
 
@@ -401,8 +401,8 @@ export class RecordBlock {
   }
 
   /**
-   * Line i of a line block: its run's compressed bytes checked, then decoded as far as the line
-   * (a run's first line stops early), the line copied into a buffer of its own.
+   * Line i of a line block: its run's compressed bytes checked, then decoded, the line copied
+   * into a buffer of its own (the decoder's output is overwritten by its next use).
    */
   private decodeLine(i: number, current: Uint8Array | undefined): Buffer {
     if (i < 0 || i >= this.count) throw new RangeError(`no line ${i} in a block of ${this.count}`);
@@ -428,7 +428,7 @@ export class RecordBlock {
       runSize += size;
     }
     const size = readU32(bytes, sizes + 4 * i);
-    const run = this.dictionary!.decompressor().decompress(compressed, runSize, offset + size);
+    const run = this.dictionary!.decompressor().decompress(compressed, runSize);
     return Buffer.from(run.subarray(offset, offset + size));
   }
 

@@ -13,7 +13,7 @@
 // whose parts together pass it.
 import { notAnAuditEntry } from "../audit/audit-entry.js";
 import { ByteWriter } from "../codec/byte-writer.js";
-import { lineCompressor } from "../codec/lz4-dict.js";
+import { lineCompressor } from "../codec/lz4-dict-wasm.js";
 import {
   appendRecordBlock,
   BLOCK_BYTES,

@@ -15,7 +15,7 @@
 // run's transaction starts, so nothing is written from damaged data.
 import { pickTime } from "../audit/time-key.js";
 import { ByteWriter } from "../codec/byte-writer.js";
-import { lineCompressor } from "../codec/lz4-dict.js";
+import { lineCompressor } from "../codec/lz4-dict-wasm.js";
 import {
   BLOCK_BYTES,
   chooseDictionary,

@@ -5,7 +5,7 @@
 import { expect, test } from "vitest";
 import { ByteWriter } from "../../src/codec/byte-writer.js";
 import { ChecksumError } from "../../src/codec/checksum.js";
-import { lineCompressor } from "../../src/codec/lz4-dict.js";
+import { lineCompressor } from "../../src/codec/lz4-dict-wasm.js";
 import {
   chooseDictionary,
   dictionaryValue,

@@ -1,4 +1,4 @@
-// The per-line LZ4 codec with a dictionary (src/codec/lz4-dict.ts) against the oracle lz4-napi,
+// The plain-JS per-line LZ4 codec with a dictionary (bench/lz4-dict-js.ts, kept for comparison) against the oracle lz4-napi,
 // both ways: what we compress, lz4-napi decompresses with the same dictionary, and what lz4-napi
 // compresses, we decompress. Lines from the generator and the shared corpus, and odd ones (empty,
 // 1-12 bytes, random bytes, long runs, > 64 KiB). Damaged input throws Lz4FormatError (a
@@ -12,7 +12,7 @@ import {
   lineDecompressor,
   Lz4FormatError,
   MAX_DICTIONARY_BYTES,
-} from "../../src/codec/lz4-dict.js";
+} from "../../bench/lz4-dict-js.js";
 import { generateAuditLines } from "../../src/demo/generate-log.js";
 import { mulberry32 } from "../../src/demo/seeded-random.js";
 import { corpusLogs, noticeIfNoCorpus } from "../helpers/shared-corpus.js";
