@@ -3,7 +3,7 @@
 // and 8 KiB laid out as the store lays them out (u32 count, line offsets, text; LZ4 via
 // lz4-napi), picks scattered records (random ids, ascending: about one a part, as `ip = X` reads
 // them), then times each way of getting a record's line, in interleaved rounds:
-//   napi        lz4-napi uncompressSync of the whole part, a view of the line (main's read path)
+//   napi        lz4-napi uncompressSync of the whole part, a view of the line (part blocks' read)
 //   js-full     bench/lz4-js-decoder.ts, the whole part into its reused buffer, the line copied out
 //   js-stop     the same, stopped once the line's last byte is out
 //   hybrid      js-stop for lines that end in the first 35 % of their part, napi for the others
