@@ -104,7 +104,10 @@ export class IndexReader {
    */
   private readonly txn: Transaction;
   readonly recordCount: number;
-  private readonly blockCache = new Map<string, RecordBlock>();
+  /** Blocks by the id of their first record (a number: no key string a read). */
+  private readonly blockCache = new Map<number, RecordBlock>();
+  /** The key of the block being read, rewritten for each read (lmdb copies it). */
+  private readonly blockKeyScratch = Buffer.alloc(8);
   private readonly dictionaryCache = new Map<number, SegmentDictionary>();
   private readonly dirCache = new Map<string, TermDirectory>();
   private readonly pageCache = new Map<string, TermPage>();
@@ -180,16 +183,18 @@ export class IndexReader {
    * from the bytes it was opened with (one LMDB read, not two: the read copies the whole value).
    */
   private blockLine(segment: SegmentMeta, blockNo: number, line: number): Buffer {
-    const cacheKey = `${segment.id}:${blockNo}`;
+    const cacheKey = segment.base + segment.blockStarts[blockNo]!;
     let block = this.blockCache.get(cacheKey);
     if (block) {
       this.blockCache.delete(cacheKey);
       this.blockCache.set(cacheKey, block);
       return block.line(line);
     }
-    const key = blockKey(segment.id, blockNo);
     // The block reads its bytes again for each part it decompresses, rather than keeping a copy.
     const read = (): Buffer => {
+      const key = this.blockKeyScratch;
+      key.writeUInt32BE(segment.id, 0);
+      key.writeUInt32BE(blockNo, 4);
       const bytes = getFastIn(this.env.blocks, key, this.txn);
       if (!bytes)
         throw damagedIndex(
