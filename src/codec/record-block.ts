@@ -329,8 +329,9 @@ interface Part {
  * (LMDB's read buffer is reused by the next read, and copying a whole block to keep it cost as
  * much as decompressing it). A line block needs its segment's dictionary.
  *
- * A part block's line is a view into its decompressed part (kept with the block); a line block's
- * line is a fresh buffer.
+ * A line is a view into its decompressed part (parts stay with the block) or its decoded run (a
+ * copy the block keeps until it decodes another); neither is ever overwritten, so a line stays
+ * good.
  */
 export class RecordBlock {
   readonly count: number;
@@ -342,6 +343,10 @@ export class RecordBlock {
   private readonly dictionary: SegmentDictionary | undefined;
   /** A line block's run length (lines compressed together). */
   private readonly runLines: number = 0;
+  /** The last run decoded (a copy), which of the block's runs it is, where its lines start. */
+  private run: Buffer | undefined;
+  private runIndex = -1;
+  private runStarts: number[] = [];
 
   /**
    * Throws ChecksumError when the header is damaged, or a line block has no dictionary.
@@ -401,15 +406,22 @@ export class RecordBlock {
   }
 
   /**
-   * Line i of a line block: its run's compressed bytes checked, then decoded, the line copied
-   * into a buffer of its own (the decoder's output is overwritten by its next use).
+   * Line i of a line block: its run's compressed bytes checked, then decoded and copied (the
+   * decoder's output is overwritten by its next use); the line is a view of that copy. The last
+   * run decoded is kept, so reading a block's lines in order decodes each run once.
    */
   private decodeLine(i: number, current: Uint8Array | undefined): Buffer {
     if (i < 0 || i >= this.count) throw new RangeError(`no line ${i} in a block of ${this.count}`);
-    const bytes = current ?? this.bytes();
+    const runLines = this.runLines;
+    const r = Math.floor(i / runLines);
+    if (r !== this.runIndex) this.decodeRun(r, current ?? this.bytes());
+    const k = i - r * runLines;
+    return this.run!.subarray(this.runStarts[k]!, this.runStarts[k + 1]!);
+  }
+
+  private decodeRun(r: number, bytes: Uint8Array): void {
     const runLines = this.runLines;
     const header = lineHeaderBytes(this.count, runLines);
-    const r = Math.floor(i / runLines);
     const entry = 8 + 8 * r;
     const start = header + (r === 0 ? 0 : readU32(bytes, entry - 8));
     const end = header + readU32(bytes, entry);
@@ -420,16 +432,12 @@ export class RecordBlock {
     const sizes = 8 + 8 * runCount(this.count, runLines);
     const first = r * runLines;
     const last = Math.min(this.count, first + runLines);
-    let offset = 0;
-    let runSize = 0;
-    for (let k = first; k < last; k++) {
-      const size = readU32(bytes, sizes + 4 * k);
-      if (k < i) offset += size;
-      runSize += size;
-    }
-    const size = readU32(bytes, sizes + 4 * i);
-    const run = this.dictionary!.decompressor().decompress(compressed, runSize);
-    return Buffer.from(run.subarray(offset, offset + size));
+    const starts = [0];
+    for (let k = first; k < last; k++) starts.push(starts.at(-1)! + readU32(bytes, sizes + 4 * k));
+    const run = this.dictionary!.decompressor().decompress(compressed, starts.at(-1)!);
+    this.run = Buffer.from(run);
+    this.runStarts = starts;
+    this.runIndex = r;
   }
 
   /** Part p, decompressed on first use; throws ChecksumError when its bytes are damaged. */

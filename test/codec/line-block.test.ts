@@ -91,8 +91,26 @@ test("a block read through a function source decodes from the bytes the caller j
   const block = new RecordBlock(source, dictionary, blocks[1]!);
   expect(block.line(2, blocks[1]!).toString()).toBe(all[counts[0]! + 2]);
   expect(reads).toBe(0);
-  expect(block.line(3).toString()).toBe(all[counts[0]! + 3]);
+  expect(block.line(4).toString()).toBe(all[counts[0]! + 4]);
   expect(reads).toBe(1);
+});
+
+test("lines read in order decode each run once, and stay good while later runs are read", () => {
+  const { blocks, counts } = pack(dict);
+  let reads = 0;
+  const block = new RecordBlock(() => {
+    reads++;
+    return blocks[3]!;
+  }, dictionary);
+  reads = 0;
+  const first = counts[0]! + counts[1]! + counts[2]!;
+  const lines = Array.from({ length: block.count }, (_, i) => block.line(i));
+  expect(lines.map((l) => l.toString())).toEqual(all.slice(first, first + block.count));
+  // One source read a run: the second line of each run came from the run already decoded.
+  expect(reads).toBe(Math.ceil(block.count / RUN_LINES));
+  // The two lines of a run are side by side in the one copy of it.
+  expect(lines[0]!.buffer).toBe(lines[1]!.buffer);
+  expect(lines[1]!.byteOffset).toBe(lines[0]!.byteOffset + lines[0]!.length);
 });
 
 test("a dictionary is whole lines from all over the input, at most 64 KiB and an eighth of it", () => {
