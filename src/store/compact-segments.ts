@@ -191,7 +191,8 @@ function mergeRun(env: IndexEnv, run: readonly SegmentMeta[], total: number): Me
         () => env.blocks.getBinary(blockKey(s.id, b)),
         (bytes) => {
           const block = new RecordBlock(bytes, dictionaryOf);
-          return Array.from({ length: block.count }, (_, i) => Buffer.from(block.line(i)));
+          // A line stays good after the next read (a view of its part or run): no copy.
+          return Array.from({ length: block.count }, (_, i) => block.line(i));
         },
       );
       for (const line of blockLines) {
