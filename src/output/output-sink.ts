@@ -5,7 +5,9 @@
 // when the buffer fills, not when a write starts waiting: a batch flushed on a later turn may fill
 // the buffer and the reader empty it before the next result is ready (rows arriving from the
 // network), and that `drain` must not be missed. A stream error (EPIPE when the reader went away)
-// rejects the pending and all later writes with that error.
+// rejects the pending and all later writes with that error, and so does the Writable closing (an
+// HTTP client gone emits `close`, no `error`): a write that came after the `close` would otherwise
+// wait for a `drain` or `close` that will not come again, holding its query slot for good.
 /** Batch size: one write per ~64 KiB instead of one per line (a syscall each on a pipe). */
 export const FLUSH_BYTES = 64 << 10;
 
@@ -20,18 +22,30 @@ export class OutputSink {
 
   constructor(private readonly out: NodeJS.WritableStream) {
     out.on("error", this.onError);
+    out.on("close", this.onClose);
   }
 
   private readonly onError = (e: Error): void => {
     this.failure ??= e;
+    this.wake();
+  };
+
+  private readonly onClose = (): void => {
+    this.failure ??= new Error("output closed");
+    this.wake();
   };
 
   private readonly onDrain = (): void => {
     this.needDrain = false;
+    this.wake();
+  };
+
+  /** Resume the writes waiting for `drain`: they go on, or fail with `failure` once there is one. */
+  private wake(): void {
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const wake of waiters) wake();
-  };
+  }
 
   /** Queue a chunk; resolves when it may be followed by more (after `drain` if needed). */
   async write(chunk: string | Buffer): Promise<void> {
@@ -65,17 +79,7 @@ export class OutputSink {
     return new Promise<void>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       if (!this.needDrain) return resolve();
-      const done = (e?: Error): void => {
-        this.out.removeListener("error", onFail);
-        this.out.removeListener("close", onClose);
-        if (e) reject(e);
-        else resolve();
-      };
-      const onFail = (e: Error): void => done(e);
-      const onClose = (): void => done(this.failure ?? new Error("output closed"));
-      this.drainWaiters.push(() => done());
-      this.out.once("error", onFail);
-      this.out.once("close", onClose);
+      this.drainWaiters.push(() => (this.failure ? reject(this.failure) : resolve()));
     });
   }
 
@@ -89,6 +93,7 @@ export class OutputSink {
   /** Stop listening to the Writable (call once, after the last flush or on failure). */
   close(): void {
     this.out.removeListener("error", this.onError);
+    this.out.removeListener("close", this.onClose);
     this.out.removeListener("drain", this.onDrain);
   }
 }

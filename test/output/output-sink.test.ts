@@ -48,3 +48,27 @@ it("waits for drain when the buffer is full, and fails with the Writable's error
   await expect(waiting).rejects.toThrow("EPIPE");
   sink.close();
 });
+
+it("a Writable closed while nothing waits (the client went away) fails the next flush instead of hanging", async () => {
+  const out = slowOut();
+  const sink = new OutputSink(out);
+  await sink.write("a result\n");
+  await new Promise((r) => setImmediate(r)); // flushed; nobody waits for a drain
+  out.destroy(); // an HTTP client gone: `close`, and no `error`
+  await new Promise((r) => setImmediate(r));
+  const outcome = await unlessHung(
+    sink
+      .write("x".repeat(100) + "\n")
+      .then(
+        () => sink.flush(),
+        (e: unknown) => Promise.reject(e),
+      )
+      .then(
+        () => "flushed",
+        (e: unknown) => (e as Error).message,
+      ),
+  );
+  expect(outcome).not.toBe(HUNG);
+  expect(outcome).toMatch(/closed/);
+  sink.close();
+});
